@@ -1,0 +1,22 @@
+/**
+ * Named limits, unit last. Defaults follow etcd's where etcd has the same knob; each can be
+ * overridden by configuration, and configuration validation names the flag that sets it.
+ */
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+
+export const limits = {
+  /** --max-request-bytes: the largest client request (etcd: 1.5 MiB). */
+  requestBytesMax: 1.5 * MiB,
+  /** --max-txn-ops: operations in one Txn (etcd: 128). */
+  txnOpsMax: 128,
+  /** --quota-backend-bytes: past it a NOSPACE alarm (etcd: 2 GiB). */
+  quotaBackendBytes: 2 * GiB,
+  /** Raft: the most bytes of entries in one append message (etcd's MaxSizePerMsg: 1 MiB). */
+  raftMessageBytesMax: 1 * MiB,
+  /** Raft: appends in flight to one follower before waiting for acks (etcd: 256). */
+  raftInflightMessagesMax: 256,
+  /** Raft: bytes of proposed, uncommitted entries a leader accepts before dropping more. */
+  raftUncommittedBytesMax: 64 * MiB,
+} as const;

@@ -1,0 +1,35 @@
+/**
+ * The `concord` command line. Subcommands are added as the layers they drive land
+ * (`serve` with the single-member server, `cluster`, `snapshot`, ...).
+ */
+import { readFileSync } from 'node:fs';
+
+const usage = `usage: concord <command> [flags]
+
+commands:
+  version   print Concord's version
+  help      print this help
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command = 'help'] = argv;
+  switch (command) {
+    case 'version':
+    case '--version':
+      console.log(`concord ${packageVersion()}`);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return 0;
+    default:
+      process.stderr.write(`concord: unknown command "${command}"\n${usage}`);
+      return 2;
+  }
+}
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
