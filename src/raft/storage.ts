@@ -60,7 +60,8 @@ export class MemoryStorage implements RaftStorage {
 
   term(index: number): number {
     const offset = this.offset();
-    if (index < offset) throw new ConcordError('Compacted', `requested index ${index} is compacted`);
+    if (index < offset)
+      throw new ConcordError('Compacted', `requested index ${index} is compacted`);
     if (index - offset >= this.ents.length) {
       throw new ConcordError('Unavailable', `index ${index} beyond ${this.lastIndex()}`);
     }
