@@ -1,0 +1,177 @@
+/**
+ * The durable Raft log: the WAL and the snapshot files under `<data-dir>/member`, with a
+ * MemoryStorage in front of them that the Raft core reads.
+ *
+ * The driver's part, for each Ready, in this order:
+ *   await store.persist({ hardState, entries, snapshot });  // one WAL fdatasync
+ *   ...then send the messages that must wait for it, apply, advance.
+ * `persist()` resolves only after everything in it is durable, and only then updates the
+ * MemoryStorage; calls must not overlap (await each before the next, as the Ready loop does).
+ *
+ * @example
+ * const store = await RaftLogStore.open(new RealDisk(), '/var/lib/concord');
+ * const raft = new RawNode({ storage: store.storage, ... });
+ */
+import { assert } from '../base/assert.js';
+import { joinPath } from '../env/disk.js';
+import type { Disk } from '../env/disk.js';
+import { MemoryStorage } from '../raft/storage.js';
+import type { Entry, HardState, Snapshot } from '../raft/types.js';
+import { emptyHardState } from '../raft/types.js';
+import { Snapshotter } from './snapshotter.js';
+import { corruptError, stderrLog } from './storage-errors.js';
+import type { LogFn } from './storage-errors.js';
+import { Wal } from './wal.js';
+import type { ReplayedRecord } from './wal.js';
+
+export interface RaftLogStoreOptions {
+  /** Bytes preallocated per WAL segment (default 64 MiB). */
+  segmentBytes?: number;
+  /** Snapshot files kept (etcd's --max-snapshots: 5). */
+  snapshotsKeep?: number;
+  /** WAL segments kept at least, even when a snapshot covers them (etcd's --max-wals: 5). */
+  segmentsKeep?: number;
+  log?: LogFn;
+}
+
+export interface PersistUpdate {
+  readonly hardState?: HardState;
+  readonly entries: readonly Entry[];
+  /** A snapshot received from the leader; it replaces the log. */
+  readonly snapshot?: Snapshot;
+}
+
+export class RaftLogStore {
+  private persisting = false;
+
+  private constructor(
+    /** What the Raft core reads. Updated only after the data is durable. */
+    readonly storage: MemoryStorage,
+    private readonly wal: Wal,
+    private readonly snapshotter: Snapshotter,
+    private readonly snapshotsKeep: number,
+    private readonly segmentsKeep: number,
+  ) {}
+
+  /**
+   * Opens the member's storage under `dataDir` (creating it when empty): loads the newest
+   * intact snapshot the hard state covers, then replays the WAL after it.
+   *
+   * Errors: ConcordError 'Corrupt' (the message names the file, the offset and how to
+   * recover), 'NoSpace' or 'Io'.
+   */
+  static async open(
+    disk: Disk,
+    dataDir: string,
+    options: RaftLogStoreOptions = {},
+  ): Promise<RaftLogStore> {
+    const log = options.log ?? stderrLog;
+    const walDir = joinPath(dataDir, 'member', 'wal');
+    const snapshotter = await Snapshotter.open(disk, joinPath(dataDir, 'member', 'snap'), { log });
+    const { wal, records } = await Wal.open(disk, walDir, { ...options, log });
+    let hardState = emptyHardState;
+    for (const { record } of records) if (record.type === 'hardState') hardState = record.hardState;
+    // A snapshot file whose index the durable commit does not reach was saved by a persist
+    // that did not finish; using it would put the log ahead of the hard state.
+    const snapshot = await snapshotter.loadNewest((info) => info.index <= hardState.commit);
+    const storage = new MemoryStorage();
+    if (snapshot !== undefined) storage.applySnapshot(snapshot);
+    replayEntries(storage, records);
+    if (hardState.commit > storage.lastIndex()) {
+      throw corruptError(
+        walDir,
+        0,
+        `the hard state's commit index ${hardState.commit} is beyond the last entry ` +
+          `${storage.lastIndex()}: committed entries are missing`,
+      );
+    }
+    storage.setHardState(hardState);
+    return new RaftLogStore(
+      storage,
+      wal,
+      snapshotter,
+      options.snapshotsKeep ?? 5,
+      options.segmentsKeep ?? 5,
+    );
+  }
+
+  /** The durable hard state. */
+  get hardState(): HardState {
+    return this.storage.initialState().hardState;
+  }
+
+  /**
+   * Makes one Ready's state durable (a received snapshot's file first, then one WAL batch
+   * and one fdatasync), then updates `storage`. Nothing in the update may be acknowledged
+   * before this resolves.
+   *
+   * Errors: ConcordError 'NoSpace' or 'Io'; the store then refuses further persists until
+   * reopened.
+   */
+  async persist(update: PersistUpdate): Promise<void> {
+    assert(!this.persisting, 'persist() calls must not overlap: await each one');
+    this.persisting = true;
+    try {
+      const { snapshot, entries, hardState } = update;
+      if (snapshot !== undefined) await this.snapshotter.save(snapshot);
+      await this.wal.save({ snapshot: snapshot?.metadata, entries, hardState });
+      if (snapshot !== undefined) this.storage.applySnapshot(snapshot);
+      this.storage.append(entries);
+      if (hardState !== undefined) this.storage.setHardState(hardState);
+    } finally {
+      this.persisting = false;
+    }
+  }
+
+  /**
+   * Saves a snapshot the application made of its applied state (from
+   * `storage.createSnapshot`), then removes snapshots beyond `snapshotsKeep` and the WAL
+   * segments the oldest kept snapshot covers. Compacting the in-memory log is the caller's
+   * choice (`storage.compact`), as it decides how far behind followers may be served.
+   */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.snapshotter.save(snapshot);
+    await this.wal.save({ snapshot: snapshot.metadata });
+    const oldestKept = await this.snapshotter.purge(this.snapshotsKeep);
+    if (oldestKept !== undefined) await this.wal.purge(oldestKept, this.segmentsKeep);
+  }
+
+  /** WAL segment names, oldest first (for tests and metrics). */
+  segmentNames(): string[] {
+    return this.wal.segmentNames();
+  }
+
+  async close(): Promise<void> {
+    await this.wal.close();
+  }
+}
+
+/**
+ * Replays WAL entries after the snapshot into `storage`. A later entry at or below the last
+ * index was written by a newer leader: it replaces the old one and everything after it.
+ * An entry beyond the last index + 1 means entries are missing: corruption.
+ */
+function replayEntries(storage: MemoryStorage, records: readonly ReplayedRecord[]): void {
+  for (const { record, path, offset } of records) {
+    if (record.type !== 'entry') continue;
+    const { entry } = record;
+    if (entry.index < storage.firstIndex()) continue; // covered by the snapshot
+    const last = storage.lastIndex();
+    if (entry.index > last + 1) {
+      throw corruptError(
+        path,
+        offset,
+        `entry ${entry.index} follows entry ${last}: entries are missing ` +
+          '(a WAL segment or the snapshot that covered them is gone or damaged)',
+      );
+    }
+    if (entry.term < storage.term(entry.index - 1)) {
+      throw corruptError(
+        path,
+        offset,
+        `entry ${entry.index} has a term lower than the entry before it`,
+      );
+    }
+    storage.append([entry]);
+  }
+}
