@@ -1,0 +1,118 @@
+import type { Prng } from '../../src/base/prng.js';
+import type { Message, NodeId } from '../../src/raft/types.js';
+
+/** How badly the simulated network behaves; all rates are per message. */
+export interface NetworkFaults {
+  /** Probability that a message is lost. */
+  readonly dropRate: number;
+  /** Probability that a message is delivered twice (each copy with its own delay). */
+  readonly duplicateRate: number;
+  /** Delays are drawn from [1, delayTicksMax], which also reorders messages. */
+  readonly delayTicksMax: number;
+}
+
+export const perfectNetwork: NetworkFaults = { dropRate: 0, duplicateRate: 0, delayTicksMax: 1 };
+
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+}
+
+/**
+ * A simulated network between members: messages are queued with a delay in ticks, then
+ * delivered in a shuffled order within their tick. Partitions are checked at delivery, so a
+ * message already in flight when a link is cut is lost, as on a real network.
+ *
+ * Messages are never copied: the Raft core treats every message as immutable, so delivering
+ * the same object twice is an honest duplicate.
+ */
+export class SimNetwork {
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  // Messages keyed by the tick they arrive at. Every tick is drained in turn, so no bucket is
+  // ever skipped.
+  private readonly inFlight = new Map<number, Message[]>();
+  // Directed links that are cut: `${from}>${to}`.
+  private readonly cut = new Set<string>();
+  /** A scripted scenario's extra rule: return false to lose the message. */
+  filter: ((message: Message) => boolean) | undefined;
+
+  constructor(
+    private readonly prng: Prng,
+    public faults: NetworkFaults,
+  ) {}
+
+  send(message: Message, now: number): void {
+    this.stats.sent++;
+    if (this.prng.chance(this.faults.dropRate)) {
+      this.stats.dropped++;
+      return;
+    }
+    this.enqueue(message, now);
+    if (this.prng.chance(this.faults.duplicateRate)) {
+      this.stats.duplicated++;
+      this.enqueue(message, now);
+    }
+  }
+
+  /** The messages arriving at `now` over links that are up, in a random order. */
+  deliver(now: number): Message[] {
+    const due = this.inFlight.get(now);
+    if (due === undefined) return [];
+    this.inFlight.delete(now);
+    const delivered: Message[] = [];
+    for (const message of this.prng.shuffle(due)) {
+      if (this.connected(message.from, message.to) && (this.filter?.(message) ?? true)) {
+        delivered.push(message);
+      } else {
+        this.stats.dropped++;
+      }
+    }
+    this.stats.delivered += delivered.length;
+    return delivered;
+  }
+
+  connected(from: NodeId, to: NodeId): boolean {
+    return !this.cut.has(linkKey(from, to));
+  }
+
+  /** Cuts every link between members of different groups (both directions). */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    for (const [i, group] of groups.entries()) {
+      for (const [j, other] of groups.entries()) {
+        if (i === j) continue;
+        for (const from of group) for (const to of other) this.cut.add(linkKey(from, to));
+      }
+    }
+  }
+
+  /** Cuts one direction of one link (asymmetric faults: `from` can hear `to` but not reach it). */
+  cutLink(from: NodeId, to: NodeId): void {
+    this.cut.add(linkKey(from, to));
+  }
+
+  /** Isolates `id` from `others`, both directions. */
+  isolate(id: NodeId, others: readonly NodeId[]): void {
+    this.partition([[id], others.filter((other) => other !== id)]);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  get partitioned(): boolean {
+    return this.cut.size > 0;
+  }
+
+  private enqueue(message: Message, now: number): void {
+    const at = now + this.prng.range(1, Math.max(1, this.faults.delayTicksMax));
+    const bucket = this.inFlight.get(at);
+    if (bucket === undefined) this.inFlight.set(at, [message]);
+    else bucket.push(message);
+  }
+}
+
+function linkKey(from: NodeId, to: NodeId): string {
+  return `${from}>${to}`;
+}
