@@ -7,19 +7,25 @@ export interface MessageFields extends Partial<Message> {
 
 const noEntries: readonly never[] = Object.freeze([]);
 
-/** Builds a message with every optional field filled with its zero value. */
+/**
+ * Builds a message with every optional field filled with its zero value. Every message has
+ * the same shape (same fields, same order), which keeps the hot paths monomorphic.
+ */
 export function message(fields: MessageFields): Message {
   return {
-    to: 0n,
-    from: 0n,
-    term: 0,
-    logTerm: 0,
-    index: 0,
-    entries: noEntries,
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    ...fields,
+    type: fields.type,
+    to: fields.to ?? 0n,
+    from: fields.from ?? 0n,
+    term: fields.term ?? 0,
+    logTerm: fields.logTerm ?? 0,
+    index: fields.index ?? 0,
+    entries: fields.entries ?? noEntries,
+    commit: fields.commit ?? 0,
+    snapshot: fields.snapshot,
+    reject: fields.reject ?? false,
+    rejectHint: fields.rejectHint ?? 0,
+    context: fields.context,
+    transfer: fields.transfer,
   };
 }
 

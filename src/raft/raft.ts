@@ -332,16 +332,19 @@ export class Raft {
 
   /** Queues a message; fills `from`, and `term` for everything but requests that are forwarded. */
   send(fields: MessageFields): void {
-    let term = fields.term ?? 0;
     const t = fields.type;
+    let term = fields.term ?? 0;
     if (t === 'MsgVote' || t === 'MsgVoteResp' || t === 'MsgPreVote' || t === 'MsgPreVoteResp') {
-      assert(term !== 0, () => `term should be set when sending ${t}`);
+      if (term === 0) assert(false, `term should be set when sending ${t}`);
     } else {
-      assert(term === 0, () => `term should not be set when sending ${t} (was ${term})`);
+      if (term !== 0) assert(false, `term should not be set when sending ${t} (was ${term})`);
       // Forwarded proposals and reads keep term 0: they are local to whoever handles them.
       if (t !== 'MsgProp' && t !== 'MsgReadIndex' && t !== 'MsgTransferLeader') term = this.term;
     }
-    this.messages.push(message({ ...fields, from: this.id, term }));
+    const m = message(fields) as { -readonly [K in keyof Message]: Message[K] };
+    m.from = this.id;
+    m.term = term;
+    this.messages.push(m);
   }
 
   promotable(): boolean {
@@ -360,7 +363,12 @@ export class Raft {
       return false;
     }
     let index = this.log.lastIndex();
-    const stamped = entries.map((e) => ({ ...e, term: this.term, index: ++index }));
+    const stamped = entries.map((e): Entry => ({
+      term: this.term,
+      index: ++index,
+      type: e.type,
+      data: e.data,
+    }));
     this.log.append(stamped);
     this.uncommittedBytes += bytes;
     // The leader's own progress advances only once the entries are on its disk (onPersisted).

@@ -81,6 +81,21 @@ export class RawNode {
     );
   }
 
+  /**
+   * Proposes several entries in one step: one append and one MsgApp per follower for all of
+   * them. The driver collects what clients proposed meanwhile and hands it over here.
+   */
+  proposeBatch(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    this.stepLocal(
+      message({
+        type: 'MsgProp',
+        from: this.raft.id,
+        entries: data.map((d) => ({ term: 0, index: 0, type: 'Normal' as const, data: d })),
+      }),
+    );
+  }
+
   /** Proposes a membership change (one voter at a time); applied via `applyConfChange`. */
   proposeConfChange(change: ConfChange): void {
     this.stepLocal(

@@ -125,7 +125,7 @@ export class MemoryStorage implements RaftStorage {
       offset <= this.ents.length,
       () => `missing log entry: last ${this.lastIndex()}, appending at ${tail[0]!.index}`,
     );
-    this.ents.length = offset;
+    if (offset < this.ents.length) this.ents.length = offset; // a newer leader's entries win
     for (const entry of tail) this.ents.push(entry);
   }
 
