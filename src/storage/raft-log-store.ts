@@ -69,23 +69,13 @@ export class RaftLogStore {
     const walDir = joinPath(dataDir, 'member', 'wal');
     const snapshotter = await Snapshotter.open(disk, joinPath(dataDir, 'member', 'snap'), { log });
     const { wal, records } = await Wal.open(disk, walDir, { ...options, log });
-    let hardState = emptyHardState;
-    for (const { record } of records) if (record.type === 'hardState') hardState = record.hardState;
-    // A snapshot file whose index the durable commit does not reach was saved by a persist
-    // that did not finish; using it would put the log ahead of the hard state.
-    const snapshot = await snapshotter.loadNewest((info) => info.index <= hardState.commit);
-    const storage = new MemoryStorage();
-    if (snapshot !== undefined) storage.applySnapshot(snapshot);
-    replayEntries(storage, records);
-    if (hardState.commit > storage.lastIndex()) {
-      throw corruptError(
-        walDir,
-        0,
-        `the hard state's commit index ${hardState.commit} is beyond the last entry ` +
-          `${storage.lastIndex()}: committed entries are missing`,
-      );
+    let storage: MemoryStorage;
+    try {
+      storage = await recover(snapshotter, records, walDir);
+    } catch (error) {
+      await wal.close();
+      throw error;
     }
-    storage.setHardState(hardState);
     return new RaftLogStore(
       storage,
       wal,
@@ -144,6 +134,35 @@ export class RaftLogStore {
   async close(): Promise<void> {
     await this.wal.close();
   }
+}
+
+/**
+ * Rebuilds the in-memory log: the newest intact snapshot the hard state covers, then the
+ * WAL's entries after it, then the hard state.
+ */
+async function recover(
+  snapshotter: Snapshotter,
+  records: readonly ReplayedRecord[],
+  walDir: string,
+): Promise<MemoryStorage> {
+  let hardState = emptyHardState;
+  for (const { record } of records) if (record.type === 'hardState') hardState = record.hardState;
+  // A snapshot file whose index the durable commit does not reach was saved by a persist
+  // that did not finish; using it would put the log ahead of the hard state.
+  const snapshot = await snapshotter.loadNewest((info) => info.index <= hardState.commit);
+  const storage = new MemoryStorage();
+  if (snapshot !== undefined) storage.applySnapshot(snapshot);
+  replayEntries(storage, records);
+  if (hardState.commit > storage.lastIndex()) {
+    throw corruptError(
+      walDir,
+      0,
+      `the hard state's commit index ${hardState.commit} is beyond the last entry ` +
+        `${storage.lastIndex()}: committed entries are missing`,
+    );
+  }
+  storage.setHardState(hardState);
+  return storage;
 }
 
 /**

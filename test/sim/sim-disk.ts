@@ -10,6 +10,7 @@
  * - `flipBit()` damages a byte at rest (durable and visible), like a failing medium.
  * - `spaceBytes` is a byte budget over all files; a write past it writes what fits and fails
  *   with ENOSPC, like a short write on a full disk.
+ * - `process()` gives a view that dies at the next crash, as the process using it would.
  * - `failNext()` makes the next call of an operation fail with an errno (EIO by default).
  *
  * All chance comes from the seeded Prng it is given, so a seed replays a run exactly.
@@ -141,6 +142,25 @@ export class SimDisk implements Disk {
     }
     this.current = new Map(this.durable);
     this.generation++;
+  }
+
+  /**
+   * The disk as one process (one incarnation of a member) sees it: after the next crash
+   * every call through it fails with EBADF, as a dead process makes no more calls. Use one
+   * per restart so a dead incarnation's unfinished work cannot touch the new one's files.
+   */
+  process(): Disk {
+    const generation = this.generation;
+    const alive = (what: string): void => this.checkAlive(generation, what);
+    return {
+      open: async (path, mode) => (alive(path), this.open(path, mode)),
+      readdir: async (path) => (alive(path), this.readdir(path)),
+      mkdir: async (path) => (alive(path), this.mkdir(path)),
+      rename: async (from, to) => (alive(from), this.rename(from, to)),
+      unlink: async (path) => (alive(path), this.unlink(path)),
+      stat: async (path) => (alive(path), this.stat(path)),
+      fsyncDir: async (path) => (alive(path), this.fsyncDir(path)),
+    };
   }
 
   /** Flips one bit of a file at rest; offset and bit are random when not given. */
