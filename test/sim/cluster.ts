@@ -91,7 +91,9 @@ export class Cluster implements MemberObserver {
   /** One tick of simulated time: deliver what arrives now, then tick every live member. */
   tick(): void {
     this.now++;
-    for (const message of this.network.deliver(this.now)) this.deliver(message);
+    const { delivered, failedSnapshots } = this.network.deliver(this.now);
+    for (const message of delivered) this.deliver(message);
+    for (const message of failedSnapshots) this.reportSnapshot(message, false);
     for (const member of this.members.values()) {
       if (!member.up) continue;
       member.raft.tick();
@@ -157,8 +159,22 @@ export class Cluster implements MemberObserver {
 
   private deliver(message: Message): void {
     const member = this.members.get(message.to);
-    if (member === undefined || !member.up) return;
+    if (member === undefined || !member.up) {
+      if (message.type === 'MsgSnap') this.reportSnapshot(message, false);
+      return;
+    }
     this.act(member.id, (m) => m.raft.step(message));
+    if (message.type === 'MsgSnap') this.reportSnapshot(message, true);
+  }
+
+  /**
+   * The transport's duty (etcd's ReportSnapshot): tell the leader how sending a snapshot
+   * went, or its progress for that follower stays paused in the Snapshot state.
+   */
+  private reportSnapshot(message: Message, ok: boolean): void {
+    const sender = this.members.get(message.from);
+    if (sender === undefined || !sender.up) return;
+    this.act(sender.id, (m) => m.raft.reportSnapshot(message.to, ok));
   }
 
   private settle(member: Member): void {

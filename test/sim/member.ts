@@ -161,7 +161,7 @@ export class Member {
     this.apply(rd);
     if (crashAt === 'afterApply') return this.crash('crash after apply');
     this.raft.advance();
-    this.maybeSnapshot();
+    this.maybeSnapshot(rd.committedEntries.some((entry) => entry.type === 'ConfChange'));
   }
 
   private send(messages: readonly Message[]): void {
@@ -217,10 +217,18 @@ export class Member {
     this.readStates = waiting;
   }
 
-  /** Snapshots and compacts often, so lagging and new members catch up through MsgSnap. */
-  private maybeSnapshot(): void {
+  /**
+   * Snapshots and compacts often, so lagging and new members catch up through MsgSnap.
+   *
+   * Also right after a membership change: the leader sends the stored snapshot as it is,
+   * and a member added after that snapshot was made finds itself outside its configuration
+   * and must ignore it, forever. (etcd's server avoids this the same way in spirit: it
+   * builds each MsgSnap from the current applied state and configuration.)
+   */
+  private maybeSnapshot(confChanged: boolean): void {
     const snapshotIndex = this.storage.snapshot().metadata.index;
-    if (this.appliedIndex - snapshotIndex < this.settings.snapshotEntries) return;
+    if (this.appliedIndex <= snapshotIndex) return;
+    if (!confChanged && this.appliedIndex - snapshotIndex < this.settings.snapshotEntries) return;
     if (this.appliedIndex > this.storage.lastIndex()) return;
     this.storage.createSnapshot(this.appliedIndex, this.confState, this.machine.snapshot());
     this.snapshots++;

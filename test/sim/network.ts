@@ -30,9 +30,9 @@ export interface NetworkStats {
  */
 export class SimNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
-  // Messages keyed by the tick they arrive at. Every tick is drained in turn, so no bucket is
-  // ever skipped.
-  private readonly inFlight = new Map<number, Message[]>();
+  // Messages keyed by the tick they arrive at (or, lost snapshots, fail at). Every tick is
+  // drained in turn, so no bucket is ever skipped.
+  private readonly inFlight = new Map<number, InFlight[]>();
   // Directed links that are cut: `${from}>${to}`.
   private readonly cut = new Set<string>();
   /** A scripted scenario's extra rule: return false to lose the message. */
@@ -47,30 +47,39 @@ export class SimNetwork {
     this.stats.sent++;
     if (this.prng.chance(this.faults.dropRate)) {
       this.stats.dropped++;
+      // A snapshot stream fails visibly: its sender hears of it when it would have arrived.
+      if (message.type === 'MsgSnap') this.enqueue(message, now, true);
       return;
     }
-    this.enqueue(message, now);
+    this.enqueue(message, now, false);
     if (this.prng.chance(this.faults.duplicateRate)) {
       this.stats.duplicated++;
-      this.enqueue(message, now);
+      this.enqueue(message, now, false);
     }
   }
 
-  /** The messages arriving at `now` over links that are up, in a random order. */
-  deliver(now: number): Message[] {
-    const due = this.inFlight.get(now);
-    if (due === undefined) return [];
-    this.inFlight.delete(now);
+  /**
+   * The messages arriving at `now` over links that are up, in a random order, and the
+   * snapshots whose sending failed by now (the transport reports those to their sender).
+   */
+  deliver(now: number): { delivered: Message[]; failedSnapshots: Message[] } {
     const delivered: Message[] = [];
-    for (const message of this.prng.shuffle(due)) {
-      if (this.connected(message.from, message.to) && (this.filter?.(message) ?? true)) {
+    const failedSnapshots: Message[] = [];
+    const due = this.inFlight.get(now);
+    if (due === undefined) return { delivered, failedSnapshots };
+    this.inFlight.delete(now);
+    for (const { message, lost } of this.prng.shuffle(due)) {
+      if (lost) {
+        failedSnapshots.push(message);
+      } else if (this.connected(message.from, message.to) && (this.filter?.(message) ?? true)) {
         delivered.push(message);
       } else {
         this.stats.dropped++;
+        if (message.type === 'MsgSnap') failedSnapshots.push(message);
       }
     }
     this.stats.delivered += delivered.length;
-    return delivered;
+    return { delivered, failedSnapshots };
   }
 
   connected(from: NodeId, to: NodeId): boolean {
@@ -105,12 +114,18 @@ export class SimNetwork {
     return this.cut.size > 0;
   }
 
-  private enqueue(message: Message, now: number): void {
+  private enqueue(message: Message, now: number, lost: boolean): void {
     const at = now + this.prng.range(1, Math.max(1, this.faults.delayTicksMax));
     const bucket = this.inFlight.get(at);
-    if (bucket === undefined) this.inFlight.set(at, [message]);
-    else bucket.push(message);
+    if (bucket === undefined) this.inFlight.set(at, [{ message, lost }]);
+    else bucket.push({ message, lost });
   }
+}
+
+interface InFlight {
+  readonly message: Message;
+  /** A snapshot dropped when sent, kept only to report the failure to its sender. */
+  readonly lost: boolean;
 }
 
 function linkKey(from: NodeId, to: NodeId): string {

@@ -18,7 +18,10 @@ export interface NodeStatus {
   readonly state: StateType;
   readonly lastIndex: number;
   readonly config: ConfState;
-  readonly progress?: ReadonlyMap<NodeId, { readonly match: number; readonly next: number }>;
+  readonly progress?: ReadonlyMap<
+    NodeId,
+    { readonly match: number; readonly next: number; readonly state: string }
+  >;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface RaftNode {
   readIndex(context: Uint8Array): void;
   transferLeader(to: NodeId): void;
   campaign(): void;
+  reportSnapshot(id: NodeId, ok: boolean): void;
+  reportUnreachable(id: NodeId): void;
   hasReady(): boolean;
   ready(): Ready;
   advance(): void;

@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly bugs?: readonly SimBug[];
   /** Lines of trace kept for a failure report. Default 60. */
   readonly traceLines?: number;
+  /** Called with the cluster once the run is over (for tests and debugging). */
+  readonly inspect?: (cluster: Cluster) => void;
 }
 
 export interface RunStats {
@@ -102,6 +104,7 @@ export function runSeed(options: RunOptions): RunResult {
   const healedIn = violations.any ? undefined : heal(cluster, faults, workload, params, violations);
   now = cluster.now;
   if (!violations.any) checkAllLogs(cluster, checkers);
+  options.inspect?.(cluster);
 
   const stats: RunStats = {
     leaderChanges: cluster.stats.leaderChanges,
@@ -146,15 +149,28 @@ function heal(
     }
   }
   if (violations.any) return undefined;
-  const leader = cluster.leader();
   const pending = workload.pendingWrites();
   violations.report(
     'liveness',
-    `${params.healTicks} ticks after healing: ` +
-      `${leader === undefined ? 'no leader' : `leader ${leader.id}`}, ` +
+    `${params.healTicks} ticks after healing: ${describeLeader(cluster)}, ` +
       `${pending.length} writes pending (${pending.slice(0, 5).join(' ')})`,
   );
   return undefined;
+}
+
+/** The leader's view of the cluster, for a liveness failure report. */
+function describeLeader(cluster: Cluster): string {
+  const leader = cluster.leader();
+  if (leader === undefined) return 'no leader';
+  const status = leader.raft.status();
+  const progress = [...(status.progress ?? new Map<NodeId, never>())].map(
+    ([id, pr]) => `${id}: match ${pr.match} next ${pr.next} ${pr.state}`,
+  );
+  return (
+    `leader ${leader.id} (term ${status.term}, commit ${status.commit}, last ${status.lastIndex}, ` +
+    `voters ${status.config.voters.join(',')}, learners ${status.config.learners.join(',') || '-'}; ` +
+    `${progress.join('; ')})`
+  );
 }
 
 /** Log matching, compared directly between every pair of persisted logs. */
