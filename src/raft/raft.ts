@@ -540,8 +540,9 @@ export class Raft {
     const { index, term, confState } = snapshot.metadata;
     if (index <= this.log.committed) return false;
     assert(this.state === 'Follower', () => `restore as ${this.state}`);
-    const inConfig = confState.voters.includes(this.id) || confState.learners.includes(this.id);
-    if (!inConfig) return false; // not meant for us: ignore rather than lose our identity
+    // We may be missing from the snapshot's configuration: a member added after the
+    // snapshot was taken gets it first and learns of its own addition from the entries that
+    // follow. Until then it is not promotable, so it cannot campaign.
     if (this.log.matchTerm(index, term)) {
       // We have the snapshot's last entry: just move the commit index forward.
       this.log.commitTo(index);
