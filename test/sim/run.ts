@@ -94,16 +94,24 @@ export function runSeed(options: RunOptions): RunResult {
   const workload = new Workload(prng.fork(), params.workload, cluster, checkers.linearizability);
   const operator = new Operator(prng.fork(), params.operator, cluster);
 
-  while (cluster.now < options.ticks && !violations.any) {
-    cluster.tick();
+  let healedIn: number | undefined;
+  try {
+    while (cluster.now < options.ticks && !violations.any) {
+      cluster.tick();
+      now = cluster.now;
+      faults.tick(now);
+      operator.tick(now);
+      workload.tick(now, true);
+    }
+    if (!violations.any) healedIn = heal(cluster, faults, workload, params, violations);
     now = cluster.now;
-    faults.tick(now);
-    operator.tick(now);
-    workload.tick(now, true);
+    if (!violations.any) checkAllLogs(cluster, checkers);
+  } catch (error) {
+    // An assertion in the core (or the harness) is a failure of the run like any checker's:
+    // the core noticed something impossible, e.g. a commit index beyond its log.
+    now = cluster.now;
+    violations.report('exception', error instanceof Error ? firstLines(error) : String(error));
   }
-  const healedIn = violations.any ? undefined : heal(cluster, faults, workload, params, violations);
-  now = cluster.now;
-  if (!violations.any) checkAllLogs(cluster, checkers);
   options.inspect?.(cluster);
 
   const stats: RunStats = {
@@ -191,4 +199,9 @@ function summarize(options: RunOptions, s: RunStats): string {
     `messages ${s.messagesSent} sent ${s.messagesDropped} dropped, ` +
     `healed in ${s.healedIn ?? '-'} ticks`
   );
+}
+
+/** The error and the top of its stack: enough to find the assertion without the noise. */
+function firstLines(error: Error): string {
+  return (error.stack ?? `${error.name}: ${error.message}`).split('\n').slice(0, 6).join('\n    ');
 }
