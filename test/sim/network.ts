@@ -35,8 +35,11 @@ export class SimNetwork {
   private readonly inFlight = new Map<number, InFlight[]>();
   // Directed links that are cut: `${from}>${to}`.
   private readonly cut = new Set<string>();
-  /** A scripted scenario's extra rule: return false to lose the message. */
-  filter: ((message: Message) => boolean) | undefined;
+  /**
+   * A scripted scenario's adversary, applied at delivery: returns the message to deliver
+   * (possibly altered, e.g. with entries cut off) or undefined to lose it.
+   */
+  adversary: ((message: Message) => Message | undefined) | undefined;
 
   constructor(
     private readonly prng: Prng,
@@ -69,10 +72,13 @@ export class SimNetwork {
     if (due === undefined) return { delivered, failedSnapshots };
     this.inFlight.delete(now);
     for (const { message, lost } of this.prng.shuffle(due)) {
+      let arriving: Message | undefined = message;
+      if (!this.connected(message.from, message.to)) arriving = undefined;
+      else if (this.adversary !== undefined) arriving = this.adversary(message);
       if (lost) {
         failedSnapshots.push(message);
-      } else if (this.connected(message.from, message.to) && (this.filter?.(message) ?? true)) {
-        delivered.push(message);
+      } else if (arriving !== undefined) {
+        delivered.push(arriving);
       } else {
         this.stats.dropped++;
         if (message.type === 'MsgSnap') failedSnapshots.push(message);

@@ -56,7 +56,7 @@ export class Linearizability {
     if (observed.length < read.required) {
       this.violations.report(
         'linearizability',
-        `read ${readId} (invoked at ${read.invokedAt}) saw ${observed.length} writes, but ` +
+        `read ${readId} (invoked at history time ${read.invokedAt}) saw ${observed.length} writes, but ` +
           `${read.required} were acknowledged or read before it was invoked (stale read)`,
       );
     }
@@ -65,7 +65,7 @@ export class Linearizability {
       if (invokedAt === undefined || invokedAt > time) {
         this.violations.report(
           'linearizability',
-          `read ${readId} (completed at ${time}) saw write ${id}, which was not invoked yet`,
+          `read ${readId} (completed at history time ${time}) saw write ${id}, which was not invoked yet`,
         );
         break;
       }
