@@ -1,0 +1,144 @@
+/**
+ * The key-value state machine's requests and results, in etcd v3's terms (etcdserverpb and
+ * mvccpb, camelCased). Keys and values are bytes; revisions are numbers (exact to 2^53,
+ * asserted); lease IDs are bigints (64-bit on the wire). The server converts between these
+ * and the gRPC messages; the node encodes write requests into Raft entries.
+ */
+
+/** A key's state at one revision (mvccpb.KeyValue). */
+export interface KeyValue {
+  readonly key: Uint8Array;
+  /** The revision of the last creation of this key (0 in a keys-only/deleted view: never). */
+  readonly createRevision: number;
+  /** The revision of the last modification. */
+  readonly modRevision: number;
+  /** Modifications since creation: 1 after create; reset by delete. */
+  readonly version: number;
+  readonly value: Uint8Array;
+  /** The lease attached, or 0n. */
+  readonly lease: bigint;
+}
+
+export type SortOrder = 'NONE' | 'ASCEND' | 'DESCEND';
+export type SortTarget = 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
+
+export interface RangeRequest {
+  readonly key: Uint8Array;
+  /**
+   * Empty: just `key`. `[0]` ("\0"): every key >= `key`. Otherwise the half-open range
+   * [key, rangeEnd). A prefix `p` is [p, p with its last byte incremented).
+   */
+  readonly rangeEnd?: Uint8Array;
+  /** At most this many keys; 0 means no limit. `more` says whether keys were left out. */
+  readonly limit?: number;
+  /** Read at this revision; 0 or absent means the current one. */
+  readonly revision?: number;
+  readonly sortOrder?: SortOrder;
+  readonly sortTarget?: SortTarget;
+  /** Served from the local member without a ReadIndex round (may be stale). */
+  readonly serializable?: boolean;
+  readonly keysOnly?: boolean;
+  readonly countOnly?: boolean;
+  /** Filters; 0 means no filter. */
+  readonly minModRevision?: number;
+  readonly maxModRevision?: number;
+  readonly minCreateRevision?: number;
+  readonly maxCreateRevision?: number;
+}
+
+export interface RangeResponse {
+  readonly kvs: readonly KeyValue[];
+  readonly more: boolean;
+  /** Keys in the range (before `limit`). */
+  readonly count: number;
+}
+
+export interface PutRequest {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly lease?: bigint;
+  readonly prevKv?: boolean;
+  /** Keep the current value (error KeyNotFound if the key does not exist). */
+  readonly ignoreValue?: boolean;
+  /** Keep the current lease (error KeyNotFound if the key does not exist). */
+  readonly ignoreLease?: boolean;
+}
+
+export interface PutResponse {
+  readonly prevKv?: KeyValue;
+}
+
+export interface DeleteRangeRequest {
+  readonly key: Uint8Array;
+  readonly rangeEnd?: Uint8Array;
+  readonly prevKv?: boolean;
+}
+
+export interface DeleteRangeResponse {
+  readonly deleted: number;
+  readonly prevKvs: readonly KeyValue[];
+}
+
+export type CompareResult = 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
+export type CompareTarget = 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
+
+/** One Txn guard. With `rangeEnd`, it must hold for every key in the range. */
+export interface Compare {
+  readonly result: CompareResult;
+  readonly target: CompareTarget;
+  readonly key: Uint8Array;
+  readonly rangeEnd?: Uint8Array;
+  /** The operand, by target: version, createRevision, modRevision, value or lease. */
+  readonly version?: number;
+  readonly createRevision?: number;
+  readonly modRevision?: number;
+  readonly value?: Uint8Array;
+  readonly lease?: bigint;
+}
+
+export type RequestOp =
+  | { readonly requestRange: RangeRequest }
+  | { readonly requestPut: PutRequest }
+  | { readonly requestDeleteRange: DeleteRangeRequest }
+  | { readonly requestTxn: TxnRequest };
+
+export type ResponseOp =
+  | { readonly responseRange: RangeResponse }
+  | { readonly responsePut: PutResponse }
+  | { readonly responseDeleteRange: DeleteRangeResponse }
+  | { readonly responseTxn: TxnResponse };
+
+export interface TxnRequest {
+  readonly compare: readonly Compare[];
+  readonly success: readonly RequestOp[];
+  readonly failure: readonly RequestOp[];
+}
+
+export interface TxnResponse {
+  readonly succeeded: boolean;
+  readonly responses: readonly ResponseOp[];
+}
+
+export interface CompactionRequest {
+  readonly revision: number;
+  /** Answer only once the compaction is physically done (etcd: `physical`). */
+  readonly physical?: boolean;
+}
+
+export type EventType = 'PUT' | 'DELETE';
+
+/** One change, as watchers see it (mvccpb.Event). */
+export interface Event {
+  readonly type: EventType;
+  /** For DELETE: the key with modRevision = the deletion's revision, other fields empty. */
+  readonly kv: KeyValue;
+  readonly prevKv?: KeyValue;
+}
+
+export interface Lease {
+  readonly id: bigint;
+  /** Granted TTL in seconds. */
+  readonly ttl: number;
+  /** Remaining TTL in seconds as last checkpointed through Raft (survives leader change). */
+  readonly remainingTtl: number;
+}
