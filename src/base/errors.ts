@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'SnapshotTemporarilyUnavailable'
   | 'Compacted'
   | 'Unavailable'
+  | 'TooManyRequests'
   // Storage.
   | 'Corrupt'
   | 'NoSpace'
