@@ -1,0 +1,106 @@
+import { limits } from '../base/limits.js';
+
+/** How a flag's text becomes a value. */
+export type FlagKind = 'string' | 'urls' | 'int' | 'bool' | 'bytes';
+
+export interface FlagSpec {
+  readonly kind: FlagKind;
+  /** The default, as text (the same text a user would type). */
+  readonly default: string;
+  readonly help: string;
+}
+
+/**
+ * The flags of `concord serve`, named as etcd names them (DESIGN.md: a script that starts etcd
+ * starts Concord by swapping the binary). Each is also read from CONCORD_<NAME> (upper case,
+ * dashes as underscores) and from a YAML config file (`--config-file`) with the same keys.
+ * Precedence: flag, then environment, then config file, then default.
+ */
+export const serveFlags = {
+  name: { kind: 'string', default: 'default', help: "this member's human-readable name" },
+  'data-dir': {
+    kind: 'string',
+    default: '',
+    help: 'where the WAL, snapshots and database live (default: ./<name>.concord)',
+  },
+  'listen-client-urls': {
+    kind: 'urls',
+    default: 'http://127.0.0.1:2379',
+    help: 'URLs to serve clients (the etcd v3 gRPC API) on',
+  },
+  'advertise-client-urls': {
+    kind: 'urls',
+    default: 'http://127.0.0.1:2379',
+    help: 'client URLs this member tells the cluster about',
+  },
+  'listen-peer-urls': {
+    kind: 'urls',
+    default: 'http://127.0.0.1:2380',
+    help: 'URLs to serve other members on',
+  },
+  'initial-advertise-peer-urls': {
+    kind: 'urls',
+    default: 'http://127.0.0.1:2380',
+    help: 'peer URLs this member tells the cluster about',
+  },
+  'initial-cluster': {
+    kind: 'string',
+    default: '',
+    help: 'the initial members, name=peer-url,... (default: <name>=<initial-advertise-peer-urls>)',
+  },
+  'initial-cluster-state': {
+    kind: 'string',
+    default: 'new',
+    help: "'new' to create a cluster, 'existing' to join one",
+  },
+  'initial-cluster-token': {
+    kind: 'string',
+    default: 'etcd-cluster',
+    help: 'a token unique to this cluster, so two clusters never mix',
+  },
+  'heartbeat-interval': { kind: 'int', default: '100', help: 'milliseconds between heartbeats' },
+  'election-timeout': {
+    kind: 'int',
+    default: '1000',
+    help: 'milliseconds before a follower campaigns',
+  },
+  'snapshot-count': {
+    kind: 'int',
+    default: '100000',
+    help: 'applied entries between snapshots (which let the WAL be purged)',
+  },
+  'quota-backend-bytes': {
+    kind: 'bytes',
+    default: String(limits.quotaBackendBytes),
+    help: 'database size at which writes are refused with a NOSPACE alarm',
+  },
+  'max-request-bytes': {
+    kind: 'bytes',
+    default: String(limits.requestBytesMax),
+    help: 'largest client request accepted',
+  },
+  'max-txn-ops': {
+    kind: 'int',
+    default: String(limits.txnOpsMax),
+    help: 'operations in one Txn, at most',
+  },
+  'auto-compaction-mode': {
+    kind: 'string',
+    default: 'periodic',
+    help: "'periodic' (retention is a duration) or 'revision' (retention is a count)",
+  },
+  'auto-compaction-retention': {
+    kind: 'string',
+    default: '0',
+    help: 'history to keep: e.g. 1h or 72 (hours) for periodic, 1000 for revision; 0 disables',
+  },
+  'log-level': { kind: 'string', default: 'info', help: 'debug, info, warn or error' },
+  'config-file': { kind: 'string', default: '', help: 'a YAML file with any of these keys' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type ServeFlagName = keyof typeof serveFlags;
+
+/** CONCORD_DATA_DIR for data-dir. */
+export function envName(flag: string): string {
+  return `CONCORD_${flag.toUpperCase().replace(/-/g, '_')}`;
+}

@@ -1,0 +1,222 @@
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { envName, serveFlags, type FlagSpec, type ServeFlagName } from './flags.js';
+
+/** A configuration error: names the flag at fault, so the message says what to change. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface InitialClusterMember {
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+}
+
+/** `concord serve`'s configuration, validated. */
+export interface ServeConfig {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly listenClientUrls: readonly URL[];
+  readonly advertiseClientUrls: readonly string[];
+  readonly listenPeerUrls: readonly URL[];
+  readonly initialAdvertisePeerUrls: readonly string[];
+  readonly initialCluster: readonly InitialClusterMember[];
+  readonly initialClusterState: 'new' | 'existing';
+  readonly initialClusterToken: string;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly snapshotCount: number;
+  readonly quotaBackendBytes: number;
+  readonly maxRequestBytes: number;
+  readonly maxTxnOps: number;
+  readonly autoCompactionMode: 'periodic' | 'revision';
+  readonly autoCompactionRetention: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Raw = Record<ServeFlagName, string>;
+
+/**
+ * Reads flags, then CONCORD_* environment variables, then the YAML config file, then
+ * defaults (the first that sets a key wins), and validates the result.
+ */
+export function parseServeConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string,
+): ServeConfig {
+  const names = Object.keys(serveFlags) as ServeFlagName[];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const fromFlags = parsed.values as Partial<Record<ServeFlagName, string>>;
+  const configFile = fromFlags['config-file'] ?? env[envName('config-file')] ?? '';
+  const fromFile = configFile === '' ? {} : readConfigFile(configFile, readFile);
+  const raw = {} as Raw;
+  for (const name of names) {
+    raw[name] = fromFlags[name] ?? env[envName(name)] ?? fromFile[name] ?? serveFlags[name].default;
+  }
+  return validate(raw);
+}
+
+function readConfigFile(path: string, readFile: (path: string) => string): Partial<Raw> {
+  let document: unknown;
+  try {
+    document = parseYaml(readFile(path));
+  } catch (error) {
+    throw new ConfigError(
+      `--config-file ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError(`--config-file ${path}: expected a mapping of flag names to values`);
+  }
+  const out: Partial<Raw> = {};
+  for (const [key, value] of Object.entries(document)) {
+    if (!(key in serveFlags)) throw new ConfigError(`--config-file ${path}: unknown key "${key}"`);
+    out[key as ServeFlagName] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return out;
+}
+
+function validate(raw: Raw): ServeConfig {
+  const name = raw.name;
+  if (name === '') throw new ConfigError('--name must not be empty');
+  const heartbeatIntervalMs = int(raw, 'heartbeat-interval');
+  const electionTimeoutMs = int(raw, 'election-timeout');
+  if (heartbeatIntervalMs <= 0) throw new ConfigError('--heartbeat-interval must be positive');
+  if (electionTimeoutMs < 5 * heartbeatIntervalMs) {
+    throw new ConfigError(
+      `--election-timeout[${electionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatIntervalMs}ms]`,
+    );
+  }
+  if (electionTimeoutMs > 50_000) {
+    throw new ConfigError(
+      `--election-timeout[${electionTimeoutMs}ms] is too long, and should be set less than 50000ms`,
+    );
+  }
+  const initialAdvertisePeerUrls = urls(raw, 'initial-advertise-peer-urls').map((u) =>
+    stripSlash(u.href),
+  );
+  const initialCluster =
+    raw['initial-cluster'] === ''
+      ? [{ name, peerUrls: initialAdvertisePeerUrls }]
+      : parseInitialCluster(raw['initial-cluster']);
+  const self = initialCluster.find((m) => m.name === name);
+  if (raw['initial-cluster-state'] === 'new' && self === undefined) {
+    throw new ConfigError(
+      `--initial-cluster has no member named "${name}" (--name); add ${name}=${initialAdvertisePeerUrls[0]}`,
+    );
+  }
+  if (self !== undefined && !sameUrls(self.peerUrls, initialAdvertisePeerUrls)) {
+    throw new ConfigError(
+      `--initial-cluster has ${name}=${self.peerUrls.join(',')} but missing from --initial-advertise-peer-urls=${initialAdvertisePeerUrls.join(',')}`,
+    );
+  }
+  const state = raw['initial-cluster-state'];
+  if (state !== 'new' && state !== 'existing') {
+    throw new ConfigError(`--initial-cluster-state must be 'new' or 'existing', got "${state}"`);
+  }
+  const mode = raw['auto-compaction-mode'];
+  if (mode !== 'periodic' && mode !== 'revision') {
+    throw new ConfigError(`--auto-compaction-mode must be 'periodic' or 'revision', got "${mode}"`);
+  }
+  const logLevel = raw['log-level'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  return {
+    name,
+    dataDir: raw['data-dir'] === '' ? `${name}.concord` : raw['data-dir'],
+    listenClientUrls: urls(raw, 'listen-client-urls'),
+    advertiseClientUrls: urls(raw, 'advertise-client-urls').map((u) => stripSlash(u.href)),
+    listenPeerUrls: urls(raw, 'listen-peer-urls'),
+    initialAdvertisePeerUrls,
+    initialCluster,
+    initialClusterState: state,
+    initialClusterToken: raw['initial-cluster-token'],
+    heartbeatIntervalMs,
+    electionTimeoutMs,
+    snapshotCount: positive(raw, 'snapshot-count'),
+    quotaBackendBytes: positive(raw, 'quota-backend-bytes'),
+    maxRequestBytes: positive(raw, 'max-request-bytes'),
+    maxTxnOps: positive(raw, 'max-txn-ops'),
+    autoCompactionMode: mode,
+    autoCompactionRetention: raw['auto-compaction-retention'],
+    logLevel: logLevel as ServeConfig['logLevel'],
+  };
+}
+
+function int(raw: Raw, flag: ServeFlagName): number {
+  const text = raw[flag].trim();
+  const value = Number(text);
+  if (text === '' || !Number.isSafeInteger(value)) {
+    throw new ConfigError(`--${flag} must be an integer, got "${raw[flag]}"`);
+  }
+  return value;
+}
+
+function positive(raw: Raw, flag: ServeFlagName): number {
+  const value = int(raw, flag);
+  if (value <= 0) throw new ConfigError(`--${flag} must be positive, got ${value}`);
+  return value;
+}
+
+function urls(raw: Raw, flag: ServeFlagName): URL[] {
+  const spec: FlagSpec = serveFlags[flag];
+  if (spec.kind !== 'urls') throw new Error(`--${flag} is not a URL list`);
+  const list = raw[flag]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (list.length === 0) throw new ConfigError(`--${flag} must name at least one URL`);
+  return list.map((text) => parseUrl(flag, text));
+}
+
+function parseUrl(flag: string, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(
+      `--${flag}: "${text}" is not a URL (expected e.g. http://127.0.0.1:2379)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--${flag}: "${text}" must use http or https`);
+  }
+  if (url.port === '') throw new ConfigError(`--${flag}: "${text}" must name a port`);
+  return url;
+}
+
+function parseInitialCluster(text: string): InitialClusterMember[] {
+  const byName = new Map<string, string[]>();
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--initial-cluster: "${part}" is not name=url`);
+    const name = part.slice(0, eq);
+    const url = stripSlash(parseUrl('initial-cluster', part.slice(eq + 1)).href);
+    byName.set(name, [...(byName.get(name) ?? []), url]);
+  }
+  return [...byName].map(([name, peerUrls]) => ({ name, peerUrls }));
+}
+
+function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+  return [...a].sort().join(',') === [...b].sort().join(',');
+}
+
+function stripSlash(href: string): string {
+  return href.endsWith('/') ? href.slice(0, -1) : href;
+}

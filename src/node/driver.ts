@@ -1,0 +1,187 @@
+import { assert } from '../base/assert.js';
+import { ConcordError, isConcordError } from '../base/errors.js';
+import type { Clock } from '../env/clock.js';
+import type { RawNode } from '../raft/raw-node.js';
+import type { ConfChange, Entry, Message, ReadState, Snapshot, SoftState } from '../raft/types.js';
+import { isSafeToSendBeforePersist } from '../raft/types.js';
+import type { RaftLogStore } from '../storage/raft-log-store.js';
+
+/** What the driver hands to the rest of the member, in the documented order. */
+export interface DriverHooks {
+  /** Sends messages to peers (a no-op for a single member). Must not block. */
+  send(messages: readonly Message[]): void;
+  /** Leader or role changed. */
+  softState(state: SoftState): void;
+  /** A snapshot from the leader, to install before the entries that follow it. */
+  applySnapshot(snapshot: Snapshot): void;
+  /** Committed entries, in order. Synchronous: the state machine is. */
+  applyEntries(entries: readonly Entry[]): void;
+  /** Confirmed read points (ReadIndex). */
+  readStates(states: readonly ReadState[]): void;
+  /** Proposals Raft refused; their waiters must fail (retryable). */
+  proposalsDropped(proposals: readonly Uint8Array[], error: ConcordError): void;
+  /** The log could not be persisted: the member must stop accepting writes. */
+  failed(error: ConcordError): void;
+}
+
+export interface DriverOptions {
+  readonly tickMs: number;
+  /** Proposals waiting for the next Ready pass, at most. */
+  readonly pendingProposalsMax: number;
+}
+
+/**
+ * The only place where Raft output becomes effects (DESIGN.md), in this order: persist entries
+ * and hard state (one fsync), send, apply, advance. A leader sends its appends before its own
+ * fsync completes; everything else waits for it.
+ *
+ * Proposals that arrive while a Ready is being persisted wait in a queue and go to Raft as one
+ * batch in the next pass: one fsync and one message per follower covers them all (group
+ * commit), which is where throughput comes from.
+ */
+export class Driver {
+  private pending: Uint8Array[] = [];
+  private running = false;
+  private stopped = false;
+  private failure: ConcordError | undefined;
+  private idle: Promise<void> = Promise.resolve();
+  private stopTicker: (() => void) | undefined;
+
+  constructor(
+    readonly raw: RawNode,
+    private readonly store: RaftLogStore,
+    private readonly hooks: DriverHooks,
+    private readonly clock: Clock,
+    private readonly options: DriverOptions,
+  ) {}
+
+  start(): void {
+    this.stopTicker = this.clock.every(this.options.tickMs, () => {
+      if (this.stopped || this.failure) return;
+      this.raw.tick();
+      this.wake();
+    });
+    this.wake();
+  }
+
+  /** Stops ticking and waits for the pass in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopTicker?.();
+    await this.idle;
+  }
+
+  get failed(): ConcordError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Queues an encoded proposal for the next pass. Throws ConcordError when the member cannot
+   * take it now ('Stopped', the persist failure, or 'TooManyRequests' when the queue is full).
+   */
+  propose(data: Uint8Array): void {
+    if (this.stopped) throw new ConcordError('Stopped', 'etcdserver: server stopped');
+    if (this.failure) throw this.failure;
+    if (this.pending.length >= this.options.pendingProposalsMax) {
+      throw new ConcordError('TooManyRequests', 'etcdserver: too many requests');
+    }
+    this.pending.push(data);
+    this.wake();
+  }
+
+  step(message: Message): void {
+    if (this.stopped || this.failure) return;
+    this.raw.step(message);
+    this.wake();
+  }
+
+  readIndex(context: Uint8Array): void {
+    this.raw.readIndex(context);
+    this.wake();
+  }
+
+  proposeConfChange(change: ConfChange): void {
+    this.raw.proposeConfChange(change);
+    this.wake();
+  }
+
+  transferLeader(to: bigint): void {
+    this.raw.transferLeader(to);
+    this.wake();
+  }
+
+  /** Runs a pass soon; passes never overlap. */
+  wake(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.idle = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run());
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.stopped && !this.failure) {
+        this.flushProposals();
+        if (!this.raw.hasReady()) break;
+        await this.handleReady();
+      }
+    } finally {
+      this.running = false;
+    }
+    // Work that arrived during the last await.
+    if (!this.stopped && !this.failure && (this.pending.length > 0 || this.raw.hasReady())) {
+      this.wake();
+    }
+  }
+
+  private flushProposals(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.raw.proposeBatch(batch);
+    } catch (error) {
+      if (!isConcordError(error)) throw error;
+      this.hooks.proposalsDropped(batch, error);
+    }
+  }
+
+  private async handleReady(): Promise<void> {
+    const rd = this.raw.ready();
+    if (rd.softState) this.hooks.softState(rd.softState);
+    const isLeader = this.raw.raft.state === 'Leader';
+    const early = isLeader ? rd.messages.filter(isSafeToSendBeforePersist) : [];
+    const late = isLeader ? rd.messages.filter((m) => !isSafeToSendBeforePersist(m)) : rd.messages;
+    if (early.length > 0) this.hooks.send(early);
+    // A commit-index-only change needs no write: the commit index is recovered on restart
+    // from the log and the state machine's applied index.
+    if (rd.mustSync || rd.snapshot !== undefined) {
+      try {
+        await this.store.persist({
+          hardState: rd.hardState,
+          entries: rd.entries,
+          snapshot: rd.snapshot,
+        });
+      } catch (error) {
+        this.fail(error);
+        return; // no advance: nothing in this Ready may be acknowledged
+      }
+    }
+    if (late.length > 0) this.hooks.send(late);
+    if (rd.snapshot !== undefined) this.hooks.applySnapshot(rd.snapshot);
+    if (rd.committedEntries.length > 0) this.hooks.applyEntries(rd.committedEntries);
+    if (rd.readStates.length > 0) this.hooks.readStates(rd.readStates);
+    this.raw.advance();
+  }
+
+  private fail(error: unknown): void {
+    assert(
+      isConcordError(error),
+      () => `persist failed with a non-operating error: ${String(error)}`,
+    );
+    this.failure = error;
+    const dropped = this.pending;
+    this.pending = [];
+    if (dropped.length > 0) this.hooks.proposalsDropped(dropped, error);
+    this.hooks.failed(error);
+  }
+}
