@@ -1,0 +1,69 @@
+/**
+ * The backend port: an ordered, byte-keyed store with named buckets, as etcd's bbolt backend.
+ * The MVCC layer is written against this interface only; MemoryBackend (pure, for tests and
+ * the simulator) and LmdbBackend (src/storage, on disk) implement it.
+ *
+ * Contracts every implementation keeps (test/mvcc/backend-conformance.ts checks them):
+ * - Keys sort bytewise (unsigned, a prefix before its extensions).
+ * - `write(fn)` runs `fn` as ONE atomic transaction: every put and delete in it becomes
+ *   visible together when `write` returns, or none does if `fn` throws. Reads through `tx`
+ *   inside `fn` see the transaction's own earlier writes. Transactions do not nest.
+ * - Bytes returned by `get` and passed to `scan`'s visitor belong to the backend: callers
+ *   must not mutate them. Bytes passed to `put` may be reused by the caller afterwards.
+ * - Durability is deferred: `write` may return before its data is on disk. `sync()` resolves
+ *   once every write that returned before the call is durable. That is safe because the
+ *   Raft WAL is the durability source: the MVCC layer stores the applied (consistent) index
+ *   in the same transaction as the data it describes, so after a crash the backend is at
+ *   some earlier consistent index and the WAL is replayed from exactly there. The driver
+ *   must call `sync()` before it discards WAL entries the backend may not have made durable
+ *   (before a Raft snapshot lets it purge the WAL), as etcd commits bbolt before purging.
+ */
+
+/** Buckets, as etcd's schema: keys by revision, meta (consistent index, compaction), leases. */
+export type BucketName = 'key' | 'meta' | 'lease' | 'alarm' | 'auth' | 'members';
+
+export const bucketNames: readonly BucketName[] = [
+  'key',
+  'meta',
+  'lease',
+  'alarm',
+  'auth',
+  'members',
+];
+
+export interface ScanRange {
+  /** The first key visited (inclusive); absent: the bucket's first key. */
+  readonly start?: Uint8Array;
+  /** Stop before this key (exclusive); absent: the bucket's last key. */
+  readonly end?: Uint8Array;
+  /** At most this many entries; absent or 0: no limit. */
+  readonly limit?: number;
+}
+
+export interface BackendRead {
+  get(bucket: BucketName, key: Uint8Array): Uint8Array | undefined;
+  /**
+   * Visits the bucket's entries in `range` in ascending key order. Stops early when `visit`
+   * returns false. `visit` must not write.
+   */
+  scan(
+    bucket: BucketName,
+    range: ScanRange,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean | void,
+  ): void;
+}
+
+export interface BackendWrite extends BackendRead {
+  put(bucket: BucketName, key: Uint8Array, value: Uint8Array): void;
+  delete(bucket: BucketName, key: Uint8Array): void;
+}
+
+export interface Backend extends BackendRead {
+  /** Runs `fn` as one atomic transaction (see the contracts above) and returns its result. */
+  write<T>(fn: (tx: BackendWrite) => T): T;
+  /** Bytes the store occupies (etcd's db size, for the quota and metrics). */
+  sizeBytes(): number;
+  /** Resolves when every write that returned before this call is durable. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+/**
+ * Byte-string helpers. Keys are compared bytewise, unsigned, shorter-is-smaller on a common
+ * prefix: the order etcd's Go `bytes.Compare` gives and the order the backend iterates in.
+ */
+
+/** Negative, zero or positive as `a` sorts before, with or after `b`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A string with one char per byte, for use as a Map key (injective, cheap, and it sorts like
+ * the bytes do under `<` on strings, since every char is below 0x100).
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** The inverse of {@link bytesKey}. */
+export function keyBytes(key: string): Uint8Array {
+  const out = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
+  return out;
+}
+
+export const emptyBytes: Uint8Array = new Uint8Array(0);

@@ -1,0 +1,179 @@
+/**
+ * An ordered map from byte-string keys to values: the structure under the key index and the
+ * memory backend's buckets. It is a list of sorted chunks (the shape of Python's
+ * sortedcontainers): a binary search over the chunks' last keys, then one inside a chunk.
+ * Inserts and deletes move at most `chunkEntriesMax` references, appends at the end (the key
+ * bucket is written in revision order) are amortized O(1), and in-order scans walk arrays,
+ * which is what JavaScript engines are fastest at. A B-tree buys nothing more at the sizes a
+ * coordination service holds (millions of keys: a few thousand chunks).
+ *
+ * @example
+ * const m = new SortedMap<number>();
+ * m.set(bytes('b'), 2); m.set(bytes('a'), 1);
+ * m.scan(bytes('a'), undefined, (k, v) => console.log(k, v)); // a 1, b 2
+ */
+import { assert } from '../base/assert.js';
+import { compareBytes } from './bytes.js';
+
+/** A chunk splits in two past this many entries. */
+const chunkEntriesMax = 512;
+/** A chunk this small merges into its neighbour when they fit in one. */
+const chunkEntriesMin = chunkEntriesMax / 4;
+
+interface Chunk<V> {
+  keys: Uint8Array[];
+  values: V[];
+}
+
+export class SortedMap<V> {
+  // Invariant: no chunk is empty; keys ascend strictly within and across chunks.
+  private chunks: Chunk<V>[] = [];
+  private count = 0;
+  // Bumped on every mutation, so a scan can assert nobody changed the map under it.
+  private mutations = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: Uint8Array): V | undefined {
+    const c = this.chunkFor(key);
+    if (c === this.chunks.length) return undefined;
+    const chunk = this.chunks[c]!;
+    const i = lowerBound(chunk.keys, key);
+    return i < chunk.keys.length && compareBytes(chunk.keys[i]!, key) === 0
+      ? chunk.values[i]
+      : undefined;
+  }
+
+  /** Inserts or replaces. The map keeps `key` (callers must not mutate it afterwards). */
+  set(key: Uint8Array, value: V): void {
+    this.mutations++;
+    if (this.chunks.length === 0) {
+      this.chunks.push({ keys: [key], values: [value] });
+      this.count = 1;
+      return;
+    }
+    let c = this.chunkFor(key);
+    if (c === this.chunks.length) c--; // beyond every key: append to the last chunk
+    const chunk = this.chunks[c]!;
+    const i = lowerBound(chunk.keys, key);
+    if (i < chunk.keys.length && compareBytes(chunk.keys[i]!, key) === 0) {
+      chunk.values[i] = value;
+      return;
+    }
+    if (i === chunk.keys.length) {
+      chunk.keys.push(key);
+      chunk.values.push(value);
+    } else {
+      chunk.keys.splice(i, 0, key);
+      chunk.values.splice(i, 0, value);
+    }
+    this.count++;
+    if (chunk.keys.length > chunkEntriesMax) this.split(c);
+  }
+
+  delete(key: Uint8Array): boolean {
+    const c = this.chunkFor(key);
+    if (c === this.chunks.length) return false;
+    const chunk = this.chunks[c]!;
+    const i = lowerBound(chunk.keys, key);
+    if (i === chunk.keys.length || compareBytes(chunk.keys[i]!, key) !== 0) return false;
+    this.mutations++;
+    chunk.keys.splice(i, 1);
+    chunk.values.splice(i, 1);
+    this.count--;
+    if (chunk.keys.length === 0) this.chunks.splice(c, 1);
+    else if (chunk.keys.length < chunkEntriesMin) this.mergeWithNext(c);
+    return true;
+  }
+
+  /**
+   * Visits entries with start <= key < end in ascending order (`end` undefined: no upper
+   * bound). Stops early when `visit` returns false. The map must not change during the scan.
+   */
+  scan(
+    start: Uint8Array,
+    end: Uint8Array | undefined,
+    visit: (key: Uint8Array, value: V) => boolean | void,
+  ): void {
+    const mutations = this.mutations;
+    let c = this.chunkFor(start);
+    if (c === this.chunks.length) return;
+    let i = lowerBound(this.chunks[c]!.keys, start);
+    for (; c < this.chunks.length; c++, i = 0) {
+      const { keys, values } = this.chunks[c]!;
+      for (; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (end !== undefined && compareBytes(key, end) >= 0) return;
+        const more = visit(key, values[i] as V);
+        assert(this.mutations === mutations, 'SortedMap changed during a scan');
+        if (more === false) return;
+      }
+    }
+  }
+
+  /** Visits entries with key < end (undefined: all) in descending order, starting at the last. */
+  scanReverse(end: Uint8Array | undefined, visit: (key: Uint8Array, value: V) => boolean | void) {
+    const mutations = this.mutations;
+    for (let c = this.chunks.length - 1; c >= 0; c--) {
+      const { keys, values } = this.chunks[c]!;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        if (end !== undefined && compareBytes(key, end) >= 0) continue;
+        const more = visit(key, values[i] as V);
+        assert(this.mutations === mutations, 'SortedMap changed during a scan');
+        if (more === false) return;
+      }
+    }
+  }
+
+  clear(): void {
+    this.mutations++;
+    this.chunks = [];
+    this.count = 0;
+  }
+
+  /** The first chunk whose last key is >= key; chunks.length when key is beyond all. */
+  private chunkFor(key: Uint8Array): number {
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const keys = this.chunks[mid]!.keys;
+      if (compareBytes(keys[keys.length - 1]!, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private split(c: number): void {
+    const chunk = this.chunks[c]!;
+    const half = chunk.keys.length >>> 1;
+    const right: Chunk<V> = { keys: chunk.keys.splice(half), values: chunk.values.splice(half) };
+    this.chunks.splice(c + 1, 0, right);
+  }
+
+  private mergeWithNext(c: number): void {
+    const chunk = this.chunks[c]!;
+    const next = this.chunks[c + 1];
+    if (next === undefined || chunk.keys.length + next.keys.length > chunkEntriesMax) return;
+    for (let i = 0; i < next.keys.length; i++) {
+      chunk.keys.push(next.keys[i]!);
+      chunk.values.push(next.values[i] as V);
+    }
+    this.chunks.splice(c + 1, 1);
+  }
+}
+
+/** The first index whose key is >= key. */
+function lowerBound(keys: readonly Uint8Array[], key: Uint8Array): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBytes(keys[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Prng } from '../../src/base/prng.js';
+import { bytesKey, compareBytes, keyBytes } from '../../src/mvcc/bytes.js';
+import { SortedMap } from '../../src/mvcc/sorted-map.js';
+
+describe('SortedMap', () => {
+  it('matches a sorted reference under random inserts, deletes and scans', () => {
+    const prng = new Prng(11);
+    const map = new SortedMap<number>();
+    const model = new Map<string, number>();
+    const randomKey = (): Uint8Array =>
+      new Uint8Array(Array.from({ length: prng.range(0, 3) }, () => prng.int(6)));
+    for (let step = 0; step < 20_000; step++) {
+      const key = randomKey();
+      // Phases: grow past several chunk splits, then shrink through merges, then mix.
+      const insert =
+        step < 8000 ? prng.chance(0.9) : step < 14000 ? prng.chance(0.2) : prng.chance(0.5);
+      if (insert) {
+        map.set(key, step);
+        model.set(bytesKey(key), step);
+      } else {
+        assert.equal(map.delete(key), model.delete(bytesKey(key)));
+      }
+      if (step % 997 === 0) {
+        assert.equal(map.size, model.size);
+        const start = randomKey();
+        const end = prng.chance(0.3) ? undefined : randomKey();
+        const got: [string, number][] = [];
+        map.scan(start, end, (k, v) => {
+          got.push([bytesKey(k), v]);
+        });
+        const want = [...model.entries()]
+          .filter(
+            ([k]) =>
+              compareBytes(keyBytes(k), start) >= 0 &&
+              (end === undefined || compareBytes(keyBytes(k), end) < 0),
+          )
+          .sort(([a], [b]) => compareBytes(keyBytes(a), keyBytes(b)));
+        assert.deepEqual(got, want);
+        for (const [k, v] of want.slice(0, 5)) assert.equal(map.get(keyBytes(k)), v);
+      }
+    }
+  });
+
+  it('appends in order and scans in reverse', () => {
+    const map = new SortedMap<number>();
+    for (let i = 0; i < 5000; i++) map.set(new Uint8Array([i >> 8, i & 255]), i);
+    const seen: number[] = [];
+    map.scanReverse(new Uint8Array([0, 3]), (_k, v) => {
+      seen.push(v);
+    });
+    assert.deepEqual(seen, [2, 1, 0]);
+    let count = 0;
+    map.scan(new Uint8Array(0), undefined, () => {
+      count++;
+    });
+    assert.equal(count, 5000);
+  });
+
+  it('refuses a change in the middle of a scan', () => {
+    const map = new SortedMap<number>();
+    map.set(new Uint8Array([1]), 1);
+    map.set(new Uint8Array([2]), 2);
+    assert.throws(
+      () => map.scan(new Uint8Array(0), undefined, () => void map.set(new Uint8Array([3]), 3)),
+      /changed during a scan/,
+    );
+  });
+});
