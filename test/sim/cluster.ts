@@ -37,7 +37,6 @@ export interface ClusterStats {
   crashes: number;
   committed: number;
   snapshotsInstalled: number;
-  confChanges: number;
 }
 
 /**
@@ -53,7 +52,6 @@ export class Cluster implements MemberObserver {
     crashes: 0,
     committed: 0,
     snapshotsInstalled: 0,
-    confChanges: 0,
   };
   /** Chosen by the fault injector; no mid-Ready crash unless set. */
   crashPoints: (member: Member) => CrashPoint | undefined = () => undefined;

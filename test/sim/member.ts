@@ -68,7 +68,6 @@ export class Member {
   lead: NodeId = None;
   term = 0;
   removed = false;
-  snapshots = 0;
 
   constructor(
     readonly id: NodeId,
@@ -231,7 +230,6 @@ export class Member {
     if (!confChanged && this.appliedIndex - snapshotIndex < this.settings.snapshotEntries) return;
     if (this.appliedIndex > this.storage.lastIndex()) return;
     this.storage.createSnapshot(this.appliedIndex, this.confState, this.machine.snapshot());
-    this.snapshots++;
     const compactIndex = this.appliedIndex - this.settings.compactKeep;
     if (compactIndex >= this.storage.firstIndex()) this.storage.compact(compactIndex);
   }

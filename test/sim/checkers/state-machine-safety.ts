@@ -57,12 +57,6 @@ export class StateMachineSafety {
     }
   }
 
-  /** Where a write sits in the one sequence, if any member has applied it. */
-  positionOf(id: WriteId): number | undefined {
-    const position = this.order.indexOf(id);
-    return position < 0 ? undefined : position;
-  }
-
   get writes(): readonly WriteId[] {
     return this.order;
   }
