@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'Compacted'
   | 'Unavailable'
   | 'TooManyRequests'
+  | 'Canceled'
   // Storage.
   | 'Corrupt'
   | 'NoSpace'
@@ -35,6 +36,7 @@ export type ErrorCode =
   | 'LeaseTtlTooLarge'
   | 'RevisionCompacted'
   | 'FutureRevision'
+  | 'InvalidSortOption'
   | 'InvalidArgument';
 
 export class ConcordError extends Error {

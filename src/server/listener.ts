@@ -1,0 +1,80 @@
+/**
+ * The client port, shared by gRPC and plain HTTP as etcd shares it (etcd uses cmux): each
+ * accepted connection is sniffed, and one that opens with the HTTP/2 preface ("PRI * HTTP/2.0")
+ * goes to the gRPC server; anything else goes to `http`, the seam where /health, /version,
+ * /metrics and the dashboard's endpoints plug in (a later issue; until then, 404).
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { RequestListener } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+
+export type { RequestListener };
+
+const preface = Buffer.from('PRI');
+
+export const notFound: RequestListener = (_request, response) => {
+  response.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
+};
+
+export interface ClientListener {
+  readonly url: URL;
+  close(): Promise<void>;
+}
+
+export async function listenClientUrl(
+  url: URL,
+  grpc: (socket: Socket) => void,
+  http: RequestListener,
+): Promise<ClientListener> {
+  const httpServer = createHttpServer(http);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    sniff(socket, (isHttp2) => (isHttp2 ? grpc(socket) : httpServer.emit('connection', socket)));
+  });
+  await listen(server, url);
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('listener has no port');
+  const bound = new URL(url.href);
+  bound.port = String(address.port);
+  return {
+    url: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Sockets still sniffing or serving HTTP/1 would hold close() open; gRPC's own
+        // sessions are drained by the gRPC server before this runs.
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+function listen(server: NetServer, url: URL): Promise<void> {
+  // URL keeps IPv6 brackets in hostname ("[::1]"); net wants them off.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: Number(url.port) }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Reads enough of the first bytes to tell HTTP/2 from HTTP/1, then puts them back. */
+function sniff(socket: Socket, route: (isHttp2: boolean) => void): void {
+  let seen = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    seen = Buffer.concat([seen, chunk]);
+    const prefix = seen.subarray(0, preface.length);
+    if (seen.length < preface.length && prefix.equals(preface.subarray(0, seen.length))) return;
+    socket.off('data', onData);
+    socket.pause();
+    socket.unshift(seen);
+    route(prefix.equals(preface));
+  };
+  socket.on('data', onData);
+  socket.on('error', () => socket.destroy());
+}

@@ -1,0 +1,95 @@
+/**
+ * createServer's options, their defaults (etcd's where etcd has the knob) and validation that
+ * names the flag.
+ */
+import { KiB, limits as defaultLimits } from '../base/limits.js';
+import type { ConcordApi } from '../node/api.js';
+import type { BugHandler } from './status.js';
+import { crashOnBug } from './status.js';
+
+/** etcd lets a gRPC message exceed --max-request-bytes by this much (grpcOverheadBytes). */
+export const grpcOverheadBytes = 512 * KiB;
+
+export interface ServerLimits {
+  /** --max-request-bytes (default 1.5 MiB). */
+  readonly requestBytesMax: number;
+  /** --max-txn-ops (default 128). */
+  readonly txnOpsMax: number;
+  /** --quota-backend-bytes, reported by Maintenance.Status (default 2 GiB). */
+  readonly quotaBackendBytes: number;
+}
+
+export interface ServerOptions {
+  /** The member behind the front door; the server calls nothing else. */
+  readonly api: ConcordApi;
+  /** Where to listen: `http://host:port` (port 0 picks a free one). TLS comes later. */
+  readonly listen: readonly URL[];
+  readonly limits?: Partial<ServerLimits>;
+  /**
+   * Period of progress notifications to watchers created with progress_notify, in ms
+   * (etcd's --experimental-watch-progress-notify-interval: 10 minutes). A tenth of it is
+   * added at random per stream, as etcd does, so watchers do not all report at once.
+   */
+  readonly watchProgressNotifyIntervalMs?: number;
+  /**
+   * Responses one watch stream may queue while its client reads slowly (etcd: 128). Past it
+   * the stream's WatchSinks answer false and the stream stops reading requests.
+   */
+  readonly watchQueueResponsesMax?: number;
+  /** Keep-alive requests one lease stream may queue before it stops reading (default 16). */
+  readonly leaseKeepAliveQueueMax?: number;
+  /** How long close() lets in-flight calls finish before cutting connections (default 5 s). */
+  readonly shutdownGraceMs?: number;
+  /** Called with an error that is not a ConcordError (a bug). Default: crash loudly. */
+  readonly onBug?: BugHandler;
+}
+
+export interface ResolvedOptions {
+  readonly api: ConcordApi;
+  readonly listen: readonly URL[];
+  readonly limits: ServerLimits;
+  readonly watchProgressNotifyIntervalMs: number;
+  readonly watchQueueResponsesMax: number;
+  readonly leaseKeepAliveQueueMax: number;
+  readonly shutdownGraceMs: number;
+  readonly onBug: BugHandler;
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    api: options.api,
+    listen: options.listen,
+    limits: {
+      requestBytesMax: options.limits?.requestBytesMax ?? defaultLimits.requestBytesMax,
+      txnOpsMax: options.limits?.txnOpsMax ?? defaultLimits.txnOpsMax,
+      quotaBackendBytes: options.limits?.quotaBackendBytes ?? defaultLimits.quotaBackendBytes,
+    },
+    watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs ?? 10 * 60 * 1000,
+    watchQueueResponsesMax: options.watchQueueResponsesMax ?? 128,
+    leaseKeepAliveQueueMax: options.leaseKeepAliveQueueMax ?? 16,
+    shutdownGraceMs: options.shutdownGraceMs ?? 5000,
+    onBug: options.onBug ?? crashOnBug,
+  };
+  validate(resolved);
+  return resolved;
+}
+
+function validate(options: ResolvedOptions): void {
+  const positive = (value: number, flag: string): void => {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`${flag} must be a positive integer, got ${value}`);
+    }
+  };
+  positive(options.limits.requestBytesMax, '--max-request-bytes');
+  positive(options.limits.txnOpsMax, '--max-txn-ops');
+  positive(options.limits.quotaBackendBytes, '--quota-backend-bytes');
+  positive(options.watchProgressNotifyIntervalMs, 'watchProgressNotifyIntervalMs');
+  positive(options.watchQueueResponsesMax, 'watchQueueResponsesMax');
+  positive(options.leaseKeepAliveQueueMax, 'leaseKeepAliveQueueMax');
+  if (options.listen.length === 0) throw new RangeError('--listen-client-urls: no URL given');
+  for (const url of options.listen) {
+    if (url.protocol !== 'http:') {
+      throw new RangeError(`--listen-client-urls: ${url.href}: only http:// is served (TLS later)`);
+    }
+  }
+}

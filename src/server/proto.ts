@@ -1,0 +1,82 @@
+/**
+ * Loads Concord's .proto files (proto/ at the package root) once, at startup, into gRPC service
+ * definitions. The options fix the wire's TypeScript shapes described in ./wire/common.ts:
+ * int64 as exact decimal strings, bytes as Buffer, enums as names, defaults filled, and a
+ * virtual field naming the member present in each oneof.
+ *
+ * Each request deserializer is wrapped to remember the message's encoded size, so handlers
+ * can refuse a write larger than --max-request-bytes with etcd's error (see `requestBytes`).
+ */
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type { Options } from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import { assert } from '../base/assert.js';
+
+const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
+
+const loaderOptions: Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  oneofs: true,
+  includeDirs: [protoRoot],
+};
+
+export type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
+
+export type EtcdServices = Readonly<Record<ServiceName, ServiceDefinition>>;
+
+const encodedSizes = new WeakMap<object, number>();
+
+/** The encoded size of a request message as received (0 if it was not decoded by us). */
+export function requestBytes(request: object): number {
+  return encodedSizes.get(request) ?? 0;
+}
+
+let cached: EtcdServices | undefined;
+
+/** The etcd v3 services, loaded from proto/etcdserverpb/rpc.proto. */
+export function etcdServices(): EtcdServices {
+  cached ??= loadServices();
+  return cached;
+}
+
+function loadServices(): EtcdServices {
+  const definition = loadSync('etcdserverpb/rpc.proto', loaderOptions);
+  const service = (name: ServiceName): ServiceDefinition => {
+    const loaded = definition[`etcdserverpb.${name}`];
+    assert(loaded !== undefined && !('format' in loaded), `proto: service ${name} missing`);
+    return measured(loaded as ServiceDefinition);
+  };
+  return {
+    KV: service('KV'),
+    Watch: service('Watch'),
+    Lease: service('Lease'),
+    Cluster: service('Cluster'),
+    Maintenance: service('Maintenance'),
+    Auth: service('Auth'),
+  };
+}
+
+// The proto-loader boundary: method definitions are untyped there; handlers type their ends.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyMethod = MethodDefinition<any, any>;
+
+function measured(service: ServiceDefinition): ServiceDefinition {
+  const wrapped: Record<string, AnyMethod> = {};
+  for (const [name, method] of Object.entries(service) as [string, AnyMethod][]) {
+    wrapped[name] = {
+      ...method,
+      requestDeserialize: (buffer: Buffer): object => {
+        const message = method.requestDeserialize(buffer) as object;
+        encodedSizes.set(message, buffer.length);
+        return message;
+      },
+    };
+  }
+  return wrapped;
+}

@@ -1,0 +1,98 @@
+/**
+ * The composition root of a member's front door: the etcd v3 gRPC services over HTTP/2 on the
+ * client URLs, delegating to a ConcordApi.
+ *
+ * @example
+ * const server = await createServer({ api: member, listen: [new URL('http://127.0.0.1:2379')] });
+ * // ... later
+ * await server.close();
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ClientListener, RequestListener } from './listener.js';
+import { listenClientUrl, notFound } from './listener.js';
+import type { ServerOptions } from './options.js';
+import { grpcOverheadBytes, resolveOptions } from './options.js';
+import { etcdServices } from './proto.js';
+import { kvService } from './services/kv.js';
+import { leaseService } from './services/lease.js';
+import { maintenanceService } from './services/maintenance.js';
+import { authService, clusterService } from './services/not-yet-served.js';
+import { StreamRegistry } from './services/stream-registry.js';
+import { watchService } from './services/watch.js';
+
+export interface CreateServerOptions extends ServerOptions {
+  /** Plain HTTP/1 requests on the client port (the seam for /health, /version, /metrics). */
+  readonly http?: RequestListener;
+}
+
+export interface ConcordServer {
+  /** The URLs listened on, with ports chosen by the system filled in. */
+  readonly urls: readonly URL[];
+  /**
+   * Stops accepting calls, ends watch and keep-alive streams with UNAVAILABLE "etcdserver:
+   * server stopped" (clients reconnect elsewhere and resume), lets unary calls in flight
+   * finish for up to shutdownGraceMs, then cuts what remains.
+   */
+  close(): Promise<void>;
+}
+
+export async function createServer(options: CreateServerOptions): Promise<ConcordServer> {
+  const resolved = resolveOptions(options);
+  const services = etcdServices();
+  const streams = new StreamRegistry();
+  const grpc = new Server({
+    // etcd: MaxRecvMsgSize = --max-request-bytes + 512 KiB; sends are not limited.
+    'grpc.max_receive_message_length': resolved.limits.requestBytesMax + grpcOverheadBytes,
+    'grpc.max_send_message_length': -1,
+  });
+  grpc.addService(services.KV, kvService(resolved));
+  grpc.addService(services.Watch, watchService(resolved, streams));
+  grpc.addService(services.Lease, leaseService(resolved, streams));
+  grpc.addService(services.Cluster, clusterService());
+  grpc.addService(services.Maintenance, maintenanceService(resolved));
+  grpc.addService(services.Auth, authService());
+  const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+
+  const listeners: ClientListener[] = [];
+  try {
+    for (const url of resolved.listen) {
+      listeners.push(
+        await listenClientUrl(
+          url,
+          (socket) => injector.injectConnection(socket),
+          options.http ?? notFound,
+        ),
+      );
+    }
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    grpc.forceShutdown();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    urls: listeners.map((listener) => listener.url),
+    close: () => {
+      closing ??= shutdown(grpc, streams, listeners, resolved.shutdownGraceMs);
+      return closing;
+    },
+  };
+}
+
+async function shutdown(
+  grpc: Server,
+  streams: StreamRegistry,
+  listeners: readonly ClientListener[],
+  graceMs: number,
+): Promise<void> {
+  streams.shutdownAll();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => grpc.forceShutdown(), graceMs);
+    grpc.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await Promise.all(listeners.map((listener) => listener.close()));
+}

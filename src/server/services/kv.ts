@@ -1,0 +1,85 @@
+/**
+ * The KV service: etcd's checks (../validate), then the member. Writes whose encoded request
+ * exceeds --max-request-bytes are refused with etcd's "request is too large", as etcd refuses
+ * a Raft proposal of that size; gRPC itself refuses anything past the limit plus etcd's 512 KiB
+ * overhead (server.ts).
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ConcordError } from '../../base/errors.js';
+import {
+  fromWireCompaction,
+  fromWireDeleteRange,
+  fromWirePut,
+  fromWireRange,
+} from '../convert/kv-requests.js';
+import { toWireDeleteRange, toWirePut, toWireRange } from '../convert/kv-responses.js';
+import { toWireHeader } from '../convert/header.js';
+import { fromWireTxn, toWireTxn } from '../convert/txn.js';
+import type { ResolvedOptions } from '../options.js';
+import { requestBytes } from '../proto.js';
+import {
+  checkDeleteRequest,
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxnRequest,
+} from '../validate/key.js';
+import { checkTxnIntervals } from '../validate/txn-intervals.js';
+import type {
+  CompactionRequestIn,
+  CompactionResponseOut,
+  DeleteRangeRequestIn,
+  DeleteRangeResponseOut,
+  PutRequestIn,
+  PutResponseOut,
+  RangeRequestIn,
+  RangeResponseOut,
+  TxnRequestIn,
+  TxnResponseOut,
+} from '../wire/kv.js';
+import { unary } from './unary.js';
+import { unimplemented } from './unimplemented.js';
+
+export function kvService(options: ResolvedOptions): UntypedServiceImplementation {
+  const { api, limits, onBug } = options;
+  const checkSize = (request: object): void => {
+    if (requestBytes(request) > limits.requestBytesMax) throw new ConcordError('RequestTooLarge');
+  };
+  return {
+    Range: unary<RangeRequestIn, RangeResponseOut>(onBug, async (request, signal) => {
+      checkRangeRequest(request);
+      const { header, response } = await api.range(fromWireRange(request), { signal });
+      return toWireRange(header, response);
+    }),
+    RangeStream: unimplemented('RangeStream'),
+    Put: unary<PutRequestIn, PutResponseOut>(onBug, async (request, signal) => {
+      checkPutRequest(request);
+      checkSize(request);
+      const { header, response } = await api.put(fromWirePut(request), { signal });
+      return toWirePut(header, response);
+    }),
+    DeleteRange: unary<DeleteRangeRequestIn, DeleteRangeResponseOut>(
+      onBug,
+      async (request, signal) => {
+        checkDeleteRequest(request);
+        checkSize(request);
+        const { header, response } = await api.deleteRange(fromWireDeleteRange(request), {
+          signal,
+        });
+        return toWireDeleteRange(header, response);
+      },
+    ),
+    Txn: unary<TxnRequestIn, TxnResponseOut>(onBug, async (request, signal) => {
+      checkTxnRequest(request, limits.txnOpsMax);
+      // After the op count check, so a huge txn cannot make the overlap check quadratic.
+      checkTxnIntervals(request.success);
+      checkTxnIntervals(request.failure);
+      checkSize(request);
+      const { header, response } = await api.txn(fromWireTxn(request), { signal });
+      return toWireTxn(header, response);
+    }),
+    Compact: unary<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, signal) => {
+      const { header } = await api.compact(fromWireCompaction(request), { signal });
+      return { header: toWireHeader(header) };
+    }),
+  };
+}

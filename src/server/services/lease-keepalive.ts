@@ -1,0 +1,136 @@
+/**
+ * LeaseKeepAlive: one bidirectional stream, requests handled one at a time in arrival order,
+ * as etcd's lease server does. Each response's header is taken before the renewal, so its
+ * revision is never later than the renewal (a client cannot see a keep-alive succeed at a
+ * revision after the lease's revocation). An unknown lease answers TTL 0; any other error ends
+ * the stream with its status.
+ *
+ * Bounded: at most `leaseKeepAliveQueueMax` requests wait; past that the stream stops reading
+ * (HTTP/2 flow control then holds the client back), and a response waits for the stream's
+ * write buffer to drain before the next request is handled.
+ */
+import type { ServerDuplexStream, StatusObject } from '@grpc/grpc-js';
+import { isConcordError } from '../../base/errors.js';
+import { int64ToBigint } from '../convert/int64.js';
+import { toWireLeaseKeepAlive } from '../convert/lease.js';
+import type { ResolvedOptions } from '../options.js';
+import { codeStatus, statusOf } from '../status.js';
+import type { LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut } from '../wire/lease.js';
+import type { OpenStream, StreamRegistry } from './stream-registry.js';
+
+type Call = ServerDuplexStream<LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut>;
+
+export function leaseKeepAliveHandler(
+  options: ResolvedOptions,
+  streams: StreamRegistry,
+): (call: Call) => void {
+  return (call) => new LeaseKeepAliveStream(call, options, streams).start();
+}
+
+class LeaseKeepAliveStream implements OpenStream {
+  private readonly pending: bigint[] = [];
+  private readonly controller = new AbortController();
+  private running = false;
+  private halfClosed = false;
+  private finished = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly call: Call,
+    private readonly options: ResolvedOptions,
+    private readonly streams: StreamRegistry,
+  ) {}
+
+  start(): void {
+    if (!this.streams.add(this)) {
+      this.fail(codeStatus('Stopped'));
+      return;
+    }
+    this.call.on('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
+    this.call.on('end', () => {
+      this.halfClosed = true;
+      void this.pump();
+    });
+    this.call.on('cancelled', () => this.finish());
+    this.call.on('error', () => this.finish());
+  }
+
+  shutdown(): void {
+    this.fail(codeStatus('Stopped'));
+  }
+
+  private receive(request: LeaseKeepAliveRequestIn): void {
+    if (this.finished) return;
+    this.pending.push(int64ToBigint(request.ID));
+    if (this.pending.length >= this.options.leaseKeepAliveQueueMax) this.call.pause();
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let id = this.pending.shift(); id !== undefined; id = this.pending.shift()) {
+        if (this.call.isPaused() && this.pending.length < this.options.leaseKeepAliveQueueMax) {
+          this.call.resume();
+        }
+        if (!(await this.renew(id))) return;
+      }
+      if (this.halfClosed && !this.finished) {
+        this.finish();
+        this.call.end();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Renews one lease and writes the answer; false when the stream has ended. */
+  private async renew(id: bigint): Promise<boolean> {
+    const header = this.options.api.header();
+    let ttl: number;
+    try {
+      ttl = (await this.options.api.leaseKeepAlive(id, { signal: this.controller.signal })).response
+        .ttl;
+    } catch (error) {
+      if (this.finished) return false;
+      if (!isConcordError(error, 'LeaseNotFound')) {
+        this.fail(statusOf(error, this.options.onBug));
+        return false;
+      }
+      ttl = 0;
+    }
+    if (this.finished) return false;
+    if (!this.call.write(toWireLeaseKeepAlive(header, id, ttl))) await this.drained();
+    return !this.finished;
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.call.once('drain', () => this.wakeUp());
+    });
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private fail(status: StatusObject): void {
+    if (this.finished) return;
+    this.finish();
+    this.call.emit('error', status);
+  }
+
+  /** Stops everything this stream started; safe to call more than once. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pending.length = 0;
+    this.controller.abort();
+    this.streams.delete(this);
+    this.wakeUp();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The Lease service. LeaseTimeToLive of an unknown lease answers TTL -1 rather than an error,
+ * and LeaseLeases never fails for a missing lease, as etcd's lease server does.
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { isConcordError } from '../../base/errors.js';
+import { toWireHeader } from '../convert/header.js';
+import { int64ToBigint, int64ToNumber } from '../convert/int64.js';
+import { toWireLeaseGrant, toWireLeaseLeases, toWireLeaseTimeToLive } from '../convert/lease.js';
+import type { ResolvedOptions } from '../options.js';
+import type {
+  LeaseGrantRequestIn,
+  LeaseGrantResponseOut,
+  LeaseLeasesResponseOut,
+  LeaseRevokeRequestIn,
+  LeaseRevokeResponseOut,
+  LeaseTimeToLiveRequestIn,
+  LeaseTimeToLiveResponseOut,
+} from '../wire/lease.js';
+import { leaseKeepAliveHandler } from './lease-keepalive.js';
+import type { StreamRegistry } from './stream-registry.js';
+import { unary } from './unary.js';
+
+export function leaseService(
+  options: ResolvedOptions,
+  streams: StreamRegistry,
+): UntypedServiceImplementation {
+  const { api, onBug } = options;
+  return {
+    LeaseGrant: unary<LeaseGrantRequestIn, LeaseGrantResponseOut>(
+      onBug,
+      async (request, signal) => {
+        // The TTL saturates: past etcd's maximum (9e9 s) it is "too large" either way.
+        const { header, response } = await api.leaseGrant(
+          int64ToBigint(request.ID),
+          int64ToNumber(request.TTL),
+          { signal },
+        );
+        return toWireLeaseGrant(header, response);
+      },
+    ),
+    LeaseRevoke: unary<LeaseRevokeRequestIn, LeaseRevokeResponseOut>(
+      onBug,
+      async (request, signal) => {
+        const { header } = await api.leaseRevoke(int64ToBigint(request.ID), { signal });
+        return { header: toWireHeader(header) };
+      },
+    ),
+    LeaseKeepAlive: leaseKeepAliveHandler(options, streams),
+    LeaseTimeToLive: unary<LeaseTimeToLiveRequestIn, LeaseTimeToLiveResponseOut>(
+      onBug,
+      async (request, signal) => {
+        const id = int64ToBigint(request.ID);
+        try {
+          const { header, response } = await api.leaseTimeToLive(id, request.keys, { signal });
+          return toWireLeaseTimeToLive(header, response);
+        } catch (error) {
+          if (!isConcordError(error, 'LeaseNotFound')) throw error;
+          const missing = { id, ttl: -1, grantedTtl: 0, keys: [] };
+          return toWireLeaseTimeToLive(api.header(), missing);
+        }
+      },
+    ),
+    LeaseLeases: unary<object, LeaseLeasesResponseOut>(onBug, async (_request, signal) => {
+      const { header, response } = await api.leaseLeases({ signal });
+      return toWireLeaseLeases(header, response);
+    }),
+  };
+}

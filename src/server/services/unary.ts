@@ -1,0 +1,27 @@
+/**
+ * Adapts an async handler to a grpc-js unary handler: it gets an AbortSignal that fires when
+ * the client cancels or goes away, and whatever it throws becomes the status etcd would send
+ * (../status.ts).
+ */
+import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type { BugHandler } from '../status.js';
+import { statusOf } from '../status.js';
+
+export type UnaryHandler<Request, Response> = (
+  request: Request,
+  signal: AbortSignal,
+) => Promise<Response>;
+
+export function unary<Request, Response>(
+  onBug: BugHandler,
+  handler: UnaryHandler<Request, Response>,
+): handleUnaryCall<Request, Response> {
+  return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
+    const controller = new AbortController();
+    call.once('cancelled', () => controller.abort());
+    handler(call.request, controller.signal).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(statusOf(error, onBug)),
+    );
+  };
+}

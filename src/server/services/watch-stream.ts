@@ -1,0 +1,248 @@
+/**
+ * One Watch stream: any number of watchers multiplexed on one bidirectional call, with etcd's
+ * rules (server/etcdserver/api/v3rpc/watch.go):
+ *
+ * - create: watch_id 0 lets the server pick the lowest free ID from a counter; a client ID
+ *   already in use, an empty range or a negative start revision answer created + canceled
+ *   with watch_id -1 and etcd's reason. The created response is queued before the member
+ *   registers the watcher, so it precedes the watcher's first events.
+ * - cancel: answered with canceled = true; an unknown ID is ignored.
+ * - progress request: if every watcher is synced, one response with watch_id -1 and the
+ *   revision all of them have reached; otherwise nothing (etcd's RequestProgressAll).
+ * - progress_notify: every interval, a synced watcher that got no events since the last tick
+ *   gets an empty response at its revision.
+ * - fragment: large responses are split (./watch-fragment.ts).
+ *
+ * Ownership: the stream owns its watchers' handles and cancels them all when the client goes
+ * away, half-closes nothing (etcd keeps sending after the client's end of requests), or the
+ * server shuts down.
+ */
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { isConcordError } from '../../base/errors.js';
+import type { Event } from '../../mvcc/types.js';
+import type { WatchHandle, WatchSink } from '../../node/api.js';
+import { toWireHeader } from '../convert/header.js';
+import { int64ToNumber, numberToInt64 } from '../convert/int64.js';
+import { toWireEvent } from '../convert/key-value.js';
+import { fromWireWatchCreate, isEmptyWatchRange } from '../convert/watch.js';
+import { errorTable } from '../errors.js';
+import { grpcOverheadBytes } from '../options.js';
+import type { ResolvedOptions } from '../options.js';
+import { codeStatus } from '../status.js';
+import type { WatchCreateRequestIn, WatchRequestIn, WatchResponseOut } from '../wire/watch.js';
+import { Outbox } from './watch-outbox.js';
+import { fragmentWatchResponse } from './watch-fragment.js';
+import { autoWatchId, invalidWatchId, watchMessages } from './watch-messages.js';
+import type { OpenStream, StreamRegistry } from './stream-registry.js';
+
+export type WatchCall = ServerDuplexStream<WatchRequestIn, WatchResponseOut>;
+
+interface Watcher {
+  readonly id: string;
+  /** Unset until the member's watch() returns (it may deliver events before it does). */
+  handle: WatchHandle | undefined;
+  readonly progressNotify: boolean;
+  readonly fragment: boolean;
+  /** No events were sent since the last progress tick, so a notification is due. */
+  progressDue: boolean;
+}
+
+export class WatchStream implements OpenStream {
+  private readonly watchers = new Map<string, Watcher>();
+  private readonly outbox: Outbox<WatchResponseOut>;
+  /** The next server-picked ID to try (etcd's nextID); IDs in use are skipped, never shared. */
+  private nextId = 0n;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly call: WatchCall,
+    private readonly options: ResolvedOptions,
+    private readonly streams: StreamRegistry,
+  ) {
+    this.outbox = new Outbox(call, options.watchQueueResponsesMax, () => this.call.resume());
+  }
+
+  start(): void {
+    if (!this.streams.add(this)) {
+      this.call.emit('error', codeStatus('Stopped'));
+      return;
+    }
+    this.call.on('data', (request: WatchRequestIn) => this.receive(request));
+    this.call.on('cancelled', () => this.finish());
+    this.call.on('error', () => this.finish());
+  }
+
+  shutdown(): void {
+    if (this.finished) return;
+    this.finish();
+    this.call.emit('error', codeStatus('Stopped'));
+  }
+
+  private receive(request: WatchRequestIn): void {
+    if (this.finished) return;
+    switch (request.requestUnion) {
+      case 'createRequest':
+        if (request.createRequest !== undefined) this.create(request.createRequest);
+        break;
+      case 'cancelRequest':
+        if (request.cancelRequest !== undefined) this.cancel(request.cancelRequest.watchId);
+        break;
+      case 'progressRequest':
+        this.progressAll();
+        break;
+      default:
+        // etcd ignores a request it does not understand rather than ending the stream.
+        break;
+    }
+    // Stop reading while responses pile up: control responses are bounded this way.
+    if (this.outbox.full) {
+      this.outbox.tryReserve();
+      this.call.pause();
+    }
+  }
+
+  private create(wire: WatchCreateRequestIn): void {
+    const api = this.options.api;
+    if (int64ToNumber(wire.startRevision) < 0) return this.refuse(watchMessages.compacted);
+    const create = fromWireWatchCreate(wire);
+    if (isEmptyWatchRange(create)) return this.refuse(watchMessages.emptyRange);
+    let id = wire.watchId;
+    if (id === autoWatchId) {
+      while (this.watchers.has(this.nextId.toString())) this.nextId++;
+      id = this.nextId.toString();
+      this.nextId++;
+    } else if (this.watchers.has(id)) {
+      return this.refuse(watchMessages.duplicateId);
+    }
+    const watcher: Watcher = {
+      id,
+      handle: undefined,
+      progressNotify: wire.progressNotify,
+      fragment: wire.fragment,
+      progressDue: true,
+    };
+    this.watchers.set(id, watcher);
+    this.outbox.push({ header: toWireHeader(api.header()), watchId: id, created: true });
+    let handle: WatchHandle;
+    try {
+      handle = api.watch(create, this.sink(watcher));
+    } catch (error) {
+      if (!isConcordError(error)) throw error;
+      this.ended(watcher, { message: errorTable[error.code].message });
+      return;
+    }
+    if (this.watchers.get(id) === watcher) watcher.handle = handle;
+    if (watcher.progressNotify) this.startProgressTimer();
+  }
+
+  /** etcd's answer to a create it refuses: created and canceled at once, watch_id -1. */
+  private refuse(reason: string): void {
+    this.outbox.push({
+      header: toWireHeader(this.options.api.header()),
+      watchId: invalidWatchId,
+      created: true,
+      canceled: true,
+      cancelReason: reason,
+    });
+  }
+
+  private sink(watcher: Watcher): WatchSink {
+    return {
+      events: (events, revision) => this.deliver(watcher, events, revision),
+      canceled: (reason) => this.ended(watcher, reason),
+    };
+  }
+
+  private deliver(watcher: Watcher, events: readonly Event[], revision: number): boolean {
+    // A canceled watcher's late events are dropped; its client has been told it ended.
+    if (this.watchers.get(watcher.id) !== watcher || events.length === 0) return true;
+    if (!this.outbox.tryReserve()) return false;
+    const response: WatchResponseOut = {
+      header: toWireHeader(this.options.api.header(), revision),
+      watchId: watcher.id,
+      events: events.map(toWireEvent),
+    };
+    const maxBytes = this.options.limits.requestBytesMax + grpcOverheadBytes;
+    const parts = watcher.fragment ? fragmentWatchResponse(response, maxBytes) : [response];
+    for (const part of parts) this.outbox.push(part);
+    watcher.progressDue = false;
+    return true;
+  }
+
+  /** The member ended the watcher: compacted start revision, or the member stopping. */
+  private ended(
+    watcher: Watcher,
+    reason: { readonly compactRevision?: number; readonly message: string },
+  ): void {
+    if (this.watchers.get(watcher.id) !== watcher) return;
+    this.watchers.delete(watcher.id);
+    this.outbox.push({
+      header: toWireHeader(this.options.api.header()),
+      watchId: watcher.id,
+      canceled: true,
+      cancelReason: reason.message,
+      ...(reason.compactRevision === undefined
+        ? {}
+        : { compactRevision: numberToInt64(reason.compactRevision) }),
+    });
+  }
+
+  private cancel(id: string): void {
+    const watcher = this.watchers.get(id);
+    if (watcher === undefined) return;
+    this.watchers.delete(id);
+    watcher.handle?.cancel();
+    this.outbox.push({
+      header: toWireHeader(this.options.api.header()),
+      watchId: id,
+      canceled: true,
+    });
+  }
+
+  private progressAll(): void {
+    if (this.watchers.size === 0) return;
+    let revision = Number.MAX_SAFE_INTEGER;
+    for (const { handle } of this.watchers.values()) {
+      if (handle === undefined || !handle.synced()) return;
+      revision = Math.min(revision, handle.progressRevision());
+    }
+    this.outbox.push({
+      header: toWireHeader(this.options.api.header(), revision),
+      watchId: invalidWatchId,
+    });
+  }
+
+  private startProgressTimer(): void {
+    if (this.progressTimer !== undefined) return;
+    const interval = this.options.watchProgressNotifyIntervalMs;
+    // etcd's jitter: up to a tenth more, so streams opened together do not report together.
+    const jitter = Math.floor(Math.random() * (interval / 10));
+    this.progressTimer = setInterval(() => this.progressTick(), interval + jitter);
+  }
+
+  private progressTick(): void {
+    for (const watcher of this.watchers.values()) {
+      if (!watcher.progressNotify) continue;
+      const handle = watcher.handle;
+      if (watcher.progressDue && handle?.synced() === true && !this.outbox.full) {
+        this.outbox.push({
+          header: toWireHeader(this.options.api.header(), handle.progressRevision()),
+          watchId: watcher.id,
+        });
+      }
+      watcher.progressDue = true;
+    }
+  }
+
+  /** Cancels every watcher and drops what was queued; safe to call more than once. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.progressTimer);
+    this.outbox.close();
+    for (const watcher of this.watchers.values()) watcher.handle?.cancel();
+    this.watchers.clear();
+    this.streams.delete(this);
+  }
+}
