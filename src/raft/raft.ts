@@ -439,7 +439,11 @@ export class Raft {
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     let entries: Entry[] | undefined;
-    if (prevTerm !== undefined) {
+    if (prevTerm !== undefined && pr.state === 'Replicate' && pr.inflights.full()) {
+      // An ack can unpause a follower without freeing a slot (it acknowledged only part of
+      // the oldest message in flight): send no entries, only the commit index, as etcd does.
+      entries = [];
+    } else if (prevTerm !== undefined) {
       try {
         entries = this.log.entriesFrom(pr.next, this.config.messageBytesMax);
       } catch {
