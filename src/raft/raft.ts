@@ -279,7 +279,9 @@ export class Raft {
 
   private hasUnappliedConfChanges(): boolean {
     if (this.log.applied >= this.log.committed) return false;
-    let index = this.log.applied + 1;
+    // Entries behind the first index are covered by a snapshot (maybe installed but not yet
+    // applied): its configuration is already in force.
+    let index = Math.max(this.log.applied + 1, this.log.firstIndex());
     while (index <= this.log.committed) {
       const entries = this.log.slice(index, this.log.committed + 1, this.config.messageBytesMax);
       for (const entry of entries) if (entry.type === 'ConfChange') return true;
