@@ -1,8 +1,9 @@
 /**
  * Encoded protobuf sizes of watch responses, computed from the fields rather than by encoding,
- * so splitting a large response into fragments costs one pass over its events. proto3 rules:
- * default scalars are left out, present messages are always written, every field here has a
- * number below 16 (a one-byte tag).
+ * so splitting a large response into fragments costs one pass over its events. The rules are
+ * the encoder's (protobufjs through proto-loader): a field is written if it is present (not
+ * undefined), even when it holds the default value; every field here has a number below 16, so
+ * a one-byte tag.
  */
 import type { Int64Text, WireEvent, WireKeyValue, WireResponseHeader } from '../wire/common.js';
 import type { WatchResponseOut } from '../wire/watch.js';
@@ -18,13 +19,11 @@ export function varintSize(value: bigint): number {
 }
 
 function int64Field(text: Int64Text | undefined): number {
-  if (text === undefined || text === '0') return 0;
-  return 1 + varintSize(BigInt(text));
+  return text === undefined ? 0 : 1 + varintSize(BigInt(text));
 }
 
 function bytesField(length: number | undefined): number {
-  if (length === undefined || length === 0) return 0;
-  return 1 + varintSize(BigInt(length)) + length;
+  return length === undefined ? 0 : 1 + varintSize(BigInt(length)) + length;
 }
 
 function messageField(size: number): number {
@@ -32,7 +31,7 @@ function messageField(size: number): number {
 }
 
 function boolField(value: boolean | undefined): number {
-  return value === true ? 2 : 0;
+  return value === undefined ? 0 : 2;
 }
 
 export function headerSize(header: WireResponseHeader): number {
@@ -57,7 +56,7 @@ export function keyValueSize(kv: WireKeyValue): number {
 
 export function eventSize(event: WireEvent): number {
   return (
-    (event.type === 'PUT' ? 0 : 2) +
+    2 + // type, always present
     messageField(keyValueSize(event.kv)) +
     (event.prevKv === undefined ? 0 : messageField(keyValueSize(event.prevKv)))
   );
@@ -76,7 +75,9 @@ export function watchResponseBaseSize(response: WatchResponseOut): number {
     boolField(response.created) +
     boolField(response.canceled) +
     int64Field(response.compactRevision) +
-    bytesField(response.cancelReason === undefined ? 0 : Buffer.byteLength(response.cancelReason)) +
+    bytesField(
+      response.cancelReason === undefined ? undefined : Buffer.byteLength(response.cancelReason),
+    ) +
     boolField(response.fragment)
   );
 }

@@ -15,10 +15,10 @@ export function fragmentWatchResponse(
 ): WatchResponseOut[] {
   const events = response.events ?? [];
   const sizes = events.map(eventFieldSize);
-  // A fragment flag adds two bytes to every part; count them so no part reaches maxBytes.
-  const base = watchResponseBaseSize({ ...response, fragment: true });
-  const total = sizes.reduce((sum, size) => sum + size, base - 2);
+  const total = sizes.reduce((sum, size) => sum + size, watchResponseBaseSize(response));
   if (total < maxBytes || events.length < 2) return [response];
+  // Every part carries a fragment flag (true or false); count it so no part reaches maxBytes.
+  const base = watchResponseBaseSize({ ...response, fragment: true });
 
   const parts: WatchResponseOut[] = [];
   let start = 0;
