@@ -17,6 +17,8 @@ export const limits = {
   raftMessageBytesMax: 1 * MiB,
   /** Raft: appends in flight to one follower before waiting for acks (etcd: 256). */
   raftInflightMessagesMax: 256,
+  /** Raft: bytes in flight to one follower before waiting for acks. */
+  raftInflightBytesMax: 16 * MiB,
   /** Raft: bytes of proposed, uncommitted entries a leader accepts before dropping more. */
   raftUncommittedBytesMax: 64 * MiB,
 } as const;

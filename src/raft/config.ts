@@ -26,6 +26,8 @@ export interface RaftConfig {
   readonly messageBytesMax?: number;
   /** MsgApps in flight to one follower in replicate state. Default 256. */
   readonly inflightMessagesMax?: number;
+  /** Bytes of entries in flight to one follower in replicate state. Default 16 MiB. */
+  readonly inflightBytesMax?: number;
   /** Bytes of uncommitted entries a leader will accept before dropping proposals. */
   readonly uncommittedBytesMax?: number;
   /** Run a pre-vote round first, so a rejoining member cannot disrupt a healthy leader. */
@@ -46,6 +48,7 @@ export function validateConfig(config: RaftConfig): ValidRaftConfig {
     applied: 0,
     messageBytesMax: limits.raftMessageBytesMax,
     inflightMessagesMax: limits.raftInflightMessagesMax,
+    inflightBytesMax: limits.raftInflightBytesMax,
     uncommittedBytesMax: limits.raftUncommittedBytesMax,
     preVote: true,
     checkQuorum: true,
@@ -68,6 +71,11 @@ export function validateConfig(config: RaftConfig): ValidRaftConfig {
     fail(`inflightMessagesMax must be positive, got ${valid.inflightMessagesMax}`);
   }
   if (valid.messageBytesMax <= 0) fail(`messageBytesMax must be positive`);
+  if (valid.inflightBytesMax < valid.messageBytesMax) {
+    fail(
+      `inflightBytesMax (${valid.inflightBytesMax}) must be at least messageBytesMax (${valid.messageBytesMax})`,
+    );
+  }
   if (valid.uncommittedBytesMax <= 0) fail(`uncommittedBytesMax must be positive`);
   if (valid.applied < 0) fail(`applied must not be negative`);
   return valid;

@@ -28,11 +28,12 @@ export class Progress {
     next: number;
     match?: number;
     inflightMessagesMax: number;
+    inflightBytesMax?: number;
     isLearner: boolean;
   }) {
     this.next = options.next;
     this.match = options.match ?? 0;
-    this.inflights = new Inflights(options.inflightMessagesMax);
+    this.inflights = new Inflights(options.inflightMessagesMax, options.inflightBytesMax);
     this.isLearner = options.isLearner;
     assert(this.match < this.next, () => `progress match ${this.match} >= next ${this.next}`);
   }

@@ -140,6 +140,7 @@ export class Raft {
         // The leader's own match counts only what is on its disk.
         match: id === this.id ? Math.min(lastStable, lastIndex) : 0,
         inflightMessagesMax: this.config.inflightMessagesMax,
+        inflightBytesMax: this.config.inflightBytesMax,
         isLearner: pr.isLearner,
       });
       this.tracker.progress.set(id, fresh);
@@ -510,6 +511,7 @@ export class Raft {
       const pr = new Progress({
         next: Math.max(lastIndex, 1),
         inflightMessagesMax: this.config.inflightMessagesMax,
+        inflightBytesMax: this.config.inflightBytesMax,
         isLearner,
       });
       // A new member gets a grace period before check-quorum counts it as silent.

@@ -118,7 +118,11 @@ export class RawNode {
    * silently lost (leader change): time out and retry with a new context.
    */
   readIndex(context: Uint8Array): void {
-    this.stepLocal(message({ type: 'MsgReadIndex', context }));
+    // Heartbeat acks are matched to reads by context; an empty one could never be matched.
+    if (context.length === 0) {
+      throw new ConcordError('InvalidArgument', 'raft: a read index context must not be empty');
+    }
+    this.stepLocal(message({ type: 'MsgReadIndex', context }), 'read index request');
   }
 
   /** Asks the leader to hand leadership to `transferee`. */
@@ -238,9 +242,9 @@ export class RawNode {
     };
   }
 
-  private stepLocal(m: Message): void {
+  private stepLocal(m: Message, what = 'proposal'): void {
     if (this.raft.step(m) === 'dropped') {
-      throw new ConcordError('ProposalDropped', 'raft proposal dropped');
+      throw new ConcordError('ProposalDropped', `raft ${what} dropped`);
     }
   }
 }

@@ -67,12 +67,13 @@ function propose(r: Raft, m: Message): StepResult {
   for (let i = 0; i < entries.length; i++) {
     if (entries[i]!.type !== 'ConfChange') continue;
     if (r.pendingConfIndex > r.log.applied) {
-      // One change at a time: the previous one is not applied yet. Keep the slot (so the
-      // indexes the proposer may expect stay put) but make it a no-op.
+      // One change at a time: the previous one is not applied yet. A lone change is refused
+      // (the proposer learns it at once and may retry); in a batch, its slot becomes a no-op
+      // so the other entries still go in.
+      if (entries.length === 1) return 'dropped';
       const copy = entries.slice();
       copy[i] = { term: 0, index: 0, type: 'Normal', data: new Uint8Array() };
       entries = copy;
-      if (entries.length === 1) return 'dropped';
     } else {
       r.pendingConfIndex = r.log.lastIndex() + i + 1;
     }
