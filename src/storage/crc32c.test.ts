@@ -42,3 +42,25 @@ describe('crc32c', () => {
     assert.equal(crc32c(data.subarray(4), crc32c(data.subarray(0, 4))), 0xe3069283);
   });
 });
+
+describe('crc32c alignment', () => {
+  it('gives the same value at every byte offset of the underlying buffer', () => {
+    const prng = new Prng(2);
+    const backing = Uint8Array.from({ length: 64 }, () => prng.int(256));
+    for (let start = 0; start < 8; start++) {
+      for (const length of [0, 1, 3, 7, 8, 9, 17, 40]) {
+        const view = backing.subarray(start, start + length);
+        assert.equal(crc32c(view), crc32cBytewiseCopy(view), `start ${start} length ${length}`);
+      }
+    }
+  });
+});
+
+function crc32cBytewiseCopy(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
