@@ -5,7 +5,7 @@
  * ConcordError naming what it was reading and where: bytes come from disk or the Raft log,
  * so bad bytes are an operating error, not a bug.
  */
-import { assertSafeInteger } from '../base/assert.js';
+import { assert, assertSafeInteger } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 
 const initialBytes = 64;
@@ -36,6 +36,16 @@ export class ByteWriter {
       value = Math.floor(value / 0x80);
     }
     this.buffer[this.length++] = value;
+  }
+
+  /** Any safe integer: a sign byte, then the magnitude as a varint. */
+  svarint(value: number): void {
+    assert(
+      Number.isSafeInteger(value),
+      () => `an encoded svarint must be a safe integer: ${value}`,
+    );
+    this.u8(value < 0 ? 1 : 0);
+    this.uvarint(Math.abs(value));
   }
 
   /** A signed 64-bit integer (lease IDs), fixed 8 bytes big-endian. */
@@ -106,6 +116,20 @@ export class ByteReader {
     }
     if (!Number.isSafeInteger(value)) this.corrupt('varint beyond 2^53');
     return value;
+  }
+
+  svarint(): number {
+    const sign = this.u8();
+    if (sign > 1) this.corrupt(`bad sign byte ${sign}`);
+    const magnitude = this.uvarint();
+    return sign === 1 ? -magnitude : magnitude;
+  }
+
+  /** A count of items that each take at least one byte: more than remain is damage. */
+  count(): number {
+    const n = this.uvarint();
+    if (n > this.input.length - this.offset) this.corrupt(`count ${n} beyond the input`);
+    return n;
   }
 
   i64(): bigint {

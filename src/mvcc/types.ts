@@ -142,3 +142,58 @@ export interface Lease {
   /** Remaining TTL in seconds as last checkpointed through Raft (survives leader change). */
   readonly remainingTtl: number;
 }
+
+/** Carries nothing beyond the header revision. */
+export type CompactionResponse = Record<string, never>;
+
+export interface LeaseGrantRequest {
+  /** Chosen by the client, or by the proposing member (so apply stays deterministic); never 0. */
+  readonly id: bigint;
+  /** Requested TTL in seconds (raised to the minimum lease TTL; at most 9,000,000,000). */
+  readonly ttl: number;
+}
+
+export interface LeaseGrantResponse {
+  readonly id: bigint;
+  /** The TTL granted, in seconds. */
+  readonly ttl: number;
+}
+
+export interface LeaseRevokeRequest {
+  readonly id: bigint;
+}
+
+/** Carries nothing beyond the header revision. */
+export type LeaseRevokeResponse = Record<string, never>;
+
+export interface LeaseCheckpoint {
+  readonly id: bigint;
+  /** Seconds left, as the leader's timer saw it. */
+  readonly remainingTtl: number;
+}
+
+export interface LeaseCheckpointRequest {
+  readonly checkpoints: readonly LeaseCheckpoint[];
+}
+
+/** Carries nothing beyond the header revision. */
+export type LeaseCheckpointResponse = Record<string, never>;
+
+/** Everything that changes the key-value state machine; it goes through Raft, then apply. */
+export type StateMachineRequest =
+  | { readonly type: 'put'; readonly request: PutRequest }
+  | { readonly type: 'deleteRange'; readonly request: DeleteRangeRequest }
+  | { readonly type: 'txn'; readonly request: TxnRequest }
+  | { readonly type: 'compaction'; readonly request: CompactionRequest }
+  | { readonly type: 'leaseGrant'; readonly request: LeaseGrantRequest }
+  | { readonly type: 'leaseRevoke'; readonly request: LeaseRevokeRequest }
+  | { readonly type: 'leaseCheckpoint'; readonly request: LeaseCheckpointRequest };
+
+export type StateMachineResponse =
+  | { readonly type: 'put'; readonly response: PutResponse }
+  | { readonly type: 'deleteRange'; readonly response: DeleteRangeResponse }
+  | { readonly type: 'txn'; readonly response: TxnResponse }
+  | { readonly type: 'compaction'; readonly response: CompactionResponse }
+  | { readonly type: 'leaseGrant'; readonly response: LeaseGrantResponse }
+  | { readonly type: 'leaseRevoke'; readonly response: LeaseRevokeResponse }
+  | { readonly type: 'leaseCheckpoint'; readonly response: LeaseCheckpointResponse };

@@ -1,0 +1,35 @@
+/**
+ * The `meta` bucket: etcd's bookkeeping keys. The consistent index (the last applied Raft
+ * entry) and its term are written in the same transaction as the data that entry changed;
+ * the compaction revisions say how far compaction was asked to go (scheduled) and how far
+ * the backend has physically deleted (finished), so a restart can resume it.
+ */
+import type { BackendRead, BackendWrite } from './backend.js';
+import { ByteReader, ByteWriter } from './codec-io.js';
+
+const utf8 = new TextEncoder();
+
+export const metaKeys = {
+  consistentIndex: utf8.encode('consistent_index'),
+  term: utf8.encode('term'),
+  scheduledCompactRevision: utf8.encode('scheduledCompactRev'),
+  finishedCompactRevision: utf8.encode('finishedCompactRev'),
+} as const;
+
+export type MetaKey = keyof typeof metaKeys;
+
+/** A meta number, or 0 when never written. */
+export function readMeta(reader: BackendRead, key: MetaKey): number {
+  const bytes = reader.get('meta', metaKeys[key]);
+  if (bytes === undefined) return 0;
+  const r = new ByteReader(bytes, `meta ${key}`);
+  const value = r.uvarint();
+  r.end();
+  return value;
+}
+
+export function writeMeta(tx: BackendWrite, key: MetaKey, value: number): void {
+  const w = new ByteWriter(10);
+  w.uvarint(value);
+  tx.put('meta', metaKeys[key], w.finish());
+}
