@@ -57,4 +57,8 @@ export function realFixture(): DiskFixture {
   };
 }
 
-export const fixtures: (() => DiskFixture)[] = [() => simFixture(), realFixture];
+/** Both disks, by name; `make` creates a fresh one (a real temp directory: call cleanup). */
+export const fixtures: { name: string; make: () => DiskFixture }[] = [
+  { name: 'sim disk', make: () => simFixture() },
+  { name: 'real disk', make: realFixture },
+];

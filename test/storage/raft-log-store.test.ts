@@ -16,8 +16,8 @@ function snapshotAt(index: number, term: number, text: string): Snapshot {
   };
 }
 
-for (const make of fixtures) {
-  describe(`RaftLogStore on the ${make().name}`, () => {
+for (const { name: diskName, make } of fixtures) {
+  describe(`RaftLogStore on the ${diskName}`, () => {
     it('replays what was persisted into the MemoryStorage, with the hard state', async () => {
       const f = make();
       const store = await RaftLogStore.open(f.disk, f.dir, quiet);
@@ -167,7 +167,7 @@ describe('RaftLogStore failures', () => {
     );
     const error = await RaftLogStore.open(f.disk, f.dir, quiet).catch((e: unknown) => e);
     assert.ok(isConcordError(error, 'Corrupt'), String(error));
-    assert.match(error.message, /entry 51 follows entry 3: entries are missing/);
+    assert.match(error.message, /entry 51 follows entry \d+: entries are missing/);
   });
 
   it('ignores a snapshot file whose persist never finished, and its temporary file', async () => {

@@ -131,8 +131,8 @@ const corruptions: [string, Damage, RegExp][] = [
   ],
 ];
 
-for (const make of fixtures) {
-  describe(`WAL recovery on the ${make().name}`, () => {
+for (const { name: diskName, make } of fixtures) {
+  describe(`WAL recovery on the ${diskName}`, () => {
     for (const [name, damage, kept] of tornTails) {
       it(`truncates a torn tail: ${name}`, async () => {
         const f = make();

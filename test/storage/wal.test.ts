@@ -12,8 +12,8 @@ function indexes(records: readonly ReplayedRecord[]): number[] {
   return records.flatMap(({ record }) => (record.type === 'entry' ? [record.entry.index] : []));
 }
 
-for (const make of fixtures) {
-  describe(`Wal on the ${make().name}`, () => {
+for (const { name: diskName, make } of fixtures) {
+  describe(`Wal on the ${diskName}`, () => {
     it('replays entries, hard states and snapshot markers in the order saved', async () => {
       const f = make();
       const { wal, records } = await Wal.open(f.disk, f.dir, { segmentBytes, log: () => {} });
