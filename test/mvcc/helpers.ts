@@ -51,18 +51,19 @@ export class Harness {
 
   ok<T extends StateMachineResponse['type']>(
     request: StateMachineRequest & { type: T },
-  ): Of<T>['response'] & { revision: number } {
+  ): Of<T>['response'] & Rev {
     const result = this.apply(request);
-    assert.equal(result.status, 'applied', () => JSON.stringify(result, replacer));
-    const applied = result as Extract<ApplyResult, { status: 'applied' }>;
-    return { ...(applied.response.response as Of<T>['response']), revision: applied.revision };
+    if (result.status !== 'applied') assert.fail(JSON.stringify(result, replacer));
+    const response = result.response.response as Of<T>['response'];
+    const rev: Rev = { revision: result.revision };
+    return Object.assign({}, response, rev);
   }
 
   /** The error code of a request that must be rejected. */
   rejected(request: StateMachineRequest): string {
     const result = this.apply(request);
-    assert.equal(result.status, 'rejected', () => JSON.stringify(result, replacer));
-    return (result as Extract<ApplyResult, { status: 'rejected' }>).error.code;
+    if (result.status !== 'rejected') assert.fail(JSON.stringify(result, replacer));
+    return result.error.code;
   }
 
   put(key: string, value: string, extra: Partial<PutRequest> = {}): PutResponse & Rev {
