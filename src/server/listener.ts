@@ -32,7 +32,19 @@ export async function listenClientUrl(
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    sniff(socket, (isHttp2) => (isHttp2 ? grpc(socket) : httpServer.emit('connection', socket)));
+    sniff(socket, (isHttp2, seen) => {
+      if (isHttp2) {
+        // Node's HTTP/2 session reads what was put back before it reads the socket.
+        socket.unshift(seen);
+        grpc(socket);
+        return;
+      }
+      // Node's HTTP/1 parser reads the socket's handle directly and would never see bytes put
+      // back; it takes them as a 'data' event instead.
+      httpServer.emit('connection', socket);
+      socket.emit('data', seen);
+      socket.resume();
+    });
   });
   await listen(server, url);
   const address = server.address();
@@ -63,8 +75,8 @@ function listen(server: NetServer, url: URL): Promise<void> {
   });
 }
 
-/** Reads enough of the first bytes to tell HTTP/2 from HTTP/1, then puts them back. */
-function sniff(socket: Socket, route: (isHttp2: boolean) => void): void {
+/** Reads enough of the first bytes to tell HTTP/2 from HTTP/1; `route` must hand them on. */
+function sniff(socket: Socket, route: (isHttp2: boolean, seen: Buffer) => void): void {
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     seen = Buffer.concat([seen, chunk]);
@@ -72,8 +84,7 @@ function sniff(socket: Socket, route: (isHttp2: boolean) => void): void {
     if (seen.length < preface.length && prefix.equals(preface.subarray(0, seen.length))) return;
     socket.off('data', onData);
     socket.pause();
-    socket.unshift(seen);
-    route(prefix.equals(preface));
+    route(prefix.equals(preface), seen);
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());

@@ -61,7 +61,12 @@ describe('wire -> store conversions', () => {
         { key: u('k'), serializable: true, keysOnly: true, countOnly: true },
       ],
       [
-        { minModRevision: '2', maxModRevision: '-1', minCreateRevision: '3', maxCreateRevision: '4' },
+        {
+          minModRevision: '2',
+          maxModRevision: '-1',
+          minCreateRevision: '3',
+          maxCreateRevision: '4',
+        },
         {
           key: u('k'),
           minModRevision: 2,
@@ -122,15 +127,26 @@ describe('wire -> store conversions', () => {
       [{ target: 'MOD', targetUnion: 'version', version: '5' }, { modRevision: 0 }],
       [{ target: 'CREATE' }, { createRevision: 0 }],
       [{ target: 'VERSION', targetUnion: 'version', version: '3' }, { version: 3 }],
-      [{ target: 'LEASE', targetUnion: 'lease', lease: '-9223372036854775808' }, { lease: -(2n ** 63n) }],
+      [
+        { target: 'LEASE', targetUnion: 'lease', lease: '-9223372036854775808' },
+        { lease: -(2n ** 63n) },
+      ],
       [{ target: 'VALUE', targetUnion: 'value', value: b('v') }, { value: u('v') }],
       [{ target: 'VALUE' }, { value: new Uint8Array() }],
     ];
     for (const [wire, operand] of table) {
       const converted = fromWireCompare(compare(wire));
-      assert.deepEqual(converted, { result: 'EQUAL', target: wire.target, key: u('k'), ...operand });
+      assert.deepEqual(converted, {
+        result: 'EQUAL',
+        target: wire.target,
+        key: u('k'),
+        ...operand,
+      });
     }
-    assert.deepEqual(fromWireCompare(compare({ rangeEnd: b('z'), result: 'LESS' })).rangeEnd, u('z'));
+    assert.deepEqual(
+      fromWireCompare(compare({ rangeEnd: b('z'), result: 'LESS' })).rangeEnd,
+      u('z'),
+    );
     assert.throws(() => fromWireCompare(compare({ result: 8 })), { code: 'InvalidArgument' });
   });
 
@@ -138,10 +154,17 @@ describe('wire -> store conversions', () => {
     const txn = fromWireTxn({
       compare: [],
       success: [
-        { request: 'requestDeleteRange', requestDeleteRange: { key: b('a'), rangeEnd: b('b'), prevKv: true } },
+        {
+          request: 'requestDeleteRange',
+          requestDeleteRange: { key: b('a'), rangeEnd: b('b'), prevKv: true },
+        },
         {
           request: 'requestTxn',
-          requestTxn: { compare: [], success: [{ request: 'requestRange', requestRange: range({}) }], failure: [] },
+          requestTxn: {
+            compare: [],
+            success: [{ request: 'requestRange', requestRange: range({}) }],
+            failure: [],
+          },
         },
       ],
       failure: [],
@@ -173,9 +196,18 @@ describe('wire -> store conversions', () => {
     });
     const fromKey = fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('\0') }));
     assert.equal(isEmptyWatchRange(fromKey), false);
-    assert.equal(isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('m') }))), true);
-    assert.equal(isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('a') }))), true);
-    assert.equal(isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('n') }))), false);
+    assert.equal(
+      isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('m') }))),
+      true,
+    );
+    assert.equal(
+      isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('a') }))),
+      true,
+    );
+    assert.equal(
+      isEmptyWatchRange(fromWireWatchCreate(create({ key: b('m'), rangeEnd: b('n') }))),
+      false,
+    );
   });
 });
 
@@ -193,7 +225,10 @@ describe('store -> wire conversions', () => {
       revision: '9007199254740991',
       raftTerm: '3',
     });
-    assert.equal(toWireHeader({ clusterId: 1n, memberId: 1n, revision: 5, raftTerm: 1 }, 3).revision, '3');
+    assert.equal(
+      toWireHeader({ clusterId: 1n, memberId: 1n, revision: 5, raftTerm: 1 }, 3).revision,
+      '3',
+    );
   });
 
   it('key-values and events, with and without prev_kv', () => {

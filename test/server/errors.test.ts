@@ -88,7 +88,10 @@ describe('error table', () => {
   it('maps a ConcordError to the table, and an own-message code to its message', () => {
     const bugs: unknown[] = [];
     const leased = statusOf(new ConcordError('LeaseNotFound', 'lease 7 gone'), (e) => bugs.push(e));
-    assert.deepEqual([leased.code, leased.details], [status.NOT_FOUND, etcd.LeaseNotFound?.message]);
+    assert.deepEqual(
+      [leased.code, leased.details],
+      [status.NOT_FOUND, etcd.LeaseNotFound?.message],
+    );
     const own = statusOf(new ConcordError('InvalidArgument', 'concord: bad'), (e) => bugs.push(e));
     assert.deepEqual([own.code, own.details], [status.INVALID_ARGUMENT, 'concord: bad']);
     const bare = statusOf(new ConcordError('Io'), (e) => bugs.push(e));

@@ -34,12 +34,22 @@ describe('watch response sizes', () => {
   it('match the real encoder, including negative int64s, empty and large values', () => {
     const responses: WatchResponseOut[] = [
       { header, watchId: '0' },
-      { header, watchId: '-1', created: true, canceled: true, cancelReason: 'mvcc: watcher range is empty' },
+      {
+        header,
+        watchId: '-1',
+        created: true,
+        canceled: true,
+        cancelReason: 'mvcc: watcher range is empty',
+      },
       { header, watchId: '9223372036854775807', compactRevision: '12', fragment: true },
       { header, watchId: '3', events: [event(0, 0), event(1, 200, 'DELETE'), event(2, 70_000)] },
     ];
     for (const response of responses) {
-      assert.equal(watchResponseSize(response), encodedSize(response), JSON.stringify(response).slice(0, 80));
+      assert.equal(
+        watchResponseSize(response),
+        encodedSize(response),
+        JSON.stringify(response).slice(0, 80),
+      );
     }
   });
 });

@@ -106,7 +106,9 @@ export function unaryCall<Response>(
 }
 
 /** The gRPC status a rejected call ended with. */
-export async function failure(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; details: string }> {
   try {
     await promise;
   } catch (error) {
@@ -126,7 +128,10 @@ export function waitFor<T>(
   timeoutMs = 5000,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
     register((value) => {
       clearTimeout(timer);
       resolve(value);
@@ -142,7 +147,8 @@ export async function eventually(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -69,10 +69,10 @@ describe('KV over gRPC (etcd3 client and raw gRPC)', () => {
       'fruit/banana',
       'fruit/cherry',
     ]);
-    assert.deepEqual(
-      await etcd.getAll().prefix('fruit/').sort('Key', 'Descend').limit(2).keys(),
-      ['fruit/cherry', 'fruit/banana'],
-    );
+    assert.deepEqual(await etcd.getAll().prefix('fruit/').sort('Key', 'Descend').limit(2).keys(), [
+      'fruit/cherry',
+      'fruit/banana',
+    ]);
     assert.equal(await etcd.getAll().prefix('fruit/').count(), 3);
     const keysOnly = await unaryCall<RangeOut>(kv, 'Range', {
       key: text('fruit/'),
@@ -171,6 +171,12 @@ describe('KV over gRPC (etcd3 client and raw gRPC)', () => {
       unaryCall(kv, 'Range', { key: text('c'), revision: String(compactAt - 1) }),
       { code: 11, details: 'etcdserver: mvcc: required revision has been compacted' },
     );
-    await assert.rejects(etcd.get('c').revision(compactAt - 1).string(), /required revision has been compacted/);
+    await assert.rejects(
+      etcd
+        .get('c')
+        .revision(compactAt - 1)
+        .string(),
+      /required revision has been compacted/,
+    );
   });
 });

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkPutRequest, checkRangeRequest, checkTxnRequest } from '../../src/server/validate/key.js';
+import {
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxnRequest,
+} from '../../src/server/validate/key.js';
 import { checkTxnIntervals } from '../../src/server/validate/txn-intervals.js';
-import type { PutRequestIn, RangeRequestIn, RequestOpIn, TxnRequestIn } from '../../src/server/wire/kv.js';
+import type {
+  PutRequestIn,
+  RangeRequestIn,
+  RequestOpIn,
+  TxnRequestIn,
+} from '../../src/server/wire/kv.js';
 
 const b = (value: string): Buffer => Buffer.from(value, 'latin1');
 const none = Buffer.alloc(0);
@@ -49,13 +58,21 @@ const get = (key: string, overrides: Partial<RangeRequestIn> = {}): RequestOpIn 
 
 describe("etcd's request checks (v3rpc/key.go)", () => {
   it('refuses empty keys, bad sort options, value/lease with ignore_*', () => {
-    assert.throws(() => checkRangeRequest(get('').requestRange as RangeRequestIn), { code: 'EmptyKey' });
-    assert.throws(() => checkRangeRequest(get('k', { sortOrder: 3 }).requestRange as RangeRequestIn), {
-      code: 'InvalidSortOption',
+    assert.throws(() => checkRangeRequest(get('').requestRange as RangeRequestIn), {
+      code: 'EmptyKey',
     });
-    const p = (overrides: Partial<PutRequestIn>): PutRequestIn => put('k', overrides).requestPut as PutRequestIn;
+    assert.throws(
+      () => checkRangeRequest(get('k', { sortOrder: 3 }).requestRange as RangeRequestIn),
+      {
+        code: 'InvalidSortOption',
+      },
+    );
+    const p = (overrides: Partial<PutRequestIn>): PutRequestIn =>
+      put('k', overrides).requestPut as PutRequestIn;
     assert.throws(() => checkPutRequest(p({ ignoreValue: true })), { code: 'ValueProvided' });
-    assert.throws(() => checkPutRequest(p({ ignoreLease: true, lease: '5' })), { code: 'LeaseProvided' });
+    assert.throws(() => checkPutRequest(p({ ignoreLease: true, lease: '5' })), {
+      code: 'LeaseProvided',
+    });
     checkPutRequest(p({ ignoreValue: true, value: none }));
   });
 
@@ -69,7 +86,9 @@ describe("etcd's request checks (v3rpc/key.go)", () => {
     checkTxnRequest(request(ops(4), ops(4)), 4);
     assert.throws(() => checkTxnRequest(request(ops(5)), 4), { code: 'TooManyOps' });
     // The outer txn uses 2 of 4, so the nested one may use 2: three is too many.
-    assert.throws(() => checkTxnRequest(request([txn(ops(3)), get('x')]), 4), { code: 'TooManyOps' });
+    assert.throws(() => checkTxnRequest(request([txn(ops(3)), get('x')]), 4), {
+      code: 'TooManyOps',
+    });
     checkTxnRequest(request([txn(ops(2)), get('x')]), 4);
   });
 
@@ -80,7 +99,11 @@ describe("etcd's request checks (v3rpc/key.go)", () => {
     assert.throws(
       () =>
         checkTxnRequest(
-          { compare: [{ result: 'EQUAL', target: 'VERSION', key: none, rangeEnd: none }], success: [], failure: [] },
+          {
+            compare: [{ result: 'EQUAL', target: 'VERSION', key: none, rangeEnd: none }],
+            success: [],
+            failure: [],
+          },
           128,
         ),
       { code: 'EmptyKey' },

@@ -89,7 +89,9 @@ export class FakeMember implements ConcordApi {
     return this.answer(undefined, () => {
       const lease = this.store.leases.get(id);
       if (lease === undefined) return { id, ttl: -1, grantedTtl: 0, keys: [] };
-      const names = keys ? [...lease.keys].map((key) => new Uint8Array(Buffer.from(key, 'latin1'))) : [];
+      const names = keys
+        ? [...lease.keys].map((key) => new Uint8Array(Buffer.from(key, 'latin1')))
+        : [];
       return { id, ttl: lease.ttl, grantedTtl: lease.ttl, keys: names };
     });
   }

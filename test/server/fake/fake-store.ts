@@ -157,7 +157,9 @@ export class FakeStore {
     if (previous !== undefined) this.leases.get(previous.lease)?.keys.delete(key);
     this.leases.get(lease)?.keys.add(key);
     this.record(key, { revision, kv });
-    events.push(previous === undefined ? { type: 'PUT', kv } : { type: 'PUT', kv, prevKv: previous });
+    events.push(
+      previous === undefined ? { type: 'PUT', kv } : { type: 'PUT', kv, prevKv: previous },
+    );
     return request.prevKv && previous !== undefined ? { prevKv: previous } : {};
   }
 

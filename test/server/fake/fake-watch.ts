@@ -56,7 +56,8 @@ export class FakeWatchHub {
 
   private commit(change: Change): void {
     for (const watcher of this.watchers) {
-      if (watcher.nextRevision === change.revision) this.deliver(watcher, change.events, change.revision);
+      if (watcher.nextRevision === change.revision)
+        this.deliver(watcher, change.events, change.revision);
     }
   }
 
