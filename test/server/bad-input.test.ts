@@ -83,6 +83,16 @@ describe("bad input gets etcd's status and message, and the server keeps serving
       }),
       [status.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request'],
     );
+    assert.deepEqual(
+      await refused('Txn', {
+        success: [put('n'), { requestTxn: { success: [put('n')] } }],
+      }),
+      [status.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request'],
+    );
+    // Only one branch of a nested txn runs, so both may put the same key.
+    await unaryCall(kv, 'Txn', {
+      success: [{ requestTxn: { success: [put('n')], failure: [put('n')] } }],
+    });
   });
 
   it('refuses a request over --max-request-bytes as etcd does, and one past the gRPC limit', async () => {

@@ -149,7 +149,7 @@ describe('KV over gRPC (etcd3 client and raw gRPC)', () => {
     assert.equal(byMod.succeeded, true);
   });
 
-  it('puts with prev_kv, ignore_value and an explicit lease', async () => {
+  it('puts with prev_kv and ignore_value', async () => {
     await etcd.put('pv').value('one');
     const response = await unaryCall<{ prevKv: WireKv | null }>(kv, 'Put', {
       key: text('pv'),

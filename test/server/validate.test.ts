@@ -5,7 +5,6 @@ import {
   checkRangeRequest,
   checkTxnRequest,
 } from '../../src/server/validate/key.js';
-import { checkTxnIntervals } from '../../src/server/validate/txn-intervals.js';
 import type {
   PutRequestIn,
   RangeRequestIn,
@@ -27,10 +26,6 @@ const put = (key: string, overrides: Partial<PutRequestIn> = {}): RequestOpIn =>
     ignoreLease: false,
     ...overrides,
   },
-});
-const del = (key: string, end = ''): RequestOpIn => ({
-  request: 'requestDeleteRange',
-  requestDeleteRange: { key: b(key), rangeEnd: b(end), prevKv: false },
 });
 const txn = (success: RequestOpIn[], failure: RequestOpIn[] = []): RequestOpIn => ({
   request: 'requestTxn',
@@ -109,26 +104,4 @@ describe("etcd's request checks (v3rpc/key.go)", () => {
       { code: 'EmptyKey' },
     );
   });
-});
-
-describe("etcd's duplicate-key rule for txns (checkIntervals)", () => {
-  const table: [string, RequestOpIn[], boolean][] = [
-    ['distinct puts', [put('a'), put('b')], true],
-    ['one key put twice', [put('a'), put('a')], false],
-    ['put inside a deleted range', [del('a', 'c'), put('b')], false],
-    ['put at a deleted key', [del('a'), put('a')], false],
-    ['put beside a deleted range', [del('a', 'b'), put('b')], true],
-    ['delete to infinity ("" end is +inf only inside the rule)', [del('a', '\0'), put('b')], true],
-    ['put and a nested txn putting the same key', [put('a'), txn([put('a')])], false],
-    ['then and else of one nested txn may put the same key', [txn([put('a')], [put('a')])], true],
-    ['two nested txns putting the same key', [txn([put('a')]), txn([put('a')])], false],
-    ['a nested delete covers an outer put', [txn([del('a', 'z')]), put('m')], false],
-    ['ranges never conflict', [get('a'), put('a'), get('a')], true],
-  ];
-  for (const [name, ops, allowed] of table) {
-    it(`${allowed ? 'allows' : 'refuses'} ${name}`, () => {
-      if (allowed) checkTxnIntervals(ops);
-      else assert.throws(() => checkTxnIntervals(ops), { code: 'DuplicateKey' });
-    });
-  }
 });

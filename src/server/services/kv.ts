@@ -6,6 +6,7 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ConcordError } from '../../base/errors.js';
+import { validateTxn } from '../../mvcc/validate-txn.js';
 import {
   fromWireCompaction,
   fromWireDeleteRange,
@@ -23,7 +24,6 @@ import {
   checkRangeRequest,
   checkTxnRequest,
 } from '../validate/key.js';
-import { checkTxnIntervals } from '../validate/txn-intervals.js';
 import type {
   CompactionRequestIn,
   CompactionResponseOut,
@@ -70,11 +70,13 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
     ),
     Txn: unary<TxnRequestIn, TxnResponseOut>(onBug, async (request, signal) => {
       checkTxnRequest(request, limits.txnOpsMax);
-      // After the op count check, so a huge txn cannot make the overlap check quadratic.
-      checkTxnIntervals(request.success);
-      checkTxnIntervals(request.failure);
+      const txn = fromWireTxn(request);
+      // The store's own duplicate-key rule (apply runs it again); after the op count check,
+      // so a huge txn cannot make it quadratic.
+      const duplicate = validateTxn(txn);
+      if (duplicate !== undefined) throw duplicate;
       checkSize(request);
-      const { header, response } = await api.txn(fromWireTxn(request), { signal });
+      const { header, response } = await api.txn(txn, { signal });
       return toWireTxn(header, response);
     }),
     Compact: unary<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, signal) => {

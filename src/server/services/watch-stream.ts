@@ -177,15 +177,19 @@ export class WatchStream implements OpenStream {
   ): void {
     if (this.watchers.get(watcher.id) !== watcher) return;
     this.watchers.delete(watcher.id);
-    this.outbox.push({
-      header: toWireHeader(this.options.api.header()),
-      watchId: watcher.id,
-      canceled: true,
-      cancelReason: reason.message,
-      ...(reason.compactRevision === undefined
-        ? {}
-        : { compactRevision: numberToInt64(reason.compactRevision) }),
-    });
+    const header = toWireHeader(this.options.api.header());
+    // etcd sends a compaction cancel with compact_revision and no reason; clients derive
+    // "required revision has been compacted" from compact_revision.
+    this.outbox.push(
+      reason.compactRevision === undefined
+        ? { header, watchId: watcher.id, canceled: true, cancelReason: reason.message }
+        : {
+            header,
+            watchId: watcher.id,
+            canceled: true,
+            compactRevision: numberToInt64(reason.compactRevision),
+          },
+    );
   }
 
   private cancel(id: string): void {
