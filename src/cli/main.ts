@@ -3,10 +3,12 @@
  * (`serve` with the single-member server, `cluster`, `snapshot`, ...).
  */
 import { readFileSync } from 'node:fs';
+import { serve } from './serve.js';
 
 const usage = `usage: concord <command> [flags]
 
 commands:
+  serve     run a member (etcd's flags; see concord serve --help)
   version   print Concord's version
   help      print this help
 `;
@@ -14,6 +16,8 @@ commands:
 export async function main(argv: readonly string[]): Promise<number> {
   const [command = 'help'] = argv;
   switch (command) {
+    case 'serve':
+      return serve(argv.slice(1), packageVersion());
     case 'version':
     case '--version':
       console.log(`concord ${packageVersion()}`);

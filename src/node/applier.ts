@@ -1,0 +1,115 @@
+import { ConcordError } from '../base/errors.js';
+import type { StateMachine, ApplyEntry, ApplyResult } from '../mvcc/state-machine.js';
+import { decodeRequest } from '../mvcc/request-codec.js';
+import type { StateMachineRequest, StateMachineResponse } from '../mvcc/types.js';
+import { decodeConfChange } from '../raft/confchange-codec.js';
+import type { RawNode } from '../raft/raw-node.js';
+import type { ConfChange, Entry } from '../raft/types.js';
+import type { AppliedWait } from './applied-wait.js';
+import { decodeMemberContext } from './bootstrap.js';
+import type { Waiters } from './waiters.js';
+
+/** What a proposer waits for: the store's revision after its request, and the response. */
+export interface Applied {
+  readonly revision: number;
+  readonly response: StateMachineResponse;
+}
+
+export interface MemberInfo {
+  readonly id: bigint;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+/** Observers of applied requests that keep non-replicated state (the leader's lease clock). */
+export interface ApplyObserver {
+  applied(request: StateMachineRequest, result: ApplyResult): void;
+  confChanged(change: ConfChange): void;
+}
+
+/**
+ * Applies committed entries in order: KV requests in one backend transaction per run of them,
+ * membership changes to Raft and the member list, and no-ops by moving the applied index.
+ * Wakes the proposer's waiter with the outcome; every member applies identically, only the
+ * proposer has a waiter.
+ */
+export class Applier {
+  readonly members = new Map<bigint, MemberInfo>();
+
+  constructor(
+    private readonly stateMachine: StateMachine,
+    private readonly raw: () => RawNode,
+    private readonly waiters: Waiters<Applied>,
+    private readonly appliedWait: AppliedWait,
+    private readonly observer: ApplyObserver,
+  ) {}
+
+  apply(entries: readonly Entry[]): void {
+    let batch: (ApplyEntry & { id: bigint })[] = [];
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      const results = this.stateMachine.applyBatch(batch);
+      for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, results[i]!);
+      batch = [];
+    };
+    for (const entry of entries) {
+      if (entry.type === 'ConfChange') {
+        flush();
+        this.applyConfChange(entry);
+      } else if (entry.data.length === 0) {
+        flush();
+        this.stateMachine.applyNoop(entry.index, entry.term);
+      } else {
+        const envelope = decodeRequest(entry.data);
+        batch.push({
+          index: entry.index,
+          term: entry.term,
+          request: envelope.request,
+          id: envelope.id,
+        });
+      }
+    }
+    flush();
+    const last = entries[entries.length - 1];
+    if (last !== undefined) this.appliedWait.trigger(last.index);
+  }
+
+  private settle(entry: ApplyEntry & { id: bigint }, result: ApplyResult): void {
+    if (result.status === 'skipped') return;
+    this.observer.applied(entry.request, result);
+    if (result.status === 'applied') {
+      this.waiters.resolve(entry.id, { revision: result.revision, response: result.response });
+    } else {
+      this.waiters.reject(entry.id, result.error);
+    }
+  }
+
+  private applyConfChange(entry: Entry): void {
+    let change: ConfChange;
+    try {
+      change = decodeConfChange(entry.data);
+    } catch (error) {
+      // Every member decodes the same bytes the same way, so skipping is consistent.
+      if (!(error instanceof ConcordError)) throw error;
+      this.stateMachine.applyNoop(entry.index, entry.term);
+      return;
+    }
+    // Replayed conf changes (below the applied index) still rebuild Raft's configuration.
+    this.raw().applyConfChange(change);
+    const info = decodeMemberContext(change.context);
+    if (change.type === 'RemoveNode') {
+      this.members.delete(change.nodeId);
+    } else {
+      const known = this.members.get(change.nodeId);
+      this.members.set(change.nodeId, {
+        id: change.nodeId,
+        name: info.name || known?.name || '',
+        peerUrls: info.peerUrls.length > 0 ? info.peerUrls : (known?.peerUrls ?? []),
+        isLearner: change.type === 'AddLearnerNode',
+      });
+    }
+    this.stateMachine.applyNoop(entry.index, entry.term);
+    this.observer.confChanged(change);
+  }
+}

@@ -1,0 +1,48 @@
+import type { Clock } from '../env/clock.js';
+import type { Disk } from '../env/disk.js';
+import type { InitialMember } from './bootstrap.js';
+
+export type LogFn = (line: string, fields?: object) => void;
+
+/** Everything a member needs, injected (ports, not globals) and with every limit named. */
+export interface MemberOptions {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly disk: Disk;
+  readonly clock: Clock;
+  /** The initial cluster, this member included (ignored when the data dir exists). */
+  readonly initialCluster: readonly Omit<InitialMember, 'id'>[];
+  readonly initialClusterToken: string;
+  /** This member's advertised client URLs (for Status and member lists). */
+  readonly clientUrls: readonly string[];
+  readonly heartbeatMs: number;
+  readonly electionMs: number;
+  /** Applied entries between snapshots (etcd's --snapshot-count). */
+  readonly snapshotCount: number;
+  /** Entries kept behind a snapshot for slow followers (etcd: 5000). */
+  readonly catchUpEntries?: number;
+  /** Past this the member raises NOSPACE and refuses writes (--quota-backend-bytes). */
+  readonly quotaBackendBytes: number;
+  /** A request waits at most this long for its outcome (etcd: 5 s + 2 election timeouts). */
+  readonly requestTimeoutMs?: number;
+  /** Lease remaining-TTL checkpoints, this often (etcd: 5 minutes). */
+  readonly leaseCheckpointMs?: number;
+  /** Proposals waiting at once, at most. */
+  readonly pendingProposalsMax?: number;
+  readonly log?: LogFn;
+  readonly version: string;
+}
+
+export const memberDefaults = {
+  catchUpEntries: 5000,
+  leaseCheckpointMs: 5 * 60 * 1000,
+  pendingProposalsMax: 100_000,
+  /** How often the leader looks for expired leases (etcd: 500 ms). */
+  leaseCheckMs: 500,
+  /** Lease revokes proposed per check, at most (etcd revokes 1000 per second). */
+  leaseRevokesPerCheck: 500,
+  /** How often compaction and watch catch-up take a bounded step. */
+  backgroundStepMs: 50,
+  compactionBatch: 1000,
+  watchSyncBatch: 1000,
+} as const;

@@ -1,0 +1,566 @@
+import { ConcordError, isConcordError } from '../base/errors.js';
+import { Prng } from '../base/prng.js';
+import { joinPath } from '../env/disk.js';
+import { encodeRequest, decodeRequest } from '../mvcc/request-codec.js';
+import { isReadOnlyTxn, StateMachine, type ApplyResult } from '../mvcc/state-machine.js';
+import { minLeaseTtlSeconds } from '../mvcc/lessor.js';
+import type {
+  CompactionRequest,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  StateMachineRequest,
+  StateMachineResponse,
+  TxnRequest,
+  TxnResponse,
+} from '../mvcc/types.js';
+import { RawNode } from '../raft/raw-node.js';
+import type { ConfChange, SoftState } from '../raft/types.js';
+import { LmdbBackend } from '../storage/lmdb-backend.js';
+import { RaftLogStore } from '../storage/raft-log-store.js';
+import type {
+  ConcordApi,
+  LeaseGrantResult,
+  LeaseTimeToLiveResult,
+  MemberStatus,
+  RequestOptions,
+  ResponseHeader,
+  WatchCreate,
+  WatchHandle,
+  WatchSink,
+  WithHeader,
+} from './api.js';
+import { Applier, type Applied } from './applier.js';
+import { AppliedWait } from './applied-wait.js';
+import { Background } from './background.js';
+import { bootstrapLog } from './bootstrap.js';
+import { Driver } from './driver.js';
+import { loadIdentity, saveIdentity, type Identity } from './identity.js';
+import { clusterIdFor, IdGenerator, memberIdFor } from './ids.js';
+import { LeaseDeadlines } from './lease-deadlines.js';
+import { LinearizableReads } from './linearizable-reads.js';
+import { memberDefaults, type LogFn, type MemberOptions } from './member-options.js';
+import { decodeSnapshotData } from './snapshot-data.js';
+import { Waiters } from './waiters.js';
+
+/**
+ * One Concord member: Raft, the WAL, the key-value state machine and the leader's lease clock,
+ * behind the ConcordApi its front doors call. Writes go through Raft; linearizable reads wait
+ * for a ReadIndex round; serializable reads are served from the local state machine.
+ */
+export class Member implements ConcordApi {
+  readonly waiters = new Waiters<Applied>();
+  readonly deadlines = new LeaseDeadlines();
+  private readonly ids: IdGenerator;
+  private readonly reads: LinearizableReads;
+  private readonly background: Background;
+  readonly driver: Driver;
+  private readonly applier: Applier;
+  private readonly log: LogFn;
+  private readonly requestTimeoutMs: number;
+  private closed = false;
+  private leader = 0n;
+  /** Alarms raised on this member (etcd's NOSPACE, CORRUPT). */
+  readonly alarms = new Set<'NOSPACE' | 'CORRUPT'>();
+
+  private constructor(
+    readonly options: MemberOptions,
+    readonly identity: Identity,
+    readonly store: RaftLogStore,
+    readonly stateMachine: StateMachine,
+    readonly raw: RawNode,
+    readonly appliedWait: AppliedWait,
+  ) {
+    const { clock } = options;
+    this.log = options.log ?? (() => undefined);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000 + 2 * options.electionMs;
+    this.ids = new IdGenerator(identity.memberId, Date.now());
+    this.applier = new Applier(stateMachine, () => this.raw, this.waiters, appliedWait, {
+      applied: (request, result) => this.observeApplied(request, result),
+      confChanged: (change) => this.observeConfChange(change),
+    });
+    for (const member of decodeSnapshotData(store.storage.snapshot().data).members) {
+      this.applier.members.set(member.id, member);
+    }
+    this.driver = new Driver(
+      raw,
+      store,
+      {
+        send: () => undefined, // a single member has no peers yet
+        softState: (state) => this.onSoftState(state),
+        applySnapshot: () => undefined, // only a follower receives snapshots
+        applyEntries: (entries) => this.applier.apply(entries),
+        readStates: (states) => this.reads.onReadStates(states),
+        proposalsDropped: (proposals, error) => this.onDropped(proposals, error),
+        failed: (error) => this.onFailed(error),
+      },
+      clock,
+      {
+        tickMs: options.heartbeatMs,
+        pendingProposalsMax: options.pendingProposalsMax ?? memberDefaults.pendingProposalsMax,
+      },
+    );
+    this.reads = new LinearizableReads(
+      (context) => this.driver.readIndex(context),
+      appliedWait,
+      clock,
+      {
+        retryMs: Math.max(options.heartbeatMs * 5, 100),
+        timeoutMs: this.requestTimeoutMs,
+        pendingMax: 100_000,
+      },
+      identity.memberId,
+    );
+    this.background = new Background(this, {
+      leaseCheckpointMs: options.leaseCheckpointMs ?? memberDefaults.leaseCheckpointMs,
+    });
+  }
+
+  /**
+   * Opens (or creates) the member's data directory, replays the WAL into Raft and the state
+   * machine, and starts the Raft loop.
+   *
+   * Errors: ConcordError 'Corrupt' when the WAL, a snapshot or the identity is damaged (the
+   * message names the file and how to recover), 'Io'/'NoSpace' on disk errors.
+   */
+  static async open(options: MemberOptions): Promise<Member> {
+    const { disk, dataDir } = options;
+    await disk.mkdir(joinPath(dataDir, 'member'));
+    let identity = await loadIdentity(disk, dataDir);
+    const store = await RaftLogStore.open(disk, dataDir, { log: options.log });
+    if (identity === undefined) {
+      identity = await bootstrap(options, store);
+    }
+    const electionTicks = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
+    const backend = new LmdbBackend({ path: joinPath(dataDir, 'member', 'db') });
+    const stateMachine = new StateMachine(backend, {
+      minLeaseTtlSeconds: minLeaseTtlSeconds(electionTicks, options.heartbeatMs),
+    });
+    // The backend may be ahead of the WAL's hard state: a commit-index-only change is not
+    // written (it needs no fsync), but what the backend applied was committed.
+    const hardState = store.storage.initialState().hardState;
+    const applied = stateMachine.appliedIndex;
+    if (applied > hardState.commit && applied <= store.storage.lastIndex()) {
+      store.storage.setHardState({ ...hardState, commit: applied });
+    }
+    const snapshotIndex = store.storage.snapshot().metadata.index;
+    const raw = new RawNode({
+      id: identity.memberId,
+      storage: store.storage,
+      prng: new Prng(Number(identity.memberId & 0xffff_ffffn) ^ Date.now()),
+      electionTicks,
+      heartbeatTicks: 1,
+      // Raft re-delivers everything after the snapshot: the state machine skips what it has
+      // (its consistent index), and membership changes rebuild Raft's configuration.
+      applied: snapshotIndex,
+      preVote: true,
+      checkQuorum: true,
+    });
+    const member = new Member(
+      options,
+      identity,
+      store,
+      stateMachine,
+      raw,
+      new AppliedWait(snapshotIndex),
+    );
+    member.start();
+    return member;
+  }
+
+  private start(): void {
+    this.driver.start();
+    this.background.start();
+    // A member that is the only voter need not wait out an election timeout.
+    this.driver.wake();
+  }
+
+  /** Called by the background loop once the bootstrap entries are applied. */
+  campaignIfAlone(): void {
+    const { voters } = this.raw.raft.tracker;
+    if (
+      this.raw.raft.state !== 'Leader' &&
+      voters.length === 1 &&
+      voters[0] === this.identity.memberId
+    ) {
+      this.raw.campaign();
+      this.driver.wake();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.background.stop();
+    await this.driver.stop();
+    const stopped = new ConcordError('Stopped', 'etcdserver: server stopped');
+    this.reads.failAll(stopped);
+    this.waiters.rejectAll(stopped);
+    await this.store.close();
+    await this.stateMachine.backend.sync();
+    await this.stateMachine.backend.close();
+  }
+
+  // ---- ConcordApi ----
+
+  header(): ResponseHeader {
+    return {
+      clusterId: this.identity.clusterId,
+      memberId: this.identity.memberId,
+      revision: this.stateMachine.currentRevision,
+      raftTerm: this.raw.raft.term,
+    };
+  }
+
+  async range(request: RangeRequest, options?: RequestOptions): Promise<WithHeader<RangeResponse>> {
+    if (!request.serializable) await this.linearizable(options);
+    const response = this.stateMachine.range(request);
+    return { header: this.header(), response };
+  }
+
+  async put(request: PutRequest, options?: RequestOptions): Promise<WithHeader<PutResponse>> {
+    this.checkQuota();
+    const { header, response } = await this.propose({ type: 'put', request }, options);
+    return { header, response: expect(response, 'put') };
+  }
+
+  async deleteRange(
+    request: DeleteRangeRequest,
+    options?: RequestOptions,
+  ): Promise<WithHeader<DeleteRangeResponse>> {
+    const { header, response } = await this.propose({ type: 'deleteRange', request }, options);
+    return { header, response: expect(response, 'deleteRange') };
+  }
+
+  async txn(request: TxnRequest, options?: RequestOptions): Promise<WithHeader<TxnResponse>> {
+    if (isReadOnlyTxn(request)) {
+      // etcd serves a read-only txn without Raft: after a ReadIndex round unless every range
+      // in it asked to be serializable.
+      if (!allSerializable(request)) await this.linearizable(options);
+      return { header: this.header(), response: this.stateMachine.readTxn(request) };
+    }
+    if (hasPuts(request)) this.checkQuota();
+    const { header, response } = await this.propose({ type: 'txn', request }, options);
+    return { header, response: expect(response, 'txn') };
+  }
+
+  async compact(request: CompactionRequest, options?: RequestOptions): Promise<WithHeader<void>> {
+    const { header } = await this.propose({ type: 'compaction', request }, options);
+    if (request.physical) await this.background.physicalCompaction(request.revision);
+    return { header, response: undefined };
+  }
+
+  async leaseGrant(
+    id: bigint,
+    ttl: number,
+    options?: RequestOptions,
+  ): Promise<WithHeader<LeaseGrantResult>> {
+    this.checkQuota();
+    const leaseId = id === 0n ? this.ids.next() : id;
+    const { header, response } = await this.propose(
+      { type: 'leaseGrant', request: { id: leaseId, ttl } },
+      options,
+    );
+    const granted = expect(response, 'leaseGrant');
+    return { header, response: { id: granted.id, ttl: granted.ttl } };
+  }
+
+  async leaseRevoke(id: bigint, options?: RequestOptions): Promise<WithHeader<void>> {
+    const { header } = await this.propose({ type: 'leaseRevoke', request: { id } }, options);
+    return { header, response: undefined };
+  }
+
+  async leaseKeepAlive(
+    id: bigint,
+    options?: RequestOptions,
+  ): Promise<WithHeader<LeaseGrantResult>> {
+    await this.awaitLeader(options);
+    const lease = this.stateMachine.timeToLive(id);
+    if (lease === undefined) return { header: this.header(), response: { id, ttl: 0 } };
+    if (lease.remainingTtl > 0) {
+      // A checkpoint shorter than the TTL would let a new leader expire the lease early:
+      // reset it through Raft before acknowledging the renewal.
+      await this.propose(
+        { type: 'leaseCheckpoint', request: { checkpoints: [{ id, remainingTtl: 0 }] } },
+        options,
+      );
+    }
+    if (!this.deadlines.renew(id, this.options.clock.now())) {
+      // Revoked meanwhile, or leadership moved during the checkpoint.
+      const still = this.stateMachine.timeToLive(id) !== undefined;
+      if (!still) return { header: this.header(), response: { id, ttl: 0 } };
+      throw new ConcordError('NotLeader', 'etcdserver: not leader');
+    }
+    return { header: this.header(), response: { id, ttl: lease.ttl } };
+  }
+
+  async leaseTimeToLive(
+    id: bigint,
+    keys: boolean,
+    options?: RequestOptions,
+  ): Promise<WithHeader<LeaseTimeToLiveResult>> {
+    await this.linearizable(options);
+    const lease = this.stateMachine.timeToLive(id);
+    if (lease === undefined) {
+      return { header: this.header(), response: { id, ttl: -1, grantedTtl: 0, keys: [] } };
+    }
+    const remaining =
+      this.deadlines.remaining(id, this.options.clock.now()) ??
+      (lease.remainingTtl > 0 ? lease.remainingTtl : lease.ttl);
+    return {
+      header: this.header(),
+      response: { id, ttl: remaining, grantedTtl: lease.ttl, keys: keys ? lease.keys : [] },
+    };
+  }
+
+  async leaseLeases(options?: RequestOptions): Promise<WithHeader<readonly bigint[]>> {
+    await this.linearizable(options);
+    return { header: this.header(), response: this.stateMachine.leases().map((l) => l.id) };
+  }
+
+  watch(create: WatchCreate, sink: WatchSink): WatchHandle {
+    const hub = this.stateMachine.watches;
+    let canceled = false;
+    const id = hub.watch({
+      key: create.key,
+      rangeEnd: create.rangeEnd,
+      startRevision: create.startRevision,
+      noPut: create.noPut,
+      noDelete: create.noDelete,
+      prevKv: create.prevKv,
+      sink: (response) => {
+        if (canceled) return true;
+        if (response.compactRevision !== undefined) {
+          canceled = true;
+          sink.canceled({
+            compactRevision: response.compactRevision,
+            message: 'mvcc: required revision has been compacted',
+          });
+          return true;
+        }
+        return sink.events(response.events, response.revision);
+      },
+    });
+    this.background.wake();
+    return {
+      cancel: () => {
+        canceled = true;
+        hub.cancel(id);
+      },
+      progressRevision: () => hub.progress(id) ?? this.stateMachine.currentRevision,
+      synced: () => hub.progress(id) === this.stateMachine.currentRevision,
+    };
+  }
+
+  async status(): Promise<MemberStatus> {
+    const raft = this.raw.raft;
+    return {
+      header: this.header(),
+      version: this.options.version,
+      dbSize: this.stateMachine.backend.sizeBytes(),
+      dbSizeInUse: this.stateMachine.backend.sizeBytes(),
+      leader: raft.lead,
+      raftIndex: raft.log.committed,
+      raftTerm: raft.term,
+      raftAppliedIndex: this.appliedWait.appliedIndex,
+      errors: [...this.alarms].map((alarm) => `memberID:${this.identity.memberId} alarm:${alarm} `),
+      isLearner: raft.isLearner,
+    };
+  }
+
+  // ---- Internals ----
+
+  /** Proposes a request and waits for it to be applied (or fail). */
+  async propose(
+    request: StateMachineRequest,
+    options?: RequestOptions,
+  ): Promise<{ header: ResponseHeader; response: StateMachineResponse }> {
+    if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
+    const id = this.ids.next();
+    const data = encodeRequest({ id, identity: options?.identity, request });
+    const outcome = this.waiters.register(id);
+    try {
+      this.driver.propose(data);
+    } catch (error) {
+      this.waiters.reject(id, asConcordError(error));
+    }
+    const applied = await this.withTimeout(outcome, options, () =>
+      this.waiters.reject(id, new ConcordError('Timeout', 'etcdserver: request timed out')),
+    );
+    return {
+      header: { ...this.header(), revision: applied.revision },
+      response: applied.response,
+    };
+  }
+
+  /** Waits until every write acknowledged before now is applied here (ReadIndex). */
+  private async linearizable(options?: RequestOptions): Promise<void> {
+    if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
+    await this.withTimeout(this.reads.barrier(), options, () => undefined);
+  }
+
+  private async awaitLeader(options?: RequestOptions): Promise<void> {
+    if (this.deadlines.isLeading) return;
+    await this.linearizable(options); // a ReadIndex round succeeds only with a leader
+    if (!this.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
+  }
+
+  private withTimeout<T>(
+    promise: Promise<T>,
+    options: RequestOptions | undefined,
+    onTimeout: () => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancelTimer = this.options.clock.after(this.requestTimeoutMs, () => {
+        onTimeout();
+        reject(new ConcordError('Timeout', 'etcdserver: request timed out'));
+      });
+      const signal = options?.signal;
+      const onAbort = (): void => {
+        cancelTimer();
+        reject(new ConcordError('Canceled', 'etcdserver: request canceled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          cancelTimer();
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancelTimer();
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private checkQuota(): void {
+    if (this.stateMachine.backend.sizeBytes() > this.options.quotaBackendBytes) {
+      if (!this.alarms.has('NOSPACE')) {
+        this.alarms.add('NOSPACE');
+        this.log('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
+          dbSize: this.stateMachine.backend.sizeBytes(),
+          quota: this.options.quotaBackendBytes,
+        });
+      }
+    }
+    if (this.alarms.has('NOSPACE')) {
+      throw new ConcordError('NoSpace', 'etcdserver: mvcc: database space exceeded');
+    }
+  }
+
+  private onSoftState(state: SoftState): void {
+    if (state.lead !== this.leader) {
+      this.log('leader changed', {
+        member: this.identity.name,
+        term: this.raw.raft.term,
+        leader: state.lead.toString(16),
+      });
+      this.leader = state.lead;
+    }
+    const now = this.options.clock.now();
+    if (state.state === 'Leader' && !this.deadlines.isLeading) {
+      this.deadlines.promote(this.stateMachine.leases(), now, this.options.electionMs);
+    } else if (state.state !== 'Leader' && this.deadlines.isLeading) {
+      this.deadlines.demote();
+    }
+  }
+
+  private observeApplied(request: StateMachineRequest, result: ApplyResult): void {
+    if (result.status !== 'applied') return;
+    const now = this.options.clock.now();
+    if (request.type === 'leaseGrant') {
+      this.deadlines.granted(request.request.id, expect(result.response, 'leaseGrant').ttl, now);
+    } else if (request.type === 'leaseRevoke') {
+      this.deadlines.revoked(request.request.id);
+    }
+    this.background.noteApplied();
+  }
+
+  private observeConfChange(_change: ConfChange): void {
+    this.background.wake();
+  }
+
+  private onDropped(proposals: readonly Uint8Array[], error: ConcordError): void {
+    for (const data of proposals) {
+      this.waiters.reject(decodeRequest(data).id, error);
+    }
+  }
+
+  private onFailed(error: ConcordError): void {
+    this.log('the log could not be persisted: refusing writes until restarted', {
+      error: error.message,
+    });
+    if (error.code === 'NoSpace') this.alarms.add('NOSPACE');
+    this.waiters.rejectAll(error);
+    this.reads.failAll(error);
+  }
+
+  get members(): Applier['members'] {
+    return this.applier.members;
+  }
+}
+
+async function bootstrap(options: MemberOptions, store: RaftLogStore): Promise<Identity> {
+  const initial = options.initialCluster.map((m) => ({
+    ...m,
+    id: memberIdFor(m.peerUrls, options.initialClusterToken),
+  }));
+  const self = initial.find((m) => m.name === options.name);
+  if (self === undefined) {
+    throw new ConcordError(
+      'InvalidArgument',
+      `--initial-cluster has no member named "${options.name}"`,
+    );
+  }
+  const identity: Identity = {
+    name: options.name,
+    memberId: self.id,
+    clusterId: clusterIdFor(initial.map((m) => m.id)),
+  };
+  const { entries, hardState } = bootstrapLog(initial);
+  await store.persist({ entries, hardState });
+  // The identity last: a crash before it leaves a directory that bootstraps again, identically.
+  await saveIdentity(options.disk, options.dataDir, identity);
+  return identity;
+}
+
+type ResponseOf = {
+  [K in StateMachineResponse['type']]: Extract<StateMachineResponse, { type: K }>['response'];
+};
+
+function expect<T extends keyof ResponseOf>(
+  response: StateMachineResponse,
+  type: T,
+): ResponseOf[T] {
+  if (response.type !== type) {
+    throw new ConcordError('InvalidArgument', `expected a ${type} response, got ${response.type}`);
+  }
+  return response.response as ResponseOf[T];
+}
+
+function asConcordError(error: unknown): ConcordError {
+  if (isConcordError(error)) return error;
+  throw error;
+}
+
+function allSerializable(txn: TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].every((op) =>
+    'requestRange' in op
+      ? op.requestRange.serializable === true
+      : 'requestTxn' in op
+        ? allSerializable(op.requestTxn)
+        : true,
+  );
+}
+
+function hasPuts(txn: TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].some(
+    (op) => 'requestPut' in op || ('requestTxn' in op && hasPuts(op.requestTxn)),
+  );
+}
