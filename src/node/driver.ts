@@ -3,7 +3,7 @@ import { ConcordError, isConcordError } from '../base/errors.js';
 import type { Clock } from '../env/clock.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { ConfChange, Entry, Message, ReadState, Snapshot, SoftState } from '../raft/types.js';
-import { isSafeToSendBeforePersist } from '../raft/types.js';
+import { isSafeToSendBeforePersist, None } from '../raft/types.js';
 import type { RaftLogStore } from '../storage/raft-log-store.js';
 
 /** What the driver hands to the rest of the member, in the documented order. */
@@ -95,8 +95,14 @@ export class Driver {
     this.wake();
   }
 
+  /** Asks for a read index; without a leader the request is dropped and the caller retries. */
   readIndex(context: Uint8Array): void {
-    this.raw.readIndex(context);
+    try {
+      this.raw.readIndex(context);
+    } catch (error) {
+      if (!isConcordError(error, 'ProposalDropped')) throw error;
+      return;
+    }
     this.wake();
   }
 
@@ -128,13 +134,15 @@ export class Driver {
       this.running = false;
     }
     // Work that arrived during the last await.
-    if (!this.stopped && !this.failure && (this.pending.length > 0 || this.raw.hasReady())) {
-      this.wake();
-    }
+    // (Proposals waiting for a leader are retried on the next tick, not in a busy loop.)
+    const canPropose = this.pending.length > 0 && this.raw.raft.lead !== None;
+    if (!this.stopped && !this.failure && (canPropose || this.raw.hasReady())) this.wake();
   }
 
   private flushProposals(): void {
-    if (this.pending.length === 0) return;
+    // Without a known leader Raft would drop them: they wait (bounded, and each client has a
+    // deadline), as etcd's node holds proposals until a leader is known.
+    if (this.pending.length === 0 || this.raw.raft.lead === None) return;
     const batch = this.pending;
     this.pending = [];
     try {

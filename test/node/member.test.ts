@@ -1,0 +1,185 @@
+// The member in-process, on a real temp directory and the real clock: writes, reads, leases,
+// watches and restart, without the gRPC front door.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { realClock } from '../../src/env/clock.js';
+import { RealDisk } from '../../src/env/real-disk.js';
+import type { Event } from '../../src/mvcc/types.js';
+import { Member } from '../../src/node/member.js';
+import type { MemberOptions } from '../../src/node/member-options.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function options(dataDir: string, overrides: Partial<MemberOptions> = {}): MemberOptions {
+  return {
+    name: 'solo',
+    dataDir,
+    disk: new RealDisk(),
+    clock: realClock,
+    initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
+    initialClusterToken: 'test',
+    clientUrls: ['http://127.0.0.1:2379'],
+    heartbeatMs: 10,
+    electionMs: 100,
+    snapshotCount: 100_000,
+    quotaBackendBytes: 1 << 30,
+    version: 'test',
+    ...overrides,
+  };
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-member-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('member', () => {
+  it('writes, reads linearizably and serializably, and answers with headers', async () => {
+    const member = await Member.open(options(tempDir()));
+    try {
+      const put = await member.put({ key: enc('a'), value: enc('1') });
+      assert.equal(put.header.revision, 2);
+      assert.equal(put.header.memberId, member.identity.memberId);
+      const got = await member.range({ key: enc('a') });
+      assert.equal(dec(got.response.kvs[0]!.value), '1');
+      const serial = await member.range({ key: enc('a'), serializable: true });
+      assert.equal(serial.response.count, 1);
+      const txn = await member.txn({
+        compare: [{ target: 'VALUE', result: 'EQUAL', key: enc('a'), value: enc('1') }],
+        success: [{ requestPut: { key: enc('a'), value: enc('2') } }],
+        failure: [],
+      });
+      assert.equal(txn.response.succeeded, true);
+      assert.equal(txn.header.revision, 3);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('rejects a put with an unknown lease with etcd error, changing nothing', async () => {
+    const member = await Member.open(options(tempDir()));
+    try {
+      await assert.rejects(member.put({ key: enc('k'), value: enc('v'), lease: 12345n }), {
+        code: 'LeaseNotFound',
+      });
+      const all = await member.range({ key: enc('\0'), rangeEnd: enc('\0') });
+      assert.equal(all.response.count, 0);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('keeps every acknowledged write across a restart', async () => {
+    const dir = tempDir();
+    let member = await Member.open(options(dir));
+    const revisions = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        member.put({ key: enc(`k${i}`), value: enc(`v${i}`) }).then((r) => r.header.revision),
+      ),
+    );
+    const id = member.identity.memberId;
+    await member.close();
+    member = await Member.open(options(dir, { initialClusterToken: 'ignored-now' }));
+    try {
+      assert.equal(member.identity.memberId, id, 'identity survives; flags are ignored');
+      for (let i = 0; i < 200; i += 37) {
+        const got = await member.range({ key: enc(`k${i}`) });
+        assert.equal(got.response.kvs[0]!.modRevision, revisions[i]);
+      }
+      const next = await member.put({ key: enc('after'), value: enc('x') });
+      assert.equal(next.header.revision, Math.max(...revisions) + 1);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('expires a lease after its TTL and deletes its keys in one revision', async () => {
+    const member = await Member.open(options(tempDir()));
+    try {
+      const { response: lease } = await member.leaseGrant(0n, 1);
+      assert.ok(lease.id > 0n);
+      await member.put({ key: enc('l1'), value: enc('x'), lease: lease.id });
+      await member.put({ key: enc('l2'), value: enc('y'), lease: lease.id });
+      const ttl = await member.leaseTimeToLive(lease.id, true);
+      assert.deepEqual(ttl.response.keys.map(dec).sort(), ['l1', 'l2']);
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const left = await member.range({ key: enc('l'), rangeEnd: enc('m') });
+        if (left.response.count === 0) break;
+        assert.ok(Date.now() < deadline, 'waited 5 s for the 1 s lease to expire');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const gone = await member.leaseTimeToLive(lease.id, false);
+      assert.equal(gone.response.ttl, -1);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('delivers watch events of one txn together, from a past revision too', async () => {
+    const member = await Member.open(options(tempDir()));
+    try {
+      await member.put({ key: enc('w/a'), value: enc('1') });
+      const seen: Event[][] = [];
+      let wake: () => void = () => undefined;
+      const handle = member.watch(
+        {
+          key: enc('w/'),
+          rangeEnd: enc('w0'),
+          startRevision: 1,
+          prevKv: false,
+          noPut: false,
+          noDelete: false,
+        },
+        {
+          events: (events) => {
+            seen.push([...events]);
+            wake();
+            return true;
+          },
+          canceled: () => assert.fail('not canceled'),
+        },
+      );
+      await member.txn({
+        compare: [],
+        success: [
+          { requestPut: { key: enc('w/b'), value: enc('2') } },
+          { requestPut: { key: enc('w/c'), value: enc('3') } },
+        ],
+        failure: [],
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('waited 2 s for both watch batches')),
+          2000,
+        );
+        wake = () => {
+          if (seen.length >= 2) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        wake();
+      });
+      assert.deepEqual(
+        seen[0]!.map((e) => dec(e.kv.key)),
+        ['w/a'],
+      );
+      assert.deepEqual(
+        seen[1]!.map((e) => dec(e.kv.key)),
+        ['w/b', 'w/c'],
+      );
+      assert.equal(seen[1]![0]!.kv.modRevision, seen[1]![1]!.kv.modRevision);
+      handle.cancel();
+    } finally {
+      await member.close();
+    }
+  });
+});
