@@ -9,7 +9,9 @@
  *   visible together when `write` returns, or none does if `fn` throws. Reads through `tx`
  *   inside `fn` see the transaction's own earlier writes. Transactions do not nest.
  * - Bytes returned by `get` and passed to `scan`'s visitor belong to the backend: callers
- *   must not mutate them. Bytes passed to `put` may be reused by the caller afterwards.
+ *   must not mutate them. A value passed to `put` is handed over: the caller must not
+ *   mutate it afterwards (MemoryBackend keeps it without copying). Keys are copied.
+ * - Keys are non-empty (LMDB cannot store an empty key).
  * - Durability is deferred: `write` may return before its data is on disk. `sync()` resolves
  *   once every write that returned before the call is durable. That is safe because the
  *   Raft WAL is the durability source: the MVCC layer stores the applied (consistent) index

@@ -9,17 +9,48 @@ import { assert, assertSafeInteger } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 
 const initialBytes = 64;
+
+// Small buffers are carved out of shared slabs. Each `new Uint8Array(n)` past V8's on-heap
+// limit (64 bytes) gets its own off-heap backing store, and a store holding a million of
+// them spends most of its time in the garbage collector; views into a slab cost one small
+// heap object each. A slab lives while any view into it does (the price: after many deletes
+// a slab may be mostly garbage; the memory backend accepts that, LMDB copies values out).
+const slabBytes = 64 * 1024;
+const slabPieceBytesMax = 4 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > slabPieceBytesMax) return new Uint8Array(size);
+  if (slabUsed + size > slab.length) {
+    slab = new Uint8Array(slabBytes);
+    slabUsed = 0;
+  }
+  slabUsed += size;
+  return slab.subarray(slabUsed - size, slabUsed);
+}
+
+/** Bytes uvarint() takes for `value`. */
+export function uvarintBytes(value: number): number {
+  let n = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    n++;
+  }
+  return n;
+}
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+// No DataViews here: they force an off-heap ArrayBuffer per small array, and the hot paths
+// (every stored KeyValue) are allocation-bound. Bytes are written and read by hand.
 export class ByteWriter {
   private buffer: Uint8Array;
-  private view: DataView;
   length = 0;
 
+  /** With an exact `capacityBytes`, finish() hands over the buffer without copying. */
   constructor(capacityBytes = initialBytes) {
-    this.buffer = new Uint8Array(Math.max(capacityBytes, 8));
-    this.view = new DataView(this.buffer.buffer);
+    this.buffer = allocate(Math.max(capacityBytes, 1));
   }
 
   u8(value: number): void {
@@ -51,7 +82,18 @@ export class ByteWriter {
   /** A signed 64-bit integer (lease IDs), fixed 8 bytes big-endian. */
   i64(value: bigint): void {
     this.reserve(8);
-    this.view.setBigInt64(this.length, BigInt.asIntN(64, value));
+    const u = BigInt.asUintN(64, value);
+    const high = Number(u >> 32n);
+    const low = Number(u & 0xffffffffn);
+    for (const [offset, word] of [
+      [0, high],
+      [4, low],
+    ] as const) {
+      this.buffer[this.length + offset] = word >>> 24;
+      this.buffer[this.length + offset + 1] = (word >>> 16) & 0xff;
+      this.buffer[this.length + offset + 2] = (word >>> 8) & 0xff;
+      this.buffer[this.length + offset + 3] = word & 0xff;
+    }
     this.length += 8;
   }
 
@@ -71,9 +113,9 @@ export class ByteWriter {
     this.bytes(utf8Encoder.encode(value));
   }
 
-  /** The bytes written so far (a copy trimmed to length; the writer can be reused). */
+  /** The bytes written; the writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 
   private reserve(n: number): void {
@@ -83,21 +125,17 @@ export class ByteWriter {
     const next = new Uint8Array(capacity);
     next.set(this.buffer.subarray(0, this.length));
     this.buffer = next;
-    this.view = new DataView(next.buffer);
   }
 }
 
 export class ByteReader {
-  private readonly view: DataView;
   offset = 0;
 
   constructor(
     private readonly input: Uint8Array,
     /** Named in error messages: what these bytes are. */
     private readonly what: string,
-  ) {
-    this.view = new DataView(input.buffer, input.byteOffset, input.length);
-  }
+  ) {}
 
   u8(): number {
     this.need(1);
@@ -134,8 +172,12 @@ export class ByteReader {
 
   i64(): bigint {
     this.need(8);
+    const b = this.input;
+    const o = this.offset;
+    const high = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    const low = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
     this.offset += 8;
-    return this.view.getBigInt64(this.offset - 8);
+    return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
   }
 
   /** Length-prefixed bytes, as a view into the input (the caller owns neither). */

@@ -4,12 +4,22 @@
  * Layout: format u8 (1), key, createRevision, modRevision, version, lease (i64), value.
  */
 import type { KeyValue } from './types.js';
-import { ByteReader, ByteWriter } from './codec-io.js';
+import { ByteReader, ByteWriter, uvarintBytes } from './codec-io.js';
 
 const kvFormat = 1;
 
 export function encodeKeyValue(kv: KeyValue): Uint8Array {
-  const w = new ByteWriter(kv.key.length + kv.value.length + 40);
+  const size =
+    1 +
+    uvarintBytes(kv.key.length) +
+    kv.key.length +
+    uvarintBytes(kv.createRevision) +
+    uvarintBytes(kv.modRevision) +
+    uvarintBytes(kv.version) +
+    8 +
+    uvarintBytes(kv.value.length) +
+    kv.value.length;
+  const w = new ByteWriter(size); // exact: finish() copies nothing
   w.u8(kvFormat);
   w.bytes(kv.key);
   w.uvarint(kv.createRevision);

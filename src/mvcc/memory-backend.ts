@@ -85,7 +85,7 @@ export class MemoryBackend implements Backend {
   private readonly tx: BackendWrite = {
     get: (bucket, key) => this.get(bucket, key),
     scan: (bucket, range, visit) => this.scan(bucket, range, visit),
-    put: (bucket, key, value) => this.record(bucket, key, value.slice()),
+    put: (bucket, key, value) => this.record(bucket, key, value),
     delete: (bucket, key) => this.record(bucket, key, undefined),
   };
 
@@ -93,8 +93,9 @@ export class MemoryBackend implements Backend {
     assert(this.undo !== undefined, 'MemoryBackend: put/delete outside write()');
     const previous = this.bucket(bucket).get(key);
     if (previous === undefined && value === undefined) return;
-    this.undo.push({ bucket, key: key.slice(), previous });
-    this.setRaw(bucket, key.slice(), value);
+    const owned = key.slice();
+    this.undo.push({ bucket, key: owned, previous });
+    this.setRaw(bucket, owned, value);
   }
 
   private setRaw(bucket: BucketName, key: Uint8Array, value: Uint8Array | undefined): void {

@@ -25,15 +25,36 @@ export function compareRevision(a: Revision, b: Revision): number {
 export function revisionToBytes(revision: Revision, tombstone = false): Uint8Array {
   assertSafeInteger(revision.main, 'revision main');
   assertSafeInteger(revision.sub, 'revision sub');
+  // Small typed arrays live on the JS heap; a DataView would force an off-heap ArrayBuffer
+  // per key, which made every read allocation-bound. So the bytes are written by hand.
   const out = new Uint8Array(revisionBytesLength + (tombstone ? 1 : 0));
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(revision.main / two32));
-  view.setUint32(4, revision.main >>> 0);
+  putU64(out, 0, revision.main);
   out[8] = separator;
-  view.setUint32(9, Math.floor(revision.sub / two32));
-  view.setUint32(13, revision.sub >>> 0);
+  putU64(out, 9, revision.sub);
   if (tombstone) out[revisionBytesLength] = tombstoneMark;
   return out;
+}
+
+function putU64(out: Uint8Array, offset: number, value: number): void {
+  const high = Math.floor(value / two32);
+  const low = value >>> 0;
+  out[offset] = high >>> 24;
+  out[offset + 1] = (high >>> 16) & 0xff;
+  out[offset + 2] = (high >>> 8) & 0xff;
+  out[offset + 3] = high & 0xff;
+  out[offset + 4] = low >>> 24;
+  out[offset + 5] = (low >>> 16) & 0xff;
+  out[offset + 6] = (low >>> 8) & 0xff;
+  out[offset + 7] = low & 0xff;
+}
+
+function getU32(bytes: Uint8Array, offset: number): number {
+  return (
+    ((bytes[offset]! << 24) >>> 0) +
+    (bytes[offset + 1]! << 16) +
+    (bytes[offset + 2]! << 8) +
+    bytes[offset + 3]!
+  );
 }
 
 /** The smallest key-bucket key of main revision `main` (a scan bound). */
@@ -54,9 +75,8 @@ export function bytesToRevision(bytes: Uint8Array): BucketKey {
       `key bucket: malformed revision key of ${bytes.length} bytes`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const main = view.getUint32(0) * two32 + view.getUint32(4);
-  const sub = view.getUint32(9) * two32 + view.getUint32(13);
+  const main = getU32(bytes, 0) * two32 + getU32(bytes, 4);
+  const sub = getU32(bytes, 9) * two32 + getU32(bytes, 13);
   assert(Number.isSafeInteger(main) && Number.isSafeInteger(sub), 'revision beyond 2^53');
   return { revision: { main, sub }, tombstone };
 }

@@ -118,11 +118,11 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
       assert.deepEqual(seen, { a: undefined, b: '2', keys: ['b'] });
     });
 
-    it('keeps returned bytes stable and copies bytes it is given', async () => {
+    it('keeps returned bytes stable and copies keys it is given', async () => {
       const { backend } = await fresh();
-      const value = s('first');
-      backend.write((tx) => tx.put('key', s('k'), value));
-      value.fill(0);
+      const key = s('k');
+      backend.write((tx) => tx.put('key', key, s('first')));
+      key.fill(0);
       const got = backend.get('key', s('k'));
       assert.equal(text(got), 'first');
       const scanned: Uint8Array[] = [];
