@@ -1,6 +1,6 @@
 /**
  * The WAL directory as a whole: finding, checking and reading its segments at open, repairing
- * a torn tail, and creating new segments atomically.
+ * a torn tail, and installing new segments atomically.
  */
 import { ConcordError } from '../base/errors.js';
 import { joinPath } from '../env/disk.js';
@@ -9,6 +9,7 @@ import type { HardState } from '../raft/types.js';
 import { encodeSegmentHeader, parseSegmentFileName, segmentFileName } from './segment.js';
 import type { SegmentName } from './segment.js';
 import { scanSegment } from './segment-scan.js';
+import type { PreparedFile } from './segment-pipeline.js';
 import { corruptError, ioError } from './storage-errors.js';
 import type { LogFn } from './storage-errors.js';
 import { encodeRecords } from './wal-record.js';
@@ -71,9 +72,9 @@ async function listSegments(disk: Disk, dir: string, log: LogFn): Promise<Segmen
       const name = parseSegmentFileName(entry);
       if (name !== undefined) names.push(name);
       else if (entry.endsWith('.tmp')) {
-        // A segment whose creation a crash interrupted: it was never renamed into place, so
-        // it holds nothing anyone relied on.
-        log(`wal: removing an unfinished segment ${entry}`, { dir, name: entry });
+        // A file prepared ahead of need, or a segment whose cut a crash interrupted: it was
+        // never renamed into place, so it holds nothing anyone relied on.
+        log(`wal: removing ${entry}, a segment file never put in use`, { dir, name: entry });
         await disk.unlink(joinPath(dir, entry));
       }
     }
@@ -111,23 +112,22 @@ async function repairTail(file: DiskFile, path: string, end: number, bytes: numb
 }
 
 /**
- * Creates a segment atomically: written under a temporary name (preallocated, header and a
- * preamble holding the current hard state, so older segments are never needed for it),
- * synced, renamed into place, and the directory synced. Only then may records go in it.
+ * Makes a prepared file (segment-pipeline.ts: preallocated and synced under a temporary name)
+ * the segment `name`, atomically: its header and a preamble holding the current hard state
+ * (so older segments are never needed for it) are written and synced, the file is renamed
+ * into place, and the directory synced. Only then may records go in it. On failure the file
+ * is closed and left under its temporary name, which the next open removes.
  */
-export async function createSegment(
+export async function installSegment(
   disk: Disk,
   dir: string,
-  name: SegmentName,
-  options: { segmentBytes: number; hardState?: HardState },
+  prepared: PreparedFile,
+  options: { name: SegmentName; hardState?: HardState },
 ): Promise<{ file: DiskFile; end: number }> {
-  const path = joinPath(dir, segmentFileName(name));
-  const tmp = `${path}.tmp`;
-  let file: DiskFile | undefined;
+  const { file } = prepared;
+  const path = joinPath(dir, segmentFileName(options.name));
   try {
-    file = await disk.open(tmp, 'create');
-    await file.preallocate(options.segmentBytes);
-    const header = encodeSegmentHeader(name);
+    const header = encodeSegmentHeader(options.name);
     const hs = options.hardState;
     const preamble = encodeRecords(
       hs === undefined || (hs.term === 0 && hs.commit === 0)
@@ -139,11 +139,11 @@ export async function createSegment(
     head.set(preamble, header.length);
     await file.write(head, 0);
     await file.fdatasync();
-    await disk.rename(tmp, path);
+    await disk.rename(prepared.path, path);
     await disk.fsyncDir(dir);
     return { file, end: head.length };
   } catch (error) {
-    await file?.close().catch(() => undefined);
+    await file.close().catch(() => undefined);
     throw ioError(error, `create ${path}`);
   }
 }
