@@ -42,12 +42,11 @@ export function encodeRecords(records: readonly WalRecord[]): Uint8Array {
   let total = 0;
   for (const record of records) total += frameBytes(bodyBytes(record));
   const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let offset = 0;
   for (const record of records) {
-    const at = offset + frameHeaderBytes;
-    writeBody(out, view, at, record);
-    offset = sealFrame(out, offset, bodyBytes(record));
+    writeBody(out, view, offset + frameHeaderBytes, record);
+    offset = sealFrame(out, view, offset, bodyBytes(record));
   }
   return out;
 }
