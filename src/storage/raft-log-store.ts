@@ -146,13 +146,24 @@ async function recover(
   walDir: string,
 ): Promise<MemoryStorage> {
   let hardState = emptyHardState;
-  for (const { record } of records) if (record.type === 'hardState') hardState = record.hardState;
+  const marked = new Set<string>();
+  for (const { record } of records) {
+    if (record.type === 'hardState') hardState = record.hardState;
+    else if (record.type === 'snapshot') marked.add(`${record.index}:${record.term}`);
+  }
   // A snapshot file whose index the durable commit does not reach was saved by a persist
-  // that did not finish; using it would put the log ahead of the hard state.
-  const snapshot = await snapshotter.loadNewest((info) => info.index <= hardState.commit);
-  const storage = new MemoryStorage();
-  if (snapshot !== undefined) storage.applySnapshot(snapshot);
-  replayEntries(storage, records);
+  // that did not finish; using it would put the log ahead of the hard state. Unless the WAL
+  // holds its marker: that is written only once the file is durable, and a snapshot holds
+  // only committed entries, so it proves the commit even where no hard state recorded it
+  // (the driver does not write commit-only hard states, so the durable commit can lag far
+  // behind the applied index that the application snapshots).
+  const snapshot = await snapshotter.loadNewest(
+    (info) => info.index <= hardState.commit || marked.has(`${info.index}:${info.term}`),
+  );
+  if (snapshot !== undefined && snapshot.metadata.index > hardState.commit) {
+    hardState = { ...hardState, commit: snapshot.metadata.index };
+  }
+  const storage = replayEntries(snapshot, records);
   if (hardState.commit > storage.lastIndex()) {
     throw corruptError(
       walDir,
@@ -166,15 +177,48 @@ async function recover(
 }
 
 /**
- * Replays WAL entries after the snapshot into `storage`. A later entry at or below the last
- * index was written by a newer leader: it replaces the old one and everything after it.
- * An entry beyond the last index + 1 means entries are missing: corruption.
+ * Replays the WAL after the snapshot, in the order written, so that the log ends as it was
+ * on disk. A later entry at or below the last index was written by a newer leader: it
+ * replaces the old one and everything after it, also when the snapshot covers it (then every
+ * entry after the snapshot goes). A snapshot marker that does not match the log at its index
+ * is a snapshot installed from the leader: it replaced the whole log. An entry beyond the
+ * last index + 1 means entries are missing: corruption.
  */
-function replayEntries(storage: MemoryStorage, records: readonly ReplayedRecord[]): void {
+function replayEntries(
+  snapshot: Snapshot | undefined,
+  records: readonly ReplayedRecord[],
+): MemoryStorage {
+  const fresh = (): MemoryStorage => {
+    const storage = new MemoryStorage();
+    if (snapshot !== undefined) storage.applySnapshot(snapshot);
+    return storage;
+  };
+  let storage = fresh();
+  const base = storage.firstIndex() - 1; // the snapshot's index (0 without one)
+  // The term the WAL last wrote at `base`, which the snapshot hides (undefined: unknown).
+  let baseTerm: number | undefined;
+  let firstAfterSnapshot: { path: string; offset: number } | undefined;
   for (const { record, path, offset } of records) {
+    if (record.type === 'snapshot') {
+      const { index, term } = record;
+      if (index < base) continue; // older than the snapshot loaded
+      const logTerm =
+        index === base ? baseTerm : index <= storage.lastIndex() ? storage.term(index) : undefined;
+      if (logTerm === term || (index === base && logTerm === undefined)) continue;
+      // A snapshot installed from the leader: it replaced the whole log.
+      storage = fresh();
+      if (index === base) baseTerm = term;
+      continue;
+    }
     if (record.type !== 'entry') continue;
     const { entry } = record;
-    if (entry.index < storage.firstIndex()) continue; // covered by the snapshot
+    if (entry.index <= base) {
+      // Covered by the snapshot; if entries after the snapshot were replayed, this newer
+      // leader's entry replaced them.
+      if (storage.lastIndex() > base) storage = fresh();
+      baseTerm = entry.index === base ? entry.term : undefined;
+      continue;
+    }
     const last = storage.lastIndex();
     if (entry.index > last + 1) {
       throw corruptError(
@@ -184,13 +228,25 @@ function replayEntries(storage: MemoryStorage, records: readonly ReplayedRecord[
           '(a WAL segment or the snapshot that covered them is gone or damaged)',
       );
     }
-    if (entry.term < storage.term(entry.index - 1)) {
+    // Against the snapshot's term only once the replay is over: entries written before the
+    // snapshot's own entries may sit after it until a newer leader's entry replaces them.
+    if (entry.index > storage.firstIndex() && entry.term < storage.term(entry.index - 1)) {
       throw corruptError(
         path,
         offset,
         `entry ${entry.index} has a term lower than the entry before it`,
       );
     }
+    if (entry.index === storage.firstIndex()) firstAfterSnapshot = { path, offset };
     storage.append([entry]);
   }
+  const first = storage.firstIndex();
+  if (first <= storage.lastIndex() && storage.term(first) < storage.term(first - 1)) {
+    throw corruptError(
+      firstAfterSnapshot?.path ?? '(wal)',
+      firstAfterSnapshot?.offset ?? 0,
+      `entry ${first} has a term lower than the snapshot before it`,
+    );
+  }
+  return storage;
 }
