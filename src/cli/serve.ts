@@ -4,6 +4,7 @@ import { realClock } from '../env/clock.js';
 import { RealDisk } from '../env/real-disk.js';
 import { Member } from '../node/member.js';
 import { createServer } from '../server/server.js';
+import { envName, serveFlags } from './flags.js';
 import { ConfigError, parseServeConfig, type ServeConfig } from './serve-config.js';
 
 /**
@@ -13,6 +14,10 @@ import { ConfigError, parseServeConfig, type ServeConfig } from './serve-config.
  * acknowledged before it is in the fsynced WAL.
  */
 export async function serve(argv: readonly string[], version: string): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(serveHelp());
+    return 0;
+  }
   let config: ServeConfig;
   try {
     config = parseServeConfig(argv, process.env, (path) => readFileSync(path, 'utf8'));
@@ -97,4 +102,12 @@ function logger(config: ServeConfig): (line: string, fields?: object) => void {
       `${JSON.stringify({ level: 'info', time: new Date().toISOString(), member: config.name, msg: line, ...fields })}\n`,
     );
   };
+}
+
+function serveHelp(): string {
+  const lines = Object.entries(serveFlags).map(([name, spec]) => {
+    const fallback = spec.default === '' ? '' : ` (default ${spec.default})`;
+    return `  --${name.padEnd(28)} ${spec.help}${fallback}\n  ${''.padEnd(30)} env ${envName(name)}`;
+  });
+  return `usage: concord serve [flags]\n\nflags (etcd's names; precedence: flag, environment, --config-file, default):\n${lines.join('\n')}\n`;
 }
