@@ -1,0 +1,168 @@
+/**
+ * etcd's official load generator (go.etcd.io/etcd/tools/benchmark, built by
+ * /work/shared/tools/build-etcd-benchmark as `etcd-benchmark`), driven with a workload's
+ * shape. It runs a fixed number of requests, not a duration, so a short pilot run measures
+ * the rate first and the measured run is sized to last about `seconds`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { statCpuSeconds } from './cpu.js';
+import type { Figure } from './figure.js';
+import type { ServerProcess } from './server-process.js';
+import type { Workload } from './workloads.js';
+
+export const etcdBenchmarkCommand = 'etcd-benchmark';
+
+/** Whether etcd-benchmark is on PATH. */
+export function haveEtcdBenchmark(): boolean {
+  return spawnSync(etcdBenchmarkCommand, ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The key the range workloads read (the Node generator reads the same one). */
+export const rangeKey = 'bench/range';
+
+/**
+ * The workloads etcd-benchmark can run as we define them. Not txn: 3.4's `txn-put` sends
+ * puts in a txn with no compare, and ours is a compare-and-put. Not watch: 3.4's `watch`
+ * measures watch creation and rate-limited puts, not events delivered.
+ */
+export function etcdBenchmarkSupports(workload: Workload): boolean {
+  return workload.kind === 'put' || workload.kind === 'range' || workload.kind === 'lease';
+}
+
+function commandArgs(workload: Workload): string[] {
+  switch (workload.kind) {
+    case 'put':
+      return [
+        'put',
+        `--key-size=${workload.keyBytes}`,
+        `--val-size=${workload.valueBytes}`,
+        `--key-space-size=${workload.keySpace}`,
+      ];
+    case 'range':
+      return ['range', rangeKey, `--consistency=${workload.serializable ? 's' : 'l'}`];
+    case 'lease':
+      // Note: each keep-alive opens a stream of its own (clientv3's KeepAliveOnce).
+      return ['lease-keepalive'];
+    case 'txn':
+    case 'watch':
+      throw new Error(`etcd-benchmark does not run ${workload.name} (see etcdBenchmarkSupports)`);
+  }
+}
+
+export interface EtcdBenchmarkRun {
+  readonly requestsPerSecond: number;
+  readonly seconds: number;
+  readonly requests: number;
+  /** Latency percentiles in ms, keyed by etcd's labels ('50', '99', '99.9'). */
+  readonly percentilesMs: ReadonlyMap<string, number>;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly cpuSeconds: number;
+}
+
+/** Parses etcd-benchmark's summary (its `report` package's text). */
+export function parseSummary(text: string): Omit<EtcdBenchmarkRun, 'cpuSeconds' | 'requests'> {
+  const total = /Total:\s+([\d.]+) secs/.exec(text);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  if (total === null || rps === null) throw new Error(`etcd-benchmark: no summary in:\n${text}`);
+  const percentilesMs = new Map<string, number>();
+  for (const m of text.matchAll(/^\s*([\d.]+)% in ([\d.]+) secs/gm))
+    percentilesMs.set(m[1]!, Number(m[2]) * 1000);
+  // Errors are listed as "Error distribution:\n  [count]\terror text".
+  let errors = 0;
+  let firstError: string | undefined;
+  const errorSection = text.split('Error distribution:')[1];
+  if (errorSection !== undefined)
+    for (const m of errorSection.matchAll(/^\s*\[(\d+)\]\s+(.*)$/gm)) {
+      errors += Number(m[1]);
+      firstError ??= m[2];
+    }
+  return {
+    requestsPerSecond: Number(rps[1]),
+    seconds: Number(total[1]),
+    percentilesMs,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
+}
+
+const cpuMarker = 'BENCH-CPU-STAT ';
+
+/** Runs etcd-benchmark once; its CPU use is read from its parent shell's waited-for children. */
+export function runEtcdBenchmark(options: {
+  readonly workload: Workload;
+  readonly endpoint: string;
+  readonly total: number;
+}): Promise<EtcdBenchmarkRun> {
+  const { workload, endpoint, total } = options;
+  const args = [
+    `--endpoints=${endpoint}`,
+    `--clients=${workload.clients}`,
+    `--conns=${workload.conns}`,
+    '--precise',
+    ...commandArgs(workload),
+    `--total=${total}`,
+  ];
+  const script = `"$@"; s=$?; echo "${cpuMarker}$(cat /proc/$$/stat)" >&2; exit $s`;
+  const child = spawn('sh', ['-c', script, 'sh', etcdBenchmarkCommand, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`etcd-benchmark ${args.join(' ')}: exit ${code}\n${stderr.slice(-2000)}`));
+        return;
+      }
+      const stat = stderr.split(cpuMarker)[1] ?? '';
+      try {
+        resolve({
+          ...parseSummary(stdout),
+          requests: total,
+          cpuSeconds: stat === '' ? Number.NaN : statCpuSeconds(stat, { children: true }),
+        });
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  });
+}
+
+/** Measures `workload` on `server` with etcd-benchmark: a pilot to size the run, then the run. */
+export async function etcdBenchmarkFigure(options: {
+  readonly workload: Workload;
+  readonly server: ServerProcess;
+  readonly seconds: number;
+}): Promise<Figure> {
+  const { workload, server, seconds } = options;
+  const pilot = await runEtcdBenchmark({
+    workload,
+    endpoint: server.endpoint,
+    total: Math.max(200, workload.clients * 10),
+  });
+  const total = Math.max(workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));
+  const serverCpuBefore = server.cpuSeconds();
+  const run = await runEtcdBenchmark({ workload, endpoint: server.endpoint, total });
+  const serverCpu = server.cpuSeconds() - serverCpuBefore;
+  return {
+    workload: workload.name,
+    server: server.name === 'etcd' ? 'etcd' : 'concord',
+    generator: 'etcd-benchmark',
+    throughput: run.requestsPerSecond,
+    unit: 'ops/s',
+    p50Ms: run.percentilesMs.get('50') ?? Number.NaN,
+    p99Ms: run.percentilesMs.get('99') ?? Number.NaN,
+    p999Ms: run.percentilesMs.get('99.9') ?? Number.NaN,
+    ops: run.requests - run.errors,
+    errors: run.errors,
+    ...(run.firstError === undefined ? {} : { firstError: run.firstError }),
+    seconds: run.seconds,
+    generatorCores: run.cpuSeconds / run.seconds,
+    // Over the whole process's life (connect, lease grants), which run.seconds excludes.
+    serverCores: serverCpu / run.seconds,
+  };
+}

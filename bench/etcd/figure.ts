@@ -1,0 +1,20 @@
+/** One measured figure: a workload on a server, as printed (one JSON object per line). */
+export interface Figure {
+  readonly workload: string;
+  readonly server: 'etcd' | 'concord';
+  readonly generator: 'node' | 'etcd-benchmark';
+  /** Completed operations (watch: events delivered) per second. */
+  readonly throughput: number;
+  readonly unit: 'ops/s' | 'events/s';
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly ops: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly seconds: number;
+  /** CPU cores the load generator used on average over the run (all its processes). */
+  readonly generatorCores: number;
+  /** CPU cores the server used on average over the run. */
+  readonly serverCores: number;
+}

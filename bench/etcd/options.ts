@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+
+export type GeneratorChoice = 'auto' | 'node' | 'etcd-benchmark';
+
+export interface BenchOptions {
+  /** Measured seconds per figure (each workload runs once per server). */
+  readonly seconds: number;
+  /** Workload names or kinds, comma separated, matched by prefix; empty: all. */
+  readonly only: string;
+  readonly generator: GeneratorChoice;
+  /** Node generator: at most this many worker processes per figure. */
+  readonly workers: number;
+  /** Also run the Node generator on etcd beside etcd-benchmark, to show where it tops out. */
+  readonly checkGenerator: boolean;
+  /** Write a V8 CPU profile of the Concord member here (node --cpu-prof). */
+  readonly cpuProfileDir: string | undefined;
+  /** Append the JSON lines to this file too. */
+  readonly jsonFile: string | undefined;
+  readonly etcdCommand: string;
+}
+
+export const usage = `usage: npm run bench -- [flags]
+
+  --seconds N          measured seconds per figure (default 3)
+  --only LIST          workloads by name or kind prefix, comma separated (put, range-s, txn, ...)
+  --generator G        auto (etcd-benchmark where it can, else node) | node | etcd-benchmark
+  --workers N          Node generator worker processes per figure (default: CPUs, at least 2)
+  --check-generator    also run the Node generator on etcd where etcd-benchmark ran (default on
+                       when etcd-benchmark is used; --no-check-generator turns it off)
+  --cpu-prof DIR       write a CPU profile of the Concord member into DIR
+  --json FILE          also write the JSON lines to FILE
+  --etcd CMD           the etcd binary (default etcd)
+`;
+
+/** Parses the bench's flags; throws with the usage on a bad one. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      seconds: { type: 'string', default: '3' },
+      only: { type: 'string', default: '' },
+      generator: { type: 'string', default: 'auto' },
+      workers: { type: 'string', default: String(Math.max(2, availableParallelism())) },
+      'check-generator': { type: 'boolean', default: true },
+      'no-check-generator': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'string' },
+      etcd: { type: 'string', default: 'etcd' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(usage);
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0))
+    throw new Error(`--seconds ${values.seconds}: want a positive number\n${usage}`);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`--workers ${values.workers}: want a positive integer\n${usage}`);
+  const generator = values.generator;
+  if (generator !== 'auto' && generator !== 'node' && generator !== 'etcd-benchmark')
+    throw new Error(`--generator ${generator}: want auto, node or etcd-benchmark\n${usage}`);
+  return {
+    seconds,
+    only: values.only,
+    generator,
+    workers,
+    checkGenerator: values['check-generator'] && !values['no-check-generator'],
+    cpuProfileDir: values['cpu-prof'],
+    jsonFile: values.json,
+    etcdCommand: values.etcd,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The loads both servers get, identically. Shapes follow etcd's own benchmark docs
+ * (Documentation/op-guide/performance.md): 8-byte keys over a 100,000-key space, small and
+ * 256-byte values, 1 client on 1 connection for latency and many clients over several
+ * connections for throughput.
+ */
+export type WorkloadKind = 'put' | 'range' | 'txn' | 'watch' | 'lease';
+
+export interface Workload {
+  /** Unique, stable name: the key of its JSON figures and what --only matches. */
+  readonly name: string;
+  readonly kind: WorkloadKind;
+  readonly description: string;
+  /** Concurrent closed-loop clients (for watch: watchers). */
+  readonly clients: number;
+  /** gRPC connections the clients are spread over, round robin. */
+  readonly conns: number;
+  readonly keyBytes: number;
+  readonly valueBytes: number;
+  /** put: keys drawn at random from this many. */
+  readonly keySpace: number;
+  /** range: a serializable (local, possibly stale) read instead of a linearizable one. */
+  readonly serializable: boolean;
+  /** watch: puts per second to the watched key (each is delivered to every watcher). */
+  readonly putsPerSecond: number;
+}
+
+const base = {
+  keyBytes: 8,
+  valueBytes: 8,
+  keySpace: 100_000,
+  serializable: false,
+  putsPerSecond: 0,
+} as const;
+
+export const workloads: readonly Workload[] = [
+  { ...base, name: 'put-8B-1x1', kind: 'put', description: 'put 8 B', clients: 1, conns: 1 },
+  { ...base, name: 'put-8B-100x10', kind: 'put', description: 'put 8 B', clients: 100, conns: 10 },
+  {
+    ...base,
+    name: 'put-256B-100x10',
+    kind: 'put',
+    description: 'put 256 B',
+    clients: 100,
+    conns: 10,
+    valueBytes: 256,
+  },
+  {
+    ...base,
+    name: 'range-l-1x1',
+    kind: 'range',
+    description: 'range linearizable',
+    clients: 1,
+    conns: 1,
+  },
+  {
+    ...base,
+    name: 'range-l-200x20',
+    kind: 'range',
+    description: 'range linearizable',
+    clients: 200,
+    conns: 20,
+  },
+  {
+    ...base,
+    name: 'range-s-200x20',
+    kind: 'range',
+    description: 'range serializable',
+    clients: 200,
+    conns: 20,
+    serializable: true,
+  },
+  {
+    ...base,
+    name: 'txn-cas-100x10',
+    kind: 'txn',
+    description: 'txn compare-and-put',
+    clients: 100,
+    conns: 10,
+  },
+  {
+    ...base,
+    name: 'watch-100w',
+    kind: 'watch',
+    description: 'watch events to 100 watchers',
+    clients: 100,
+    conns: 10,
+    putsPerSecond: 200,
+  },
+  {
+    ...base,
+    name: 'lease-keepalive-100x10',
+    kind: 'lease',
+    description: 'lease keep-alive',
+    clients: 100,
+    conns: 10,
+  },
+];
+
+/** The workloads --only selects: names or kinds, comma separated, matched by prefix. */
+export function selectWorkloads(only: string | undefined): Workload[] {
+  if (only === undefined || only === '') return [...workloads];
+  const wanted = only.split(',').map((s) => s.trim());
+  const chosen = workloads.filter((w) => wanted.some((p) => w.name.startsWith(p)));
+  if (chosen.length === 0) {
+    const names = workloads.map((w) => w.name).join(', ');
+    throw new Error(`--only ${only}: matches no workload (have: ${names})`);
+  }
+  return chosen;
+}
