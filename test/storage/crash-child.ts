@@ -2,20 +2,12 @@
 // checks that every record it replays is the one written at that index, prints
 // "ready <last index>", then appends batches forever, printing "ack <last index>" only after
 // each save() resolved. The parent kills it with SIGKILL at a random moment.
-// Usage: node --import tsx test/storage/crash-child.ts <dir> <seed>
+// The test bundles this file with esbuild and runs the bundle with plain node (no tsx).
+// Usage: node <bundle>.mjs <dir> <seed>
 import { Prng } from '../../src/base/prng.js';
 import { RealDisk } from '../../src/env/real-disk.js';
-import type { Entry } from '../../src/raft/types.js';
 import { Wal } from '../../src/storage/wal.js';
-
-export const crashSegmentBytes = 64 * 1024;
-
-/** The record the crash test writes at `index`: its length and bytes follow from the index. */
-export function crashEntry(index: number): Entry {
-  const data = new Uint8Array(100 + ((index * 7919) % 400));
-  for (let i = 0; i < data.length; i++) data[i] = (index * 31 + i) & 0xff;
-  return { index, term: 1, type: 'Normal', data };
-}
+import { crashEntry, crashSegmentBytes } from './crash-entry.js';
 
 async function main(dir: string, seed: number): Promise<void> {
   // A closed pipe (the parent gone) ends the child quietly instead of with an EPIPE trace.
@@ -47,11 +39,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-if (process.argv[1]?.endsWith('crash-child.ts')) {
-  main(process.argv[2]!, Number(process.argv[3] ?? 1)).catch((error: unknown) => {
-    process.stderr.write(
-      `crash-child: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(1);
-  });
-}
+main(process.argv[2]!, Number(process.argv[3] ?? 1)).catch((error: unknown) => {
+  process.stderr.write(`crash-child: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
