@@ -2,8 +2,10 @@
  * Snapshot files in `<data-dir>/member/snap`. A save is atomic: the file is written under a
  * temporary name, synced, renamed into place, and the directory synced, so a crash leaves
  * either the whole new snapshot or none of it. A load checks the CRC and, when the newest
- * snapshot is damaged, logs it and falls back to an older one (the WAL keeps the entries
- * since the oldest snapshot kept, so an older one can still be caught up from).
+ * snapshot is damaged, moves it aside to `<name>.broken` (as etcd does: kept for a post
+ * mortem, never loaded or counted again), logs it, and falls back to an older one (the WAL
+ * keeps the entries since the oldest snapshot kept, so an older one can still be caught up
+ * from).
  */
 import { assertSafeInteger } from '../base/assert.js';
 import { joinPath } from '../env/disk.js';
@@ -96,7 +98,8 @@ export class Snapshotter {
 
   /**
    * The newest snapshot that `usable` accepts and whose file is intact. A damaged file is
-   * logged and skipped in favour of an older one. Undefined when there is none.
+   * moved aside to `<name>.broken` and logged, and an older one tried. Undefined when there is
+   * none. Errors: ConcordError 'Io' when a file cannot be read (that is not damage).
    */
   async loadNewest(usable: (info: SnapshotFileInfo) => boolean): Promise<Snapshot | undefined> {
     for (const info of await this.list()) {
@@ -110,12 +113,32 @@ export class Snapshotter {
             ? `contents are for ${snapshot.metadata.index}/${snapshot.metadata.term}`
             : undefined;
       if (problem === undefined && typeof snapshot !== 'string') return snapshot;
-      this.log(`snap: ignoring damaged snapshot ${path} (${problem}); trying an older one`, {
-        path,
-        reason: problem,
-      });
+      await this.moveAside(path, problem!);
     }
     return undefined;
+  }
+
+  // etcd's renameBroken: a damaged file is renamed, not deleted (an operator may want it) and
+  // not left (it would be read and reported at every start, and count against `keep`). A
+  // failed rename is logged and the load goes on: the file is skipped either way.
+  private async moveAside(path: string, problem: string): Promise<void> {
+    const broken = `${path}.broken`;
+    try {
+      await this.disk.rename(path, broken);
+      await this.disk.fsyncDir(this.dir);
+      this.log(
+        `snap: moved damaged snapshot ${path} aside to ${broken} (${problem}); ` +
+          'trying an older one',
+        { path, broken, reason: problem },
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log(
+        `snap: ignoring damaged snapshot ${path} (${problem}); could not move it aside ` +
+          `(${reason}); trying an older one`,
+        { path, reason: problem, renameError: reason },
+      );
+    }
   }
 
   /** Removes all but the newest `keep` snapshots; returns the index of the oldest kept. */
