@@ -61,7 +61,7 @@ export interface ConcordOptions {
 export async function startConcord(
   cleanup: Cleanup,
   options: ConcordOptions = {},
-): Promise<ServerProcess> {
+): Promise<ServerProcess & { readonly dir: string }> {
   const dir = tempDir(cleanup, 'concord-bench-concord-');
   const profile =
     options.cpuProfileDir === undefined
@@ -87,5 +87,5 @@ export async function startConcord(
     startTimeoutMs,
   });
   cleanup.add('stop concord', () => server.stop());
-  return server;
+  return { ...server, dir };
 }

@@ -1,0 +1,68 @@
+// The bench's pure parts: etcd-benchmark's summary parsed, latency percentiles, and how the
+// Node generator deals connections and clients to its workers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSummary } from '../../bench/etcd/etcd-benchmark.js';
+import { Histogram } from '../../bench/etcd/histogram.js';
+import { plan } from '../../bench/etcd/node-gen/driver.js';
+import { selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
+
+const summary = `
+Summary:
+  Total:	0.695815646 secs.
+  Slowest:	0.09205894 secs.
+  Requests/sec:	7185.811398095524
+
+Latency distribution:
+  10% in 0.005150618 secs.
+  50% in 0.008606725 secs.
+  99% in 0.082756125 secs.
+  99.9% in 0.091780633 secs.
+
+Error distribution:
+  [3]	rpc error: code = Unavailable desc = transport is closing
+`;
+
+test('etcd-benchmark summary: rate, seconds, percentiles in ms, errors', () => {
+  const parsed = parseSummary(summary);
+  assert.equal(parsed.requestsPerSecond, 7185.811398095524);
+  assert.equal(parsed.seconds, 0.695815646);
+  assert.ok(Math.abs(parsed.percentilesMs.get('50')! - 8.606725) < 1e-9);
+  assert.ok(Math.abs(parsed.percentilesMs.get('99.9')! - 91.780633) < 1e-9);
+  assert.equal(parsed.errors, 3);
+  assert.match(parsed.firstError!, /Unavailable/);
+  assert.throws(() => parseSummary('no summary here'), /no summary/);
+});
+
+test('histogram percentiles are within one 2% bucket', () => {
+  const h = new Histogram();
+  for (let ms = 1; ms <= 1000; ms++) h.record(ms);
+  for (const [fraction, want] of [
+    [0.5, 500],
+    [0.99, 990],
+    [0.999, 999],
+  ] as const) {
+    const got = h.percentile(fraction);
+    assert.ok(Math.abs(got - want) / want < 0.02, `p${fraction * 100}: ${got} vs ${want}`);
+  }
+  const merged = new Histogram(h.counts);
+  merged.merge(h);
+  assert.equal(merged.count, 2000);
+  assert.ok(Number.isNaN(new Histogram().percentile(0.5)));
+});
+
+test('connections dealt round robin to workers, clients round robin to connections', () => {
+  const w = { ...workloads[0]!, clients: 7, conns: 3 };
+  assert.deepEqual(plan(w, 2), [[3, 2], [2]]);
+  assert.deepEqual(plan(w, 8), [[3], [2], [2]]);
+  assert.deepEqual(plan({ ...w, clients: 1, conns: 1 }, 4), [[1]]);
+});
+
+test('--only selects by name prefix and refuses a selection of nothing', () => {
+  assert.deepEqual(
+    selectWorkloads('range-s,txn').map((w) => w.name),
+    ['range-s-200x20', 'txn-cas-100x10'],
+  );
+  assert.equal(selectWorkloads('').length, workloads.length);
+  assert.throws(() => selectWorkloads('nope'), /matches no workload/);
+});
