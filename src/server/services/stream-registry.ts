@@ -3,7 +3,7 @@
  * never ends by itself while its client is connected.
  */
 export interface OpenStream {
-  /** Stops the stream's work and ends the call with `reason`'s status. */
+  /** Stops the stream's work and ends the call with UNAVAILABLE "etcdserver: server stopped". */
   shutdown(): void;
 }
 

@@ -14,8 +14,8 @@
  * - fragment: large responses are split (./watch-fragment.ts).
  *
  * Ownership: the stream owns its watchers' handles and cancels them all when the client goes
- * away, half-closes nothing (etcd keeps sending after the client's end of requests), or the
- * server shuts down.
+ * away or the server shuts down. A client that half-closes (ends its requests) keeps
+ * receiving, as with etcd.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
