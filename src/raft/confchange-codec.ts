@@ -1,7 +1,7 @@
 import { ConcordError } from '../base/errors.js';
 import type { ConfChange, ConfChangeType } from './types.js';
 
-const types: readonly ConfChangeType[] = ['AddNode', 'RemoveNode', 'AddLearnerNode'];
+const types: readonly ConfChangeType[] = ['AddNode', 'RemoveNode', 'AddLearnerNode', 'UpdateNode'];
 const headerBytes = 1 + 8;
 
 /** Encodes a ConfChange for the data of a 'ConfChange' entry: type byte, node ID, context. */

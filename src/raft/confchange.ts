@@ -8,6 +8,7 @@ import type { ConfChange, ConfState, NodeId } from './types.js';
  * it; adding a voter as a learner demotes it.
  */
 export function applyChange(confState: ConfState, change: ConfChange): ConfState {
+  if (change.type === 'UpdateNode') return confState;
   const voters = confState.voters.filter((id) => id !== change.nodeId);
   const learners = confState.learners.filter((id) => id !== change.nodeId);
   switch (change.type) {

@@ -124,7 +124,8 @@ export interface Ready {
   readonly mustSync: boolean;
 }
 
-export type ConfChangeType = 'AddNode' | 'RemoveNode' | 'AddLearnerNode';
+/** UpdateNode changes only the member's attributes in the context (Raft sees no change). */
+export type ConfChangeType = 'AddNode' | 'RemoveNode' | 'AddLearnerNode' | 'UpdateNode';
 
 /**
  * A single membership change. Adding a member that is a learner promotes it. Only one voter
