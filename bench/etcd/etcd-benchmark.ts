@@ -60,13 +60,16 @@ export interface EtcdBenchmarkRun {
   readonly cpuSeconds: number;
 }
 
+/** A number as Go's %v prints a float64: 0.0123, 1234.5, or 5.6e-05 for small ones. */
+const number = '[\\d.]+(?:e[-+]?\\d+)?';
+
 /** Parses etcd-benchmark's summary (its `report` package's text). */
 export function parseSummary(text: string): Omit<EtcdBenchmarkRun, 'cpuSeconds' | 'requests'> {
-  const total = /Total:\s+([\d.]+) secs/.exec(text);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const total = new RegExp(`Total:\\s+(${number}) secs`).exec(text);
+  const rps = new RegExp(`Requests/sec:\\s+(${number})`).exec(text);
   if (total === null || rps === null) throw new Error(`etcd-benchmark: no summary in:\n${text}`);
   const percentilesMs = new Map<string, number>();
-  for (const m of text.matchAll(/^\s*([\d.]+)% in ([\d.]+) secs/gm))
+  for (const m of text.matchAll(new RegExp(`^\\s*([\\d.]+)% in (${number}) secs`, 'gm')))
     percentilesMs.set(m[1]!, Number(m[2]) * 1000);
   // Errors are listed as "Error distribution:\n  [count]\terror text".
   let errors = 0;
@@ -144,7 +147,9 @@ export async function etcdBenchmarkFigure(options: {
     endpoint: server.endpoint,
     total: Math.max(200, workload.clients * 10),
   });
-  const total = Math.max(workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));
+  // At least 1000 requests: etcd's report prints a percentile only when a sample lies at or
+  // above it, so with fewer there is no 99.9% line.
+  const total = Math.max(1000, workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));
   const serverCpuBefore = server.cpuSeconds();
   const run = await runEtcdBenchmark({ workload, endpoint: server.endpoint, total });
   const serverCpu = server.cpuSeconds() - serverCpuBefore;

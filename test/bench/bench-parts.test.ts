@@ -14,7 +14,7 @@ Summary:
   Requests/sec:	7185.811398095524
 
 Latency distribution:
-  10% in 0.005150618 secs.
+  10% in 5.150618e-05 secs.
   50% in 0.008606725 secs.
   99% in 0.082756125 secs.
   99.9% in 0.091780633 secs.
@@ -27,6 +27,7 @@ test('etcd-benchmark summary: rate, seconds, percentiles in ms, errors', () => {
   const parsed = parseSummary(summary);
   assert.equal(parsed.requestsPerSecond, 7185.811398095524);
   assert.equal(parsed.seconds, 0.695815646);
+  assert.ok(Math.abs(parsed.percentilesMs.get('10')! - 0.05150618) < 1e-9);
   assert.ok(Math.abs(parsed.percentilesMs.get('50')! - 8.606725) < 1e-9);
   assert.ok(Math.abs(parsed.percentilesMs.get('99.9')! - 91.780633) < 1e-9);
   assert.equal(parsed.errors, 3);
