@@ -37,7 +37,20 @@ export type ErrorCode =
   | 'RevisionCompacted'
   | 'FutureRevision'
   | 'InvalidSortOption'
-  | 'InvalidArgument';
+  | 'InvalidArgument'
+  // Membership and leadership.
+  | 'MemberExists'
+  | 'PeerUrlExists'
+  | 'MemberNotFound'
+  | 'MemberBadUrls'
+  | 'MemberNotLearner'
+  | 'LearnerNotReady'
+  | 'TooManyLearners'
+  | 'NotEnoughStartedMembers'
+  | 'Unhealthy'
+  | 'NotSupportedForLearner'
+  | 'BadLeaderTransferee'
+  | 'LeaderTransferTimeout';
 
 export class ConcordError extends Error {
   override name = 'ConcordError';

@@ -96,6 +96,60 @@ export interface MemberStatus {
   readonly isLearner: boolean;
 }
 
+/** A member of the cluster, as etcdserverpb.Member carries it. */
+export interface ClusterMember {
+  readonly id: bigint;
+  /** Empty until the member has started and published its name (etcdctl shows "unstarted"). */
+  readonly name: string;
+  /** Sorted, as etcd keeps them. */
+  readonly peerUrls: readonly string[];
+  /** Empty until the member has started and published them. */
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+export interface MemberAddResult {
+  /** The new member: its ID, peer URLs and learner flag (no name or client URLs yet). */
+  readonly added: ClusterMember;
+  /** Every member after the change, the new one included. */
+  readonly members: readonly ClusterMember[];
+}
+
+export interface HashKvResult {
+  /** CRC32C over the key-value history in (compactRevision, hashRevision]. */
+  readonly hash: number;
+  /** The store's compacted revision when the hash was taken. */
+  readonly compactRevision: number;
+  /** The revision hashed up to (the requested one, or the current one for 0). */
+  readonly hashRevision: number;
+}
+
+/** A consistent point-in-time copy of the member's database. */
+export interface SnapshotReader {
+  /** Exactly how many bytes `chunks` yields. */
+  readonly size: number;
+  /**
+   * The bytes, in order, in chunks of any size. The consumer may stop early (its `return()`
+   * releases what the snapshot holds); it iterates at most once.
+   */
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+export type AlarmType = 'NOSPACE' | 'CORRUPT';
+
+export interface AlarmMember {
+  readonly memberId: bigint;
+  readonly alarm: AlarmType;
+}
+
+/** etcdserverpb.AlarmRequest: `alarm` 'NONE' means every type (GET) or nothing (ACTIVATE). */
+export interface AlarmRequest {
+  readonly action: 'GET' | 'ACTIVATE' | 'DEACTIVATE';
+  /** The member raising or clearing the alarm; ignored by GET. */
+  readonly memberId: bigint;
+  readonly alarm: AlarmType | 'NONE';
+}
+
 export interface ConcordApi {
   header(): ResponseHeader;
 
@@ -128,4 +182,104 @@ export interface ConcordApi {
   watch(create: WatchCreate, sink: WatchSink): WatchHandle;
 
   status(): Promise<MemberStatus>;
+
+  // ---- Cluster (membership). The server fills the response header's revision with 0, as
+  // etcd's cluster server does; only clusterId, memberId and raftTerm of `header` are used.
+  // Errors as etcd's: 'MemberNotFound', 'MemberExists', 'PeerUrlExists', 'MemberNotLearner',
+  // 'LearnerNotReady', 'TooManyLearners', 'NotEnoughStartedMembers', 'Unhealthy', and the
+  // proposal errors ('NoLeader', 'Timeout', 'Stopped', ...).
+
+  /**
+   * Every member. `linearizable` (MemberListRequest.linearizable): answer only after a
+   * ReadIndex round, so a change acknowledged anywhere before the call is included.
+   */
+  memberList(
+    linearizable: boolean,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>>;
+  /**
+   * Adds a member (a learner if `isLearner`) through a Raft configuration change and resolves
+   * once it is applied. `peerUrls` are already validated and sorted by the server (etcd's
+   * types.NewURLs); the member chooses the new ID (etcd: from the URLs, cluster name, time).
+   * Errors: 'PeerUrlExists', 'MemberExists', 'TooManyLearners', 'NotEnoughStartedMembers'
+   * (a voter would leave too few started members for quorum), 'Unhealthy' (this member is not
+   * connected to a quorum).
+   */
+  memberAdd(
+    peerUrls: readonly string[],
+    isLearner: boolean,
+    options?: RequestOptions,
+  ): Promise<WithHeader<MemberAddResult>>;
+  /**
+   * Removes a member; resolves the members left. Errors: 'MemberNotFound' (unknown or already
+   * removed), 'NotEnoughStartedMembers', 'Unhealthy' (removal would break the active quorum).
+   */
+  memberRemove(id: bigint, options?: RequestOptions): Promise<WithHeader<readonly ClusterMember[]>>;
+  /**
+   * Replaces a member's peer URLs (validated and sorted by the server). Errors:
+   * 'MemberNotFound', 'PeerUrlExists' (another member has one of them).
+   */
+  memberUpdate(
+    id: bigint,
+    peerUrls: readonly string[],
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>>;
+  /**
+   * Promotes a learner to a voter. Only the leader knows whether the learner has caught up
+   * (etcd: its match index is at least 90% of the leader's); a follower forwards the request
+   * to the leader. Errors: 'MemberNotFound', 'MemberNotLearner', 'LearnerNotReady',
+   * 'NotEnoughStartedMembers'.
+   */
+  memberPromote(
+    id: bigint,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>>;
+
+  // ---- Maintenance.
+
+  /**
+   * A hash of the member's whole database (etcd's Hash: the backend's bytes), uint32;
+   * header.revision is the store revision the hash reflects. Members with the same data may
+   * still differ here (layout); HashKV is the one to compare across members.
+   */
+  hash(options?: RequestOptions): Promise<WithHeader<number>>;
+  /**
+   * A hash of the key-value history up to `revision` (0: the current revision), computed the
+   * same way on every member so they can be compared (etcd's corruption check).
+   * header.revision is the current revision. Errors: 'RevisionCompacted', 'FutureRevision'.
+   */
+  hashKv(revision: number, options?: RequestOptions): Promise<WithHeader<HashKvResult>>;
+  /**
+   * A consistent copy of the member's database, for `etcdctl snapshot save` and backups.
+   * The server streams it in 32 KiB messages and appends the sha256 of the bytes it sent, as
+   * etcd does. It also pads with zero bytes to a multiple of 512 before the sha256, because
+   * etcdctl's save rejects a file whose size is not a multiple of 512 plus 32 (etcd's bbolt
+   * files are page-aligned): a snapshot's format must therefore carry its own length, and a
+   * restore must ignore up to 511 trailing zero bytes.
+   */
+  snapshot(options?: RequestOptions): Promise<SnapshotReader>;
+  /**
+   * Transfers leadership to `target` and resolves once it leads (this member must lead; the
+   * server checks that first, as etcd's maintenance server does). Errors: 'NotLeader',
+   * 'BadLeaderTransferee' (not a voting member), 'LeaderTransferTimeout'.
+   */
+  moveLeader(target: bigint, options?: RequestOptions): Promise<void>;
+  /**
+   * Alarms, through consensus as etcd's are (every member applies the same alarm set).
+   * GET: the active alarms of type `alarm` ('NONE': all). ACTIVATE: raises `alarm` for
+   * `memberId` and resolves it (already active: the existing one; 'NONE': nothing).
+   * DEACTIVATE: clears it and resolves it (nothing if it was not active). Clearing NOSPACE
+   * lets writes through again.
+   */
+  alarm(
+    request: AlarmRequest,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly AlarmMember[]>>;
+  /**
+   * The alarms this member has applied, read locally without a consensus round (for /health
+   * and /readyz, which must answer while there is no leader). Synchronous; never throws.
+   */
+  activeAlarms(): readonly AlarmMember[];
+  /** Compacts the member's database file, returning free space to the file system. */
+  defragment(options?: RequestOptions): Promise<void>;
 }

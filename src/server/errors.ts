@@ -94,4 +94,51 @@ export const errorTable: Readonly<Record<ErrorCode, WireError>> = {
     message: 'concord: invalid argument',
     ownMessage: true,
   },
+
+  // Membership and leadership (etcd's membership errors, mapped by v3rpc's togRPCError).
+  MemberExists: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: member ID already exist',
+  },
+  PeerUrlExists: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: Peer URLs already exists',
+  },
+  MemberNotFound: { status: status.NOT_FOUND, message: 'etcdserver: member not found' },
+  MemberBadUrls: {
+    status: status.INVALID_ARGUMENT,
+    message: 'etcdserver: given member URLs are invalid',
+  },
+  MemberNotLearner: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: can only promote a learner member',
+  },
+  LearnerNotReady: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: can only promote a learner member which is in sync with leader',
+  },
+  TooManyLearners: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: too many learner members in cluster',
+  },
+  // etcd maps this one to the client-side rpctypes.ErrMemberNotEnoughStarted, which is not a
+  // gRPC status, so grpc-go sends it as codes.Unknown; clients match on the text.
+  NotEnoughStartedMembers: {
+    status: status.UNKNOWN,
+    message: 'etcdserver: re-configuration failed due to not enough started members',
+  },
+  Unhealthy: { status: status.UNAVAILABLE, message: 'etcdserver: unhealthy cluster' },
+  NotSupportedForLearner: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: rpc not supported for learner',
+  },
+  BadLeaderTransferee: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: bad leader transferee',
+  },
+  // Not in etcd's map either: it goes out as codes.Unknown with etcdserver's text.
+  LeaderTransferTimeout: {
+    status: status.UNKNOWN,
+    message: 'etcdserver: request timed out, leader transfer took too long',
+  },
 };

@@ -63,6 +63,51 @@ const etcd: Record<string, { code: status; message: string }> = {
   },
   Compacted: { code: status.UNKNOWN, message: 'requested index is unavailable due to compaction' },
   Unavailable: { code: status.UNKNOWN, message: 'requested entry at index is unavailable' },
+  // Membership (rpctypes' ErrGRPCMember*, ErrGRPCPeerURLExist, ErrGRPCLearnerNotReady, ...).
+  MemberExists: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: member ID already exist',
+  },
+  PeerUrlExists: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: Peer URLs already exists',
+  },
+  MemberNotFound: { code: status.NOT_FOUND, message: 'etcdserver: member not found' },
+  MemberBadUrls: {
+    code: status.INVALID_ARGUMENT,
+    message: 'etcdserver: given member URLs are invalid',
+  },
+  MemberNotLearner: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: can only promote a learner member',
+  },
+  LearnerNotReady: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: can only promote a learner member which is in sync with leader',
+  },
+  TooManyLearners: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: too many learner members in cluster',
+  },
+  // rpctypes.ErrMemberNotEnoughStarted is a client-side error; grpc-go sends it as Unknown.
+  NotEnoughStartedMembers: {
+    code: status.UNKNOWN,
+    message: 'etcdserver: re-configuration failed due to not enough started members',
+  },
+  Unhealthy: { code: status.UNAVAILABLE, message: 'etcdserver: unhealthy cluster' },
+  NotSupportedForLearner: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: rpc not supported for learner',
+  },
+  BadLeaderTransferee: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: bad leader transferee',
+  },
+  // etcdserver's ErrTimeoutLeaderTransfer is not in v3rpc's map: Unknown with its text.
+  LeaderTransferTimeout: {
+    code: status.UNKNOWN,
+    message: 'etcdserver: request timed out, leader transfer took too long',
+  },
 };
 
 // Codes etcd has no string for: Concord answers with the error's own message.
