@@ -22,7 +22,12 @@ import type { ConfChange, SoftState } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type {
+  AlarmMember,
+  ClusterMember,
   ConcordApi,
+  HashKvResult,
+  MemberAddResult,
+  SnapshotReader,
   LeaseGrantResult,
   LeaseTimeToLiveResult,
   MemberStatus,
@@ -371,6 +376,57 @@ export class Member implements ConcordApi {
     };
   }
 
+  // ---- Cluster and maintenance: the front door serves these; the clustered member
+  // implements them (issue 5). Until then they answer 'Unavailable'.
+
+  memberList(): Promise<WithHeader<readonly ClusterMember[]>> {
+    return notImplemented();
+  }
+
+  memberAdd(): Promise<WithHeader<MemberAddResult>> {
+    return notImplemented();
+  }
+
+  memberRemove(): Promise<WithHeader<readonly ClusterMember[]>> {
+    return notImplemented();
+  }
+
+  memberUpdate(): Promise<WithHeader<readonly ClusterMember[]>> {
+    return notImplemented();
+  }
+
+  memberPromote(): Promise<WithHeader<readonly ClusterMember[]>> {
+    return notImplemented();
+  }
+
+  hash(): Promise<WithHeader<number>> {
+    return notImplemented();
+  }
+
+  hashKv(): Promise<WithHeader<HashKvResult>> {
+    return notImplemented();
+  }
+
+  snapshot(): Promise<SnapshotReader> {
+    return notImplemented();
+  }
+
+  moveLeader(): Promise<void> {
+    return notImplemented();
+  }
+
+  alarm(): Promise<WithHeader<readonly AlarmMember[]>> {
+    return notImplemented();
+  }
+
+  activeAlarms(): readonly AlarmMember[] {
+    return [...this.alarms].map((alarm) => ({ memberId: this.identity.memberId, alarm }));
+  }
+
+  defragment(): Promise<void> {
+    return notImplemented();
+  }
+
   // ---- Internals ----
 
   /** Proposes a request and waits for it to be applied (or fail). */
@@ -563,4 +619,8 @@ function hasPuts(txn: TxnRequest): boolean {
   return [...txn.success, ...txn.failure].some(
     (op) => 'requestPut' in op || ('requestTxn' in op && hasPuts(op.requestTxn)),
   );
+}
+
+function notImplemented(): Promise<never> {
+  return Promise.reject(new ConcordError('Unavailable', 'not implemented yet'));
 }
