@@ -1,12 +1,12 @@
 /**
  * A growable writer and a bounds-checked reader for Concord's compact binary encodings (stored
- * KeyValues, lease records, Raft entry payloads). Integers up to 2^53 are unsigned LEB128
- * varints; 64-bit IDs are fixed 8 bytes. The reader reports damage as a `Corrupt`
+ * KeyValues, lease records, Raft entry payloads, and any other layer's records and frames).
+ * Integers up to 2^53 are unsigned LEB128 varints; 64-bit IDs are fixed 8 bytes big-endian. The reader reports damage as a `Corrupt`
  * ConcordError naming what it was reading and where: bytes come from disk or the Raft log,
  * so bad bytes are an operating error, not a bug.
  */
-import { assert, assertSafeInteger } from '../base/assert.js';
-import { ConcordError } from '../base/errors.js';
+import { assert, assertSafeInteger } from './assert.js';
+import { ConcordError } from './errors.js';
 
 const initialBytes = 64;
 

@@ -9,8 +9,8 @@
  */
 import { ConcordError } from '../base/errors.js';
 import { bucketNames, type Backend, type BackendRead, type BucketName } from './backend.js';
-import { ByteReader, ByteWriter } from './codec-io.js';
-import { crc32c } from './crc32c.js';
+import { ByteReader, ByteWriter } from '../base/byte-codec.js';
+import { crc32c } from '../base/crc32c.js';
 
 const magic = [0x43, 0x4d, 0x56, 0x53]; // "CMVS"
 const formatVersion = 1;

@@ -12,7 +12,7 @@
  */
 import { ConcordError } from '../base/errors.js';
 import type { KvStore } from './kv-store.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../base/crc32c.js';
 import { bytesToRevision, mainRevisionBytes } from './revision.js';
 
 export interface HashKvResult {

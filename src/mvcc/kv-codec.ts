@@ -4,7 +4,7 @@
  * Layout: format u8 (1), key, createRevision, modRevision, version, lease (i64), value.
  */
 import type { KeyValue } from './types.js';
-import { ByteReader, ByteWriter, uvarintBytes } from './codec-io.js';
+import { ByteReader, ByteWriter, uvarintBytes } from '../base/byte-codec.js';
 
 const kvFormat = 1;
 

@@ -13,7 +13,7 @@ import { assert, assertSafeInteger } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 import type { BackendRead, BackendWrite } from './backend.js';
 import { bytesKey, compareBytes, keyBytes } from './bytes.js';
-import { ByteReader, ByteWriter } from './codec-io.js';
+import { ByteReader, ByteWriter } from '../base/byte-codec.js';
 import type { LeaseAttachments } from './kv-store.js';
 import type { Lease } from './types.js';
 

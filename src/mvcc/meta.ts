@@ -5,7 +5,7 @@
  * the backend has physically deleted (finished), so a restart can resume it.
  */
 import type { BackendRead, BackendWrite } from './backend.js';
-import { ByteReader, ByteWriter } from './codec-io.js';
+import { ByteReader, ByteWriter } from '../base/byte-codec.js';
 
 const utf8 = new TextEncoder();
 

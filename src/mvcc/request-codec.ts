@@ -11,7 +11,7 @@
  * are left out. Damaged bytes throw a `Corrupt` ConcordError.
  */
 import { unreachable } from '../base/assert.js';
-import { ByteReader, ByteWriter } from './codec-io.js';
+import { ByteReader, ByteWriter } from '../base/byte-codec.js';
 import type {
   Compare,
   CompareResult,
