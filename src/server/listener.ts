@@ -1,8 +1,8 @@
 /**
  * The client port, shared by gRPC and plain HTTP as etcd shares it (etcd uses cmux): each
  * accepted connection is sniffed, and one that opens with the HTTP/2 preface ("PRI * HTTP/2.0")
- * goes to the gRPC server; anything else goes to `http`, the seam where /health, /version,
- * /metrics and the dashboard's endpoints plug in (a later issue; until then, 404).
+ * goes to the gRPC server; anything else goes to `http` (./http/routes.ts: /health, /livez,
+ * /readyz, /version, and the seam for /metrics and the dashboard).
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { RequestListener } from 'node:http';

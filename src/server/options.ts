@@ -40,6 +40,11 @@ export interface ServerOptions {
   readonly leaseKeepAliveQueueMax?: number;
   /** How long close() lets in-flight calls finish before cutting connections (default 5 s). */
   readonly shutdownGraceMs?: number;
+  /**
+   * How long the read behind /health, /livez and /readyz may take before the probe fails, in
+   * ms (etcd bounds it by its request timeout; default 5 s).
+   */
+  readonly healthTimeoutMs?: number;
   /** Called with an error that is not a ConcordError (a bug). Default: crash loudly. */
   readonly onBug?: BugHandler;
 }
@@ -52,6 +57,7 @@ export interface ResolvedOptions {
   readonly watchQueueResponsesMax: number;
   readonly leaseKeepAliveQueueMax: number;
   readonly shutdownGraceMs: number;
+  readonly healthTimeoutMs: number;
   readonly onBug: BugHandler;
 }
 
@@ -68,6 +74,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     watchQueueResponsesMax: options.watchQueueResponsesMax ?? 128,
     leaseKeepAliveQueueMax: options.leaseKeepAliveQueueMax ?? 16,
     shutdownGraceMs: options.shutdownGraceMs ?? 5000,
+    healthTimeoutMs: options.healthTimeoutMs ?? 5000,
     onBug: options.onBug ?? crashOnBug,
   };
   validate(resolved);
@@ -86,6 +93,7 @@ function validate(options: ResolvedOptions): void {
   positive(options.watchProgressNotifyIntervalMs, 'watchProgressNotifyIntervalMs');
   positive(options.watchQueueResponsesMax, 'watchQueueResponsesMax');
   positive(options.leaseKeepAliveQueueMax, 'leaseKeepAliveQueueMax');
+  positive(options.healthTimeoutMs, 'healthTimeoutMs');
   if (options.listen.length === 0) throw new RangeError('--listen-client-urls: no URL given');
   for (const url of options.listen) {
     if (url.protocol !== 'http:') {

@@ -12,16 +12,22 @@ import type { ClientListener, RequestListener } from './listener.js';
 import { listenClientUrl, notFound } from './listener.js';
 import type { ServerOptions } from './options.js';
 import { grpcOverheadBytes, resolveOptions } from './options.js';
+import { httpRoutes } from './http/routes.js';
 import { etcdServices } from './proto.js';
 import { kvService } from './services/kv.js';
 import { leaseService } from './services/lease.js';
 import { maintenanceService } from './services/maintenance.js';
-import { authService, clusterService } from './services/not-yet-served.js';
+import { clusterService } from './services/cluster.js';
+import { authService } from './services/not-yet-served.js';
 import { StreamRegistry } from './services/stream-registry.js';
 import { watchService } from './services/watch.js';
 
 export interface CreateServerOptions extends ServerOptions {
-  /** Plain HTTP/1 requests on the client port (the seam for /health, /version, /metrics). */
+  /**
+   * Plain HTTP/1 requests on the client port that the server does not answer itself (it
+   * serves /health, /livez, /readyz and /version): the seam for /metrics and the dashboard.
+   * Default: 404.
+   */
   readonly http?: RequestListener;
 }
 
@@ -48,20 +54,22 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.KV, kvService(resolved));
   grpc.addService(services.Watch, watchService(resolved, streams));
   grpc.addService(services.Lease, leaseService(resolved, streams));
-  grpc.addService(services.Cluster, clusterService());
-  grpc.addService(services.Maintenance, maintenanceService(resolved));
+  grpc.addService(services.Cluster, clusterService(resolved));
+  grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
   grpc.addService(services.Auth, authService());
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+  const http = httpRoutes({
+    api: resolved.api,
+    timeoutMs: resolved.healthTimeoutMs,
+    onBug: resolved.onBug,
+    fallback: options.http ?? notFound,
+  });
 
   const listeners: ClientListener[] = [];
   try {
     for (const url of resolved.listen) {
       listeners.push(
-        await listenClientUrl(
-          url,
-          (socket) => injector.injectConnection(socket),
-          options.http ?? notFound,
-        ),
+        await listenClientUrl(url, (socket) => injector.injectConnection(socket), http),
       );
     }
   } catch (error) {

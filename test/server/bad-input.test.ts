@@ -188,24 +188,24 @@ describe("bad input gets etcd's status and message, and the server keeps serving
   });
 
   it('answers UNIMPLEMENTED for declared methods not served yet, unary and streaming', async () => {
-    const cluster = rawClient('Cluster', harness.endpoint);
-    assert.deepEqual(await failure(unaryCall(cluster, 'MemberList', {})), {
+    const auth = rawClient('Auth', harness.endpoint);
+    assert.deepEqual(await failure(unaryCall(auth, 'AuthStatus', {})), {
       code: status.UNIMPLEMENTED,
-      details: 'method MemberList not implemented',
+      details: 'method AuthStatus not implemented',
     });
-    cluster.close();
-    const maintenance = rawClient('Maintenance', harness.endpoint);
-    const snapshot = (
-      maintenance as unknown as { Snapshot(r: object): NodeJS.EventEmitter }
-    ).Snapshot({});
+    auth.close();
+    const kv = rawClient('KV', harness.endpoint);
+    const stream = (kv as unknown as { RangeStream(r: object): NodeJS.EventEmitter }).RangeStream({
+      key: Buffer.from('k'),
+    });
     const error = await waitFor<{ code: number; details: string }>(
-      'Snapshot stream error',
-      (done) => snapshot.on('error', done),
+      'RangeStream stream error',
+      (done) => stream.on('error', done),
     );
     assert.deepEqual(
       [error.code, error.details],
-      [status.UNIMPLEMENTED, 'method Snapshot not implemented'],
+      [status.UNIMPLEMENTED, 'method RangeStream not implemented'],
     );
-    maintenance.close();
+    kv.close();
   });
 });

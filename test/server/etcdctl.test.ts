@@ -192,7 +192,7 @@ describe('etcdctl against Concord', { skip }, () => {
       'NotFound',
       'etcdserver: requested lease not found',
     );
-    await refused(['member', 'list'], 'Unimplemented', 'method MemberList not implemented');
+    await refused(['role', 'list'], 'Unimplemented', 'method RoleList not implemented');
     assert.equal(await ok('put', 'still', 'serving'), 'OK\n');
   });
 });

@@ -8,7 +8,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import type { ConcordServer, CreateServerOptions } from '../../src/server/server.js';
 import { createServer } from '../../src/server/server.js';
-import { FakeMember } from './fake/fake-member.js';
+import { FakeMember, fakeMemberId } from './fake/fake-member.js';
 
 export interface Harness {
   readonly member: FakeMember;
@@ -32,6 +32,8 @@ export async function startServer(options: Partial<CreateServerOptions> = {}): P
   });
   const url = server.urls[0];
   if (url === undefined) throw new Error('server listens nowhere');
+  // The member publishes where it serves, so `etcdctl endpoint status --cluster` finds it.
+  member.cluster.publish(fakeMemberId, 'fake', [url.origin]);
   return {
     member,
     server,

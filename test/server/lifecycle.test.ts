@@ -60,10 +60,10 @@ describe('server lifecycle', () => {
     );
   });
 
-  it('serves plain HTTP/1 on the client port through the http seam (404 until it lands)', async () => {
+  it('hands HTTP/1 paths it does not serve to the http seam (404 without one)', async () => {
     const harness = await startServer();
     try {
-      assert.deepEqual(await httpGet(harness.endpoint, '/health'), {
+      assert.deepEqual(await httpGet(harness.endpoint, '/metrics'), {
         status: 404,
         body: '404 page not found\n',
       });
@@ -71,13 +71,14 @@ describe('server lifecycle', () => {
       await harness.close();
     }
     const custom = await startServer({
-      http: (_request, response) => response.end('{"health":"true"}'),
+      http: (_request, response) => response.end('# metrics'),
     });
     try {
-      assert.deepEqual(await httpGet(custom.endpoint, '/health'), {
+      assert.deepEqual(await httpGet(custom.endpoint, '/metrics'), {
         status: 200,
-        body: '{"health":"true"}',
+        body: '# metrics',
       });
+      assert.equal((await httpGet(custom.endpoint, '/health')).status, 200);
       const kv = rawClient('KV', custom.endpoint);
       await unaryCall(kv, 'Put', { key: text('same-port'), value: text('grpc') });
       kv.close();

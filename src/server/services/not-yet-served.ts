@@ -1,19 +1,9 @@
 /**
- * Cluster and Auth are declared on the wire (clients discover them) but answer UNIMPLEMENTED
- * until their issues land.
+ * Auth is declared on the wire (clients discover it) but answers UNIMPLEMENTED until its issue
+ * lands.
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { unimplementedService } from './unimplemented.js';
-
-export function clusterService(): UntypedServiceImplementation {
-  return unimplementedService([
-    'MemberAdd',
-    'MemberRemove',
-    'MemberUpdate',
-    'MemberList',
-    'MemberPromote',
-  ]);
-}
 
 export function authService(): UntypedServiceImplementation {
   return unimplementedService([

@@ -1,5 +1,5 @@
-/** Maintenance service messages Concord answers today (etcdserverpb.StatusResponse). */
-import type { Int64Text, WireResponseHeader } from './common.js';
+/** Maintenance service messages (etcdserverpb.StatusResponse ... AlarmResponse). */
+import type { Int64Text, WireEnum, WireResponseHeader } from './common.js';
 
 export interface StatusResponseOut {
   readonly header: WireResponseHeader;
@@ -15,4 +15,50 @@ export interface StatusResponseOut {
   readonly storageVersion: string;
   readonly dbSizeQuota: Int64Text;
   readonly downgradeInfo: { readonly enabled: boolean; readonly targetVersion: string };
+}
+
+export interface HashResponseOut {
+  readonly header: WireResponseHeader;
+  /** uint32: a plain number on the wire. */
+  readonly hash: number;
+}
+
+export interface HashKVRequestIn {
+  readonly revision: Int64Text;
+}
+
+export interface HashKVResponseOut {
+  readonly header: WireResponseHeader;
+  readonly hash: number;
+  readonly compactRevision: Int64Text;
+  readonly hashRevision: Int64Text;
+}
+
+/** etcd sends no header on Snapshot messages; neither does Concord. */
+export interface SnapshotResponseOut {
+  readonly remainingBytes: Int64Text;
+  readonly blob: Uint8Array;
+  readonly version: string;
+}
+
+export interface MoveLeaderRequestIn {
+  readonly targetID: Int64Text;
+}
+
+export type WireAlarmType = WireEnum<'NONE' | 'NOSPACE' | 'CORRUPT'>;
+
+export interface AlarmRequestIn {
+  readonly action: WireEnum<'GET' | 'ACTIVATE' | 'DEACTIVATE'>;
+  readonly memberID: Int64Text;
+  readonly alarm: WireAlarmType;
+}
+
+export interface WireAlarmMember {
+  readonly memberID: Int64Text;
+  readonly alarm: 'NOSPACE' | 'CORRUPT';
+}
+
+export interface AlarmResponseOut {
+  readonly header: WireResponseHeader;
+  readonly alarms: readonly WireAlarmMember[];
 }

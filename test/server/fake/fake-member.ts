@@ -13,14 +13,22 @@ import type {
   TxnRequest,
 } from '../../../src/mvcc/types.js';
 import type {
+  AlarmMember,
+  AlarmRequest,
+  ClusterMember,
   ConcordApi,
+  HashKvResult,
+  MemberAddResult,
   MemberStatus,
+  RequestOptions,
   ResponseHeader,
   WatchCreate,
   WatchHandle,
   WatchSink,
   WithHeader,
 } from '../../../src/node/api.js';
+import { FakeCluster } from './fake-cluster.js';
+import { FakeMaintenance } from './fake-maintenance.js';
 import { FakeStore } from './fake-store.js';
 import { FakeWatchHub } from './fake-watch.js';
 
@@ -28,12 +36,39 @@ export const fakeClusterId = 2n ** 64n - 1n;
 export const fakeMemberId = 2n ** 63n + 5n;
 export const fakeRaftTerm = 7;
 
-type Method = 'range' | 'put' | 'deleteRange' | 'txn' | 'compact' | 'leaseGrant' | 'leaseKeepAlive';
+type Method =
+  | 'range'
+  | 'put'
+  | 'deleteRange'
+  | 'txn'
+  | 'compact'
+  | 'leaseGrant'
+  | 'leaseKeepAlive'
+  | 'memberList'
+  | 'memberAdd'
+  | 'memberRemove'
+  | 'hash'
+  | 'snapshot'
+  | 'alarm'
+  | 'defragment';
+
+/** The fake's own entry in the member list; the harness adds its client URL. */
+export const fakeSelf: ClusterMember = {
+  id: fakeMemberId,
+  name: 'fake',
+  peerUrls: ['http://127.0.0.1:2380'],
+  clientUrls: [],
+  isLearner: false,
+};
 
 export class FakeMember implements ConcordApi {
   readonly store = new FakeStore();
   readonly hub = new FakeWatchHub(this.store);
+  readonly cluster = new FakeCluster(fakeSelf);
+  readonly maintenance = new FakeMaintenance();
   leader = fakeMemberId;
+  /** When set, linearizable reads (and so /health) hang until aborted, as with no quorum. */
+  stalled = false;
   private readonly failures = new Map<Method, ErrorCode>();
 
   /** The next call of `method` rejects with `code`. */
@@ -50,7 +85,8 @@ export class FakeMember implements ConcordApi {
     };
   }
 
-  range(request: RangeRequest) {
+  async range(request: RangeRequest, options?: RequestOptions) {
+    if (this.stalled && request.serializable !== true) await aborted(options?.signal);
     return this.answer('range', () => this.store.range(request));
   }
 
@@ -114,9 +150,74 @@ export class FakeMember implements ConcordApi {
       raftIndex: 42,
       raftTerm: fakeRaftTerm,
       raftAppliedIndex: 42,
-      errors: [],
-      isLearner: false,
+      errors: this.maintenance.alarms.map((a) => `memberID:${a.memberId} alarm:${a.alarm} `),
+      isLearner: this.cluster.members.get(fakeMemberId)?.isLearner ?? false,
     };
+  }
+
+  memberList(linearizable: boolean, options?: RequestOptions) {
+    return linearizable && this.stalled
+      ? aborted(options?.signal)
+      : this.answer('memberList', () => this.cluster.list());
+  }
+
+  memberAdd(peerUrls: readonly string[], isLearner: boolean): Promise<WithHeader<MemberAddResult>> {
+    return this.answer('memberAdd', () => this.cluster.add(peerUrls, isLearner));
+  }
+
+  memberRemove(id: bigint) {
+    return this.answer('memberRemove', () => this.cluster.remove(id));
+  }
+
+  memberUpdate(id: bigint, peerUrls: readonly string[]) {
+    return this.answer(undefined, () => this.cluster.update(id, peerUrls));
+  }
+
+  memberPromote(id: bigint) {
+    return this.answer(undefined, () => this.cluster.promote(id));
+  }
+
+  hash() {
+    return this.answer('hash', () => FakeMaintenance.hashOf(this.store.revision));
+  }
+
+  hashKv(revision: number): Promise<WithHeader<HashKvResult>> {
+    return this.answer(undefined, () => {
+      FakeMaintenance.check(revision, this.store.compacted, this.store.revision);
+      const hashRevision = revision === 0 ? this.store.revision : revision;
+      return {
+        hash: FakeMaintenance.hashOf(hashRevision),
+        compactRevision: this.store.compacted,
+        hashRevision,
+      };
+    });
+  }
+
+  async snapshot() {
+    return (await this.answer('snapshot', () => this.maintenance.snapshot())).response;
+  }
+
+  async moveLeader(target: bigint): Promise<void> {
+    await this.answer(undefined, () => {
+      if (this.leader !== fakeMemberId) throw new ConcordError('NotLeader');
+      const member = this.cluster.members.get(target);
+      if (member === undefined || member.isLearner) throw new ConcordError('BadLeaderTransferee');
+      this.leader = target;
+    });
+  }
+
+  alarm(request: AlarmRequest): Promise<WithHeader<readonly AlarmMember[]>> {
+    return this.answer('alarm', () => this.maintenance.alarm(request));
+  }
+
+  activeAlarms(): readonly AlarmMember[] {
+    return [...this.maintenance.alarms];
+  }
+
+  async defragment(): Promise<void> {
+    await this.answer('defragment', () => {
+      this.maintenance.defragmented++;
+    });
   }
 
   close(): void {
@@ -134,4 +235,11 @@ export class FakeMember implements ConcordApi {
     const response = apply();
     return { header: this.header(), response };
   }
+}
+
+/** Never resolves; rejects with 'Canceled' when `signal` aborts (the member's behaviour). */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal?.addEventListener('abort', () => reject(new ConcordError('Canceled')), { once: true });
+  });
 }
