@@ -38,6 +38,9 @@ export type ErrorCode =
   | 'FutureRevision'
   | 'InvalidSortOption'
   | 'InvalidArgument'
+  // At-most-once sessions (src/mvcc/session-table.ts).
+  | 'SessionExpired'
+  | 'StaleSequence'
   // Membership and leadership.
   | 'MemberExists'
   | 'PeerUrlExists'

@@ -21,8 +21,11 @@
  *   (before a Raft snapshot lets it purge the WAL), as etcd commits bbolt before purging.
  */
 
-/** Buckets, as etcd's schema: keys by revision, meta (consistent index, compaction), leases. */
-export type BucketName = 'key' | 'meta' | 'lease' | 'alarm' | 'auth' | 'members';
+/**
+ * Buckets, as etcd's schema: keys by revision, meta (consistent index, compaction), leases,
+ * alarms, auth, members; and Concord's own `session` (at-most-once client sessions).
+ */
+export type BucketName = 'key' | 'meta' | 'lease' | 'alarm' | 'auth' | 'members' | 'session';
 
 export const bucketNames: readonly BucketName[] = [
   'key',
@@ -31,6 +34,7 @@ export const bucketNames: readonly BucketName[] = [
   'alarm',
   'auth',
   'members',
+  'session',
 ];
 
 export interface ScanRange {

@@ -4,8 +4,8 @@
  *
  * Envelope: format u8 (1), flags u8 (bit 0: identity present), request ID u64 big-endian,
  * [identity: clientId (UTF-8), sequence varint], request type u8, request body.
- * The identity is for at-most-once application of client retries (DESIGN.md promise 6);
- * apply ignores it today.
+ * The identity is for at-most-once application of client retries (DESIGN.md promise 6): the
+ * node passes it to apply with the request (ApplyEntry.identity; rules in session-table.ts).
  *
  * Decoding gives the canonical form: optional fields that are absent, false, 0 or empty
  * are left out. Damaged bytes throw a `Corrupt` ConcordError.
@@ -19,6 +19,7 @@ import type {
   DeleteRangeRequest,
   PutRequest,
   RangeRequest,
+  RequestIdentity,
   RequestOp,
   SortOrder,
   SortTarget,
@@ -26,10 +27,7 @@ import type {
   TxnRequest,
 } from './types.js';
 
-export interface RequestIdentity {
-  readonly clientId: string;
-  readonly sequence: number;
-}
+export type { RequestIdentity } from './types.js';
 
 export interface RequestEnvelope {
   /** The proposer's 64-bit request ID, to match the apply result to the waiting client. */
@@ -47,12 +45,16 @@ const requestTypes = [
   'leaseGrant',
   'leaseRevoke',
   'leaseCheckpoint',
+  'alarm',
 ] as const satisfies readonly StateMachineRequest['type'][];
 const compareResults: readonly CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];
 const compareTargets: readonly CompareTarget[] = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'];
 const sortOrders: readonly SortOrder[] = ['NONE', 'ASCEND', 'DESCEND'];
 const sortTargets: readonly SortTarget[] = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'];
 const opTags = { range: 0, put: 1, deleteRange: 2, txn: 3 } as const;
+// etcd's AlarmRequest.AlarmAction and AlarmType enum values, by index.
+const alarmActions = ['GET', 'ACTIVATE', 'DEACTIVATE'] as const;
+const alarmTypes = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
 const empty = new Uint8Array(0);
 
 export function encodeRequest(envelope: RequestEnvelope): Uint8Array {
@@ -92,6 +94,10 @@ function putBody(w: ByteWriter, request: StateMachineRequest): void {
         w.svarint(c.remainingTtl);
       }
       return;
+    case 'alarm':
+      w.u8(alarmActions.indexOf(request.request.action));
+      w.i64(request.request.memberId);
+      return w.u8(alarmTypes.indexOf(request.request.alarm));
     default:
       return unreachable(request, 'request type');
   }
@@ -134,6 +140,14 @@ function getRequest(r: ByteReader): StateMachineRequest {
         remainingTtl: r.svarint(),
       }));
       return { type, request: { checkpoints } };
+    }
+    case 'alarm': {
+      const actionTag = r.u8();
+      const action = alarmActions[actionTag] ?? r.corrupt(`unknown alarm action ${actionTag}`);
+      const memberId = BigInt.asUintN(64, r.i64());
+      const alarmTag = r.u8();
+      const alarm = alarmTypes[alarmTag] ?? r.corrupt(`unknown alarm type ${alarmTag}`);
+      return { type, request: { action, memberId, alarm } };
     }
     default:
       return unreachable(type, 'request type');

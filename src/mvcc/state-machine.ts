@@ -12,6 +12,13 @@
  *   key, duplicate keys, compacted or future revision) writes nothing but the consistent
  *   index, and comes back as a `rejected` result the driver hands to the client: not an
  *   exception, since every member rejects it identically.
+ * - A request with an identity {clientId, sequence} is applied at most once: a duplicate
+ *   applies nothing and returns the first copy's result (`duplicate: true`). The session
+ *   table that remembers it is written in the same transaction (rules: session-table.ts).
+ * - While an alarm is active, writes are refused as etcd refuses them: NOSPACE refuses
+ *   whatever adds data (Put, a Txn with a Put, LeaseGrant) with `NoSpace`; CORRUPT refuses
+ *   every change but alarms and lease checkpoints with `Corrupt`. Alarms change only through
+ *   `alarm` requests, so every member refuses the same entries.
  * - Watchers hear about each revision after the transaction committed.
  *
  * Nothing here reads a clock, a timer or a random source: the same entries give the same
@@ -20,22 +27,34 @@
  */
 import { assert, assertSafeInteger, unreachable } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
+import { AlarmStore } from './alarm-store.js';
 import type { Backend, BackendWrite } from './backend.js';
 import { restoreBackend, snapshotBackend } from './backend-snapshot.js';
 import { checkCompaction, Compactor } from './compaction.js';
-import { hashKv, type HashKvResult } from './hash.js';
+import { hashBackend, hashKv, type HashKvResult, type HashResult } from './hash.js';
 import { keyRange } from './key-range.js';
 import { KvStore } from './kv-store.js';
 import { Lessor, type LeaseTimeToLive } from './lessor.js';
 import { readMeta, writeMeta } from './meta.js';
 import { checkPut, executeDeleteRange, executePut, leaseNotFoundMessage } from './ops.js';
 import { executeRange } from './range.js';
+import {
+  SessionTable,
+  type SessionInfo,
+  type SessionOutcome,
+  type SessionTableOptions,
+} from './session-table.js';
 import { checkTxn, executeTxn, TxnPath } from './txn.js';
 import type {
+  AlarmMember,
+  AlarmRequest,
+  AlarmResponse,
+  AlarmType,
   Event,
   Lease,
   RangeRequest,
   RangeResponse,
+  RequestIdentity,
   StateMachineRequest,
   StateMachineResponse,
   TxnRequest,
@@ -49,21 +68,37 @@ export interface ApplyEntry {
   readonly index: number;
   readonly term: number;
   readonly request: StateMachineRequest;
+  /** The envelope's identity, if the client sent one: the request is applied at most once. */
+  readonly identity?: RequestIdentity;
 }
 
 export type ApplyResult =
-  /** Applied; `revision` is the store's revision after it (the response header's). */
+  /**
+   * Applied; `revision` is the store's revision after it (the response header's). With
+   * `duplicate`, an earlier copy of the request was applied and this is its result: nothing
+   * was applied now (observers must not count it twice).
+   */
   | {
       readonly status: 'applied';
       readonly revision: number;
       readonly response: StateMachineResponse;
+      readonly duplicate?: true;
     }
-  /** Refused by a state check; nothing but the consistent index was written. */
-  | { readonly status: 'rejected'; readonly revision: number; readonly error: ConcordError }
+  /**
+   * Refused by a state check, an active alarm or the session rules; nothing but the
+   * consistent index (and, for a request with an identity, its session) was written. With
+   * `duplicate`, this is the refusal an earlier copy of the request got.
+   */
+  | {
+      readonly status: 'rejected';
+      readonly revision: number;
+      readonly error: ConcordError;
+      readonly duplicate?: true;
+    }
   /** At or below the consistent index: applied before this restart. */
   | { readonly status: 'skipped' };
 
-export interface StateMachineOptions extends WatchHubOptions {
+export interface StateMachineOptions extends WatchHubOptions, SessionTableOptions {
   /** etcd's minimum lease TTL (see minLeaseTtlSeconds in lessor.ts); default 1. */
   readonly minLeaseTtlSeconds?: number;
 }
@@ -72,6 +107,8 @@ export class StateMachine {
   private kv!: KvStore;
   private lessor!: Lessor;
   private compactor!: Compactor;
+  private alarmStore!: AlarmStore;
+  private sessions!: SessionTable;
   readonly watches: WatchHub;
   // Invariant: the index and term of the last entry whose effects the backend holds.
   private consistentIndex = 0;
@@ -108,9 +145,16 @@ export class StateMachine {
     return this.compactor.finishedRevision;
   }
 
-  /** Applies one committed entry. */
-  apply(index: number, term: number, request: StateMachineRequest): ApplyResult {
-    return this.applyBatch([{ index, term, request }])[0]!;
+  /** Applies one committed entry (with the identity its envelope carried, if any). */
+  apply(
+    index: number,
+    term: number,
+    request: StateMachineRequest,
+    identity?: RequestIdentity,
+  ): ApplyResult {
+    const entry: ApplyEntry =
+      identity === undefined ? { index, term, request } : { index, term, request, identity };
+    return this.applyBatch([entry])[0]!;
   }
 
   /** Applies committed entries, in index order, in one backend transaction. */
@@ -126,7 +170,7 @@ export class StateMachine {
             results.push({ status: 'skipped' });
             continue;
           }
-          results.push(this.applyOne(tx, entry.request, revisions));
+          results.push(this.applyEntry(tx, entry, revisions));
           this.consistentIndex = entry.index;
           this.consistentTerm = entry.term;
         }
@@ -174,8 +218,29 @@ export class StateMachine {
     return executeTxn(this.kv, wt, req, path.rewind());
   }
 
+  /** etcd's HashKV: the key-value history up to `revision` (0: now); see hash.ts. */
   hashKv(revision = 0): HashKvResult {
+    this.assertHealthy();
     return hashKv(this.kv, revision);
+  }
+
+  /**
+   * etcd's Maintenance.Hash: every bucket of the backend (see hash.ts for exactly what), at
+   * the current revision. Equal on members with the same applied state and compaction progress.
+   */
+  hash(): HashResult {
+    this.assertHealthy();
+    return hashBackend(this.backend, this.kv.currentRevision);
+  }
+
+  /** The active alarms of `type` ('NONE': all), by member ID then type, as applied here. */
+  alarms(type: AlarmType | 'NONE' = 'NONE'): AlarmMember[] {
+    return this.alarmStore.get(type);
+  }
+
+  /** The at-most-once sessions, least recently active first. */
+  sessionList(): SessionInfo[] {
+    return this.sessions.list();
   }
 
   /** Deletes up to `limit` compacted revisions; true when compaction is fully done. */
@@ -217,6 +282,10 @@ export class StateMachine {
   private load(): void {
     this.lessor = new Lessor(this.options.minLeaseTtlSeconds);
     this.lessor.restore(this.backend);
+    this.alarmStore = new AlarmStore();
+    this.alarmStore.restore(this.backend);
+    this.sessions = new SessionTable(this.options);
+    this.sessions.restore(this.backend);
     this.kv = new KvStore(this.backend, this.lessor);
     const { pendingCompaction } = this.kv.restore();
     this.compactor = new Compactor(this.backend);
@@ -228,12 +297,34 @@ export class StateMachine {
     this.consistentTerm = readMeta(this.backend, 'term');
   }
 
+  private applyEntry(
+    tx: BackendWrite,
+    entry: ApplyEntry,
+    revisions: { revision: number; events: Event[] }[],
+  ): ApplyResult {
+    if (entry.identity === undefined) return this.applyOne(tx, entry.request, revisions);
+    const admission = this.sessions.admit(tx, entry.identity);
+    switch (admission.kind) {
+      case 'refuse':
+        return { status: 'rejected', revision: this.kv.currentRevision, error: admission.error };
+      case 'duplicate':
+        return { ...admission.outcome, duplicate: true };
+      case 'apply': {
+        const result = this.applyOne(tx, entry.request, revisions);
+        this.sessions.record(tx, entry.identity, entry.index, result);
+        return result;
+      }
+      default:
+        return unreachable(admission, 'admission');
+    }
+  }
+
   private applyOne(
     tx: BackendWrite,
     request: StateMachineRequest,
     revisions: { revision: number; events: Event[] }[],
-  ): ApplyResult {
-    const error = this.check(tx, request);
+  ): SessionOutcome {
+    const error = this.alarmRefusal(request) ?? this.check(tx, request);
     if (error !== undefined) {
       return { status: 'rejected', revision: this.kv.currentRevision, error };
     }
@@ -244,6 +335,22 @@ export class StateMachine {
     return { status: 'applied', revision: this.kv.currentRevision, response };
   }
 
+  /** etcd's capped (NOSPACE) and corrupt appliers: which requests an active alarm refuses. */
+  private alarmRefusal(request: StateMachineRequest): ConcordError | undefined {
+    if (request.type === 'alarm' || request.type === 'leaseCheckpoint') return undefined;
+    if (this.alarmStore.active('CORRUPT')) {
+      return new ConcordError('Corrupt', 'etcdserver: corrupt cluster');
+    }
+    if (!this.alarmStore.active('NOSPACE')) return undefined;
+    const adds =
+      request.type === 'put' ||
+      request.type === 'leaseGrant' ||
+      (request.type === 'txn' && txnHasPut(request.request));
+    return adds
+      ? new ConcordError('NoSpace', 'etcdserver: mvcc: database space exceeded')
+      : undefined;
+  }
+
   /** State-dependent checks, before anything is written. */
   private check(tx: BackendWrite, request: StateMachineRequest): ConcordError | undefined {
     const view = { ...this.kv.view(), reader: tx };
@@ -252,6 +359,7 @@ export class StateMachine {
         return checkPut(this.kv, this.lessor, view, request.request);
       case 'deleteRange':
       case 'leaseCheckpoint':
+      case 'alarm':
         return undefined;
       case 'txn': {
         const duplicate = validateTxn(request.request);
@@ -308,8 +416,28 @@ export class StateMachine {
           this.lessor.checkpoint(tx, id, remainingTtl);
         }
         return { type: 'leaseCheckpoint', response: {} };
+      case 'alarm':
+        return { type: 'alarm', response: this.executeAlarm(tx, request.request) };
       default:
         return unreachable(request, 'state machine request');
+    }
+  }
+
+  /** etcd's applierV3backend.Alarm. */
+  private executeAlarm(tx: BackendWrite, request: AlarmRequest): AlarmResponse {
+    const { action, memberId, alarm } = request;
+    switch (action) {
+      case 'GET':
+        return { alarms: this.alarmStore.get(alarm) };
+      case 'ACTIVATE':
+        return { alarms: alarm === 'NONE' ? [] : [this.alarmStore.activate(tx, memberId, alarm)] };
+      case 'DEACTIVATE': {
+        const cleared =
+          alarm === 'NONE' ? undefined : this.alarmStore.deactivate(tx, memberId, alarm);
+        return { alarms: cleared === undefined ? [] : [cleared] };
+      }
+      default:
+        return unreachable(action, 'alarm action');
     }
   }
 
@@ -337,6 +465,12 @@ export function isReadOnlyTxn(txn: TxnRequest): boolean {
   return ops.every(
     (op) => 'requestRange' in op || ('requestTxn' in op && isReadOnlyTxn(op.requestTxn)),
   );
+}
+
+/** True when the txn (or a nested one, on either branch) may put: etcd's quota cost > 0. */
+function txnHasPut(txn: TxnRequest): boolean {
+  const ops = [...txn.success, ...txn.failure];
+  return ops.some((op) => 'requestPut' in op || ('requestTxn' in op && txnHasPut(op.requestTxn)));
 }
 
 function readOnly(backend: Backend): BackendWrite {

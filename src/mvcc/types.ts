@@ -179,6 +179,45 @@ export interface LeaseCheckpointRequest {
 /** Carries nothing beyond the header revision. */
 export type LeaseCheckpointResponse = Record<string, never>;
 
+/** etcd's AlarmType, without NONE (which is only a wildcard in requests). */
+export type AlarmType = 'NOSPACE' | 'CORRUPT';
+
+/** One raised alarm (etcdserverpb.AlarmMember). */
+export interface AlarmMember {
+  readonly memberId: bigint;
+  readonly alarm: AlarmType;
+}
+
+/**
+ * etcdserverpb.AlarmRequest. GET: the active alarms of type `alarm` ('NONE': all).
+ * ACTIVATE: raises `alarm` for `memberId` ('NONE': does nothing). DEACTIVATE: clears it.
+ */
+export interface AlarmRequest {
+  readonly action: 'GET' | 'ACTIVATE' | 'DEACTIVATE';
+  /** The member raising or clearing the alarm; ignored by GET. */
+  readonly memberId: bigint;
+  readonly alarm: AlarmType | 'NONE';
+}
+
+/**
+ * GET: the matching alarms. ACTIVATE: the alarm (also when it was already active), or none
+ * for 'NONE'. DEACTIVATE: the alarm cleared, or none when it was not active (etcd's rules).
+ */
+export interface AlarmResponse {
+  readonly alarms: readonly AlarmMember[];
+}
+
+/**
+ * Who sent a request, for at-most-once application of retries (DESIGN.md promise 6; Raft
+ * dissertation 6.3). The rules are in session-table.ts.
+ */
+export interface RequestIdentity {
+  /** Chosen by the client, unique per session: 1 to 128 bytes of UTF-8. */
+  readonly clientId: string;
+  /** The client's request number in the session: starts at 1, grows with each new request. */
+  readonly sequence: number;
+}
+
 /** Everything that changes the key-value state machine; it goes through Raft, then apply. */
 export type StateMachineRequest =
   | { readonly type: 'put'; readonly request: PutRequest }
@@ -187,7 +226,8 @@ export type StateMachineRequest =
   | { readonly type: 'compaction'; readonly request: CompactionRequest }
   | { readonly type: 'leaseGrant'; readonly request: LeaseGrantRequest }
   | { readonly type: 'leaseRevoke'; readonly request: LeaseRevokeRequest }
-  | { readonly type: 'leaseCheckpoint'; readonly request: LeaseCheckpointRequest };
+  | { readonly type: 'leaseCheckpoint'; readonly request: LeaseCheckpointRequest }
+  | { readonly type: 'alarm'; readonly request: AlarmRequest };
 
 export type StateMachineResponse =
   | { readonly type: 'put'; readonly response: PutResponse }
@@ -196,4 +236,5 @@ export type StateMachineResponse =
   | { readonly type: 'compaction'; readonly response: CompactionResponse }
   | { readonly type: 'leaseGrant'; readonly response: LeaseGrantResponse }
   | { readonly type: 'leaseRevoke'; readonly response: LeaseRevokeResponse }
-  | { readonly type: 'leaseCheckpoint'; readonly response: LeaseCheckpointResponse };
+  | { readonly type: 'leaseCheckpoint'; readonly response: LeaseCheckpointResponse }
+  | { readonly type: 'alarm'; readonly response: AlarmResponse };

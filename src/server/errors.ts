@@ -95,6 +95,19 @@ export const errorTable: Readonly<Record<ErrorCode, WireError>> = {
     ownMessage: true,
   },
 
+  // At-most-once sessions: Concord's own (etcd has none). FAILED_PRECONDITION, which etcd's
+  // clients do not retry: the client must decide (a new session, or report the outcome unknown).
+  SessionExpired: {
+    status: status.FAILED_PRECONDITION,
+    message: 'concord: client session expired',
+    ownMessage: true,
+  },
+  StaleSequence: {
+    status: status.FAILED_PRECONDITION,
+    message: 'concord: request already applied; its result is no longer kept',
+    ownMessage: true,
+  },
+
   // Membership and leadership (etcd's membership errors, mapped by v3rpc's togRPCError).
   MemberExists: {
     status: status.FAILED_PRECONDITION,

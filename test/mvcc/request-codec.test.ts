@@ -87,6 +87,9 @@ const requests: StateMachineRequest[] = [
       ],
     },
   },
+  { type: 'alarm', request: { action: 'GET', memberId: 0n, alarm: 'NONE' } },
+  { type: 'alarm', request: { action: 'ACTIVATE', memberId: 2n ** 64n - 1n, alarm: 'NOSPACE' } },
+  { type: 'alarm', request: { action: 'DEACTIVATE', memberId: 7n, alarm: 'CORRUPT' } },
 ];
 
 const envelopes: RequestEnvelope[] = requests.flatMap((request, i) => [
