@@ -67,6 +67,8 @@ export class FakeMember implements ConcordApi {
   readonly cluster = new FakeCluster(fakeSelf);
   readonly maintenance = new FakeMaintenance();
   leader = fakeMemberId;
+  /** What status() reports as the member's version. */
+  version = '3.6.0';
   /** When set, linearizable reads (and so /health) hang until aborted, as with no quorum. */
   stalled = false;
   private readonly failures = new Map<Method, ErrorCode>();
@@ -143,7 +145,7 @@ export class FakeMember implements ConcordApi {
   async status(): Promise<MemberStatus> {
     return {
       header: this.header(),
-      version: '3.6.0',
+      version: this.version,
       dbSize: 4096,
       dbSizeInUse: 2048,
       leader: this.leader,
