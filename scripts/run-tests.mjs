@@ -36,15 +36,21 @@ const child = spawn(
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
-let tail = '';
+// The summary lines ("ℹ tests N", ...) may be followed by a long list of failures, so each
+// is remembered as it streams by rather than looked for at the end.
+const summary = { tests: 0, pass: 0, fail: 0 };
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const match = /^ℹ (tests|pass|fail) (\d+)/.exec(line);
+    if (match) summary[match[1]] = Number(match[2]);
+  }
 });
 child.on('close', (code) => {
-  const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? 0);
-  const passed = Number(/ℹ pass (\d+)/.exec(tail)?.[1] ?? 0);
-  const failed = Number(/ℹ fail (\d+)/.exec(tail)?.[1] ?? 0);
+  const { tests, pass: passed, fail: failed } = summary;
   console.log(`${passed} passed, ${failed} failed`);
   if (tests === 0) {
     console.error('run-tests: zero tests ran; that is a failure, not a pass');

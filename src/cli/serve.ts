@@ -39,6 +39,9 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       initialCluster: config.initialCluster,
       initialClusterToken: config.initialClusterToken,
       clientUrls: config.advertiseClientUrls,
+      listenPeerUrls: config.listenPeerUrls,
+      peerUrls: config.initialAdvertisePeerUrls,
+      initialClusterState: config.initialClusterState,
       heartbeatMs: config.heartbeatIntervalMs,
       electionMs: config.electionTimeoutMs,
       snapshotCount: config.snapshotCount,
@@ -85,6 +88,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
           resolve(0);
         });
     };
+    member.onRemoved = () => stop('removed from the cluster');
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -19,6 +19,8 @@ export interface MemberInfo {
   readonly id: bigint;
   readonly name: string;
   readonly peerUrls: readonly string[];
+  /** Published by the member itself once it runs (empty until then). */
+  readonly clientUrls: readonly string[];
   readonly isLearner: boolean;
 }
 
@@ -96,17 +98,27 @@ export class Applier {
       return;
     }
     // Replayed conf changes (below the applied index) still rebuild Raft's configuration.
-    this.raw().applyConfChange(change);
+    try {
+      this.raw().applyConfChange(change);
+    } catch (error) {
+      // E.g. removing the last voter: refused identically on every member.
+      if (!(error instanceof ConcordError)) throw error;
+      this.stateMachine.applyNoop(entry.index, entry.term);
+      return;
+    }
     const info = decodeMemberContext(change.context);
+    const known = this.members.get(change.nodeId);
     if (change.type === 'RemoveNode') {
       this.members.delete(change.nodeId);
-    } else {
-      const known = this.members.get(change.nodeId);
+    } else if (change.type !== 'UpdateNode' || known !== undefined) {
       this.members.set(change.nodeId, {
         id: change.nodeId,
-        name: info.name || known?.name || '',
-        peerUrls: info.peerUrls.length > 0 ? info.peerUrls : (known?.peerUrls ?? []),
-        isLearner: change.type === 'AddLearnerNode',
+        name: info.name ?? known?.name ?? '',
+        peerUrls: info.peerUrls ?? known?.peerUrls ?? [],
+        clientUrls: info.clientUrls ?? known?.clientUrls ?? [],
+        isLearner:
+          change.type === 'AddLearnerNode' ||
+          (change.type === 'UpdateNode' && (known?.isLearner ?? false)),
       });
     }
     this.stateMachine.applyNoop(entry.index, entry.term);

@@ -26,22 +26,35 @@ export function bootstrapLog(members: readonly InitialMember[]): {
     data: encodeConfChange({
       type: 'AddNode',
       nodeId: member.id,
-      context: encodeMemberContext(member),
+      context: encodeMemberContext({ name: member.name, peerUrls: member.peerUrls }),
     }),
   }));
   return { entries, hardState: { term: 1, vote: None, commit: entries.length } };
 }
 
-/** A member's attributes as carried in a conf change's context. */
-export function encodeMemberContext(member: Omit<InitialMember, 'id'>): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ name: member.name, peerUrls: member.peerUrls }));
+/** A member's attributes as carried in a conf change's context (absent ones stay as they were). */
+export interface MemberContext {
+  readonly name?: string;
+  readonly peerUrls?: readonly string[];
+  readonly clientUrls?: readonly string[];
 }
 
-export function decodeMemberContext(context: Uint8Array): { name: string; peerUrls: string[] } {
-  if (context.length === 0) return { name: '', peerUrls: [] };
-  const parsed = JSON.parse(new TextDecoder().decode(context)) as {
-    name?: string;
-    peerUrls?: string[];
-  };
-  return { name: parsed.name ?? '', peerUrls: parsed.peerUrls ?? [] };
+export function encodeMemberContext(member: MemberContext): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(member));
+}
+
+export function decodeMemberContext(context: Uint8Array): MemberContext {
+  if (context.length === 0) return {};
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(context)) as Record<string, unknown>;
+    const strings = (v: unknown): string[] | undefined =>
+      Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
+    return {
+      name: typeof parsed.name === 'string' ? parsed.name : undefined,
+      peerUrls: strings(parsed.peerUrls),
+      clientUrls: strings(parsed.clientUrls),
+    };
+  } catch {
+    return {}; // every member reads the same bytes the same way
+  }
 }

@@ -8,7 +8,10 @@ import { joinPath, type Disk } from '../env/disk.js';
 export interface Identity {
   readonly name: string;
   readonly memberId: bigint;
+  /** 0n while a joining member has not yet heard from the cluster. */
   readonly clusterId: bigint;
+  /** --initial-cluster-token, which member IDs derive from (MemberAdd computes the same). */
+  readonly clusterToken: string;
 }
 
 const formatVersion = 1;
@@ -32,6 +35,7 @@ export async function loadIdentity(disk: Disk, dataDir: string): Promise<Identit
       name: String(parsed.name),
       memberId: BigInt(String(parsed.memberId)),
       clusterId: BigInt(String(parsed.clusterId)),
+      clusterToken: String(parsed.clusterToken ?? ''),
     };
   } catch (error) {
     if (error instanceof ConcordError) throw error;
@@ -50,6 +54,7 @@ export async function saveIdentity(disk: Disk, dataDir: string, identity: Identi
     name: identity.name,
     memberId: identity.memberId.toString(),
     clusterId: identity.clusterId.toString(),
+    clusterToken: identity.clusterToken,
   });
   const temp = joinPath(dir, `${fileName}.tmp`);
   if ((await disk.stat(temp)) !== undefined) await disk.unlink(temp);

@@ -13,8 +13,14 @@ export interface MemberOptions {
   /** The initial cluster, this member included (ignored when the data dir exists). */
   readonly initialCluster: readonly Omit<InitialMember, 'id'>[];
   readonly initialClusterToken: string;
-  /** This member's advertised client URLs (for Status and member lists). */
+  /** This member's advertised client URLs (published to the cluster for member lists). */
   readonly clientUrls: readonly string[];
+  /** Where to accept peers (--listen-peer-urls); none: a member that never clusters. */
+  readonly listenPeerUrls?: readonly URL[];
+  /** This member's advertised peer URLs (--initial-advertise-peer-urls). */
+  readonly peerUrls: readonly string[];
+  /** 'new' bootstraps a cluster; 'existing' joins one after MemberAdd (etcd's flag). */
+  readonly initialClusterState: 'new' | 'existing';
   readonly heartbeatMs: number;
   readonly electionMs: number;
   /** Applied entries between snapshots (etcd's --snapshot-count). */

@@ -18,7 +18,8 @@ import type {
   TxnResponse,
 } from '../mvcc/types.js';
 import { RawNode } from '../raft/raw-node.js';
-import type { ConfChange, SoftState } from '../raft/types.js';
+import type { ConfChange, Message, Snapshot, SoftState } from '../raft/types.js';
+import { None } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type {
@@ -41,14 +42,22 @@ import type {
 import { Applier, type Applied } from './applier.js';
 import { AppliedWait } from './applied-wait.js';
 import { Background } from './background.js';
-import { bootstrapLog } from './bootstrap.js';
+import { bootstrapLog, encodeMemberContext } from './bootstrap.js';
 import { Driver } from './driver.js';
 import { loadIdentity, saveIdentity, type Identity } from './identity.js';
 import { clusterIdFor, IdGenerator, memberIdFor } from './ids.js';
 import { LeaseDeadlines } from './lease-deadlines.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { memberDefaults, type LogFn, type MemberOptions } from './member-options.js';
-import { decodeSnapshotData } from './snapshot-data.js';
+import {
+  decodePeerRequest,
+  decodePeerResponse,
+  encodePeerMessage,
+  errorResponse,
+  type PeerRequest,
+} from './peer-rpc.js';
+import { Peers } from './peers.js';
+import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -68,12 +77,17 @@ export class Member implements ConcordApi {
   private readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
+  private publishedAt = Number.NEGATIVE_INFINITY;
+  /** The peer transport; absent for a member started without peer URLs. */
+  peers: Peers | undefined;
+  /** Called once when this member learns it was removed from the cluster (etcd exits). */
+  onRemoved: () => void = () => undefined;
   /** Alarms raised on this member (etcd's NOSPACE, CORRUPT). */
   readonly alarms = new Set<'NOSPACE' | 'CORRUPT'>();
 
   private constructor(
     readonly options: MemberOptions,
-    readonly identity: Identity,
+    public identity: Identity,
     readonly store: RaftLogStore,
     readonly stateMachine: StateMachine,
     readonly raw: RawNode,
@@ -94,9 +108,9 @@ export class Member implements ConcordApi {
       raw,
       store,
       {
-        send: () => undefined, // a single member has no peers yet
+        send: (messages) => this.send(messages),
         softState: (state) => this.onSoftState(state),
-        applySnapshot: () => undefined, // only a follower receives snapshots
+        applySnapshot: (snapshot) => this.installSnapshot(snapshot),
         applyEntries: (entries) => this.applier.apply(entries),
         readStates: (states) => this.reads.onReadStates(states),
         proposalsDropped: (proposals, error) => this.onDropped(proposals, error),
@@ -137,7 +151,10 @@ export class Member implements ConcordApi {
     let identity = await loadIdentity(disk, dataDir);
     const store = await RaftLogStore.open(disk, dataDir, { log: options.log });
     if (identity === undefined) {
-      identity = await bootstrap(options, store);
+      identity =
+        options.initialClusterState === 'new'
+          ? await bootstrap(options, store)
+          : await joining(options);
     }
     const electionTicks = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
     const backend = new LmdbBackend({ path: joinPath(dataDir, 'member', 'db') });
@@ -172,8 +189,47 @@ export class Member implements ConcordApi {
       raw,
       new AppliedWait(snapshotIndex),
     );
+    try {
+      await member.startPeers();
+    } catch (error) {
+      await member.close();
+      throw error;
+    }
     member.start();
     return member;
+  }
+
+  /** Listens for peers and dials the members this member knows of. */
+  private async startPeers(): Promise<void> {
+    const listen = this.options.listenPeerUrls ?? [];
+    if (listen.length === 0) return;
+    this.peers = await Peers.start({
+      selfId: this.identity.memberId,
+      clusterId: this.identity.clusterId,
+      listen,
+      onMessages: (messages) => {
+        for (const m of messages) this.driver.step(m);
+      },
+      onSnapshotStatus: (to, ok) => {
+        this.raw.reportSnapshot(to, ok);
+        this.driver.wake();
+      },
+      onUnreachable: (to) => {
+        this.raw.reportUnreachable(to);
+        this.driver.wake();
+      },
+      onRpc: (from, body) => this.answerPeer(from, body),
+      onClusterId: (clusterId) => void this.adoptClusterId(clusterId),
+      log: this.log,
+    });
+    const known = new Map(this.applier.members);
+    // Before the log is replayed, the flags name the peers (a new cluster, or one joined).
+    for (const m of this.options.initialCluster) {
+      const id = memberIdFor(m.peerUrls, this.identity.clusterToken);
+      if (!known.has(id))
+        known.set(id, { id, name: m.name, peerUrls: m.peerUrls, clientUrls: [], isLearner: false });
+    }
+    this.peers.sync(known.values());
   }
 
   private start(): void {
@@ -196,11 +252,35 @@ export class Member implements ConcordApi {
     }
   }
 
+  /**
+   * Tells the cluster this member's name and client URLs (etcd's publish), once a leader is
+   * known and until the member list has them. Called by the background loop.
+   */
+  publishAttributes(): void {
+    const self = this.applier.members.get(this.identity.memberId);
+    if (self === undefined || this.raw.raft.lead === None) return;
+    const { name, clientUrls } = this.options;
+    if (self.name === name && sameList(self.clientUrls, clientUrls)) return;
+    const now = this.options.clock.now();
+    if (now - this.publishedAt < this.options.electionMs) return; // one in flight at a time
+    this.publishedAt = now;
+    try {
+      this.driver.proposeConfChange({
+        type: 'UpdateNode',
+        nodeId: this.identity.memberId,
+        context: encodeMemberContext({ name, clientUrls }),
+      });
+    } catch (error) {
+      if (!isConcordError(error)) throw error; // dropped: the next step tries again
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.background.stop();
     await this.driver.stop();
+    await this.peers?.close();
     const stopped = new ConcordError('Stopped', 'etcdserver: server stopped');
     this.reads.failAll(stopped);
     this.waiters.rejectAll(stopped);
@@ -282,7 +362,12 @@ export class Member implements ConcordApi {
     id: bigint,
     options?: RequestOptions,
   ): Promise<WithHeader<LeaseGrantResult>> {
-    await this.awaitLeader(options);
+    await this.linearizable(options); // a leader exists, and the lease's grant is applied
+    if (!this.deadlines.isLeading) {
+      // Only the leader keeps lease time: renew there (etcd forwards to the leader too).
+      const ttl = await this.askLeader({ op: 'leaseKeepAlive', id: id.toString() });
+      return { header: this.header(), response: { id, ttl } };
+    }
     const lease = this.stateMachine.timeToLive(id);
     if (lease === undefined) return { header: this.header(), response: { id, ttl: 0 } };
     if (lease.remainingTtl > 0) {
@@ -314,6 +399,7 @@ export class Member implements ConcordApi {
     }
     const remaining =
       this.deadlines.remaining(id, this.options.clock.now()) ??
+      (await this.leaderRemaining(id)) ??
       (lease.remainingTtl > 0 ? lease.remainingTtl : lease.ttl);
     return {
       header: this.header(),
@@ -427,6 +513,71 @@ export class Member implements ConcordApi {
     return notImplemented();
   }
 
+  // ---- Peers ----
+
+  /** Sends Raft's messages; a snapshot for a follower carries the whole current state. */
+  private send(messages: readonly Message[]): void {
+    if (this.peers === undefined) return;
+    const out = messages.map((m) => {
+      if (m.type !== 'MsgSnap' || m.snapshot === undefined) return m;
+      const data = encodeSnapshotData({
+        members: [...this.applier.members.values()],
+        state: this.stateMachine.snapshot(),
+      });
+      return { ...m, snapshot: { ...m.snapshot, data } };
+    });
+    this.peers.transport.send(out);
+  }
+
+  /** A follower installs the leader's snapshot: its state and member list replace ours. */
+  private installSnapshot(snapshot: Snapshot): void {
+    const data = decodeSnapshotData(snapshot.data);
+    if (data.state !== undefined) this.stateMachine.restoreSnapshot(data.state);
+    this.applier.members.clear();
+    for (const member of data.members) this.applier.members.set(member.id, member);
+    this.peers?.sync(this.applier.members.values());
+    this.appliedWait.trigger(snapshot.metadata.index);
+    this.log('installed a snapshot from the leader', {
+      index: snapshot.metadata.index,
+      revision: this.stateMachine.currentRevision,
+    });
+  }
+
+  /** Requests from other members: what only the leader can answer. */
+  private async answerPeer(_from: bigint, body: Uint8Array): Promise<Uint8Array> {
+    const request = decodePeerRequest(body);
+    const id = BigInt(request.id);
+    try {
+      if (!this.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
+      const ttl =
+        request.op === 'leaseKeepAlive'
+          ? (await this.leaseKeepAlive(id)).response.ttl
+          : (this.deadlines.remaining(id, this.options.clock.now()) ?? -1);
+      return encodePeerMessage({ ok: true, ttl });
+    } catch (error) {
+      return encodePeerMessage(errorResponse(error));
+    }
+  }
+
+  /** Asks the leader; rejects with the leader's error, or NoLeader / Unavailable. */
+  private async askLeader(request: PeerRequest): Promise<number> {
+    const leader = this.raw.raft.lead;
+    if (leader === None || this.peers === undefined) {
+      throw new ConcordError('NoLeader', 'etcdserver: no leader');
+    }
+    const reply = decodePeerResponse(
+      await this.peers.transport.rpc(leader, encodePeerMessage(request)),
+    );
+    if (!reply.ok) throw new ConcordError(reply.code, reply.message);
+    return reply.ttl;
+  }
+
+  private async adoptClusterId(clusterId: bigint): Promise<void> {
+    if (this.identity.clusterId !== 0n) return;
+    this.identity = { ...this.identity, clusterId };
+    await saveIdentity(this.options.disk, this.options.dataDir, this.identity);
+  }
+
   // ---- Internals ----
 
   /** Proposes a request and waits for it to be applied (or fail). */
@@ -458,10 +609,15 @@ export class Member implements ConcordApi {
     await this.withTimeout(this.reads.barrier(), options, () => undefined);
   }
 
-  private async awaitLeader(options?: RequestOptions): Promise<void> {
-    if (this.deadlines.isLeading) return;
-    await this.linearizable(options); // a ReadIndex round succeeds only with a leader
-    if (!this.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
+  /** The leader's view of a lease's remaining TTL, if this member can ask it. */
+  private async leaderRemaining(id: bigint): Promise<number | undefined> {
+    if (this.deadlines.isLeading || this.peers === undefined) return undefined;
+    try {
+      const ttl = await this.askLeader({ op: 'leaseTimeToLive', id: id.toString() });
+      return ttl >= 0 ? ttl : undefined;
+    } catch {
+      return undefined; // fall back to the last checkpoint
+    }
   }
 
   private withTimeout<T>(
@@ -538,7 +694,14 @@ export class Member implements ConcordApi {
     this.background.noteApplied();
   }
 
-  private observeConfChange(_change: ConfChange): void {
+  private observeConfChange(change: ConfChange): void {
+    this.peers?.sync(this.applier.members.values());
+    if (change.type === 'RemoveNode' && change.nodeId === this.identity.memberId) {
+      this.log('the member has been permanently removed from the cluster', {
+        member: this.identity.name,
+      });
+      this.onRemoved();
+    }
     this.background.wake();
   }
 
@@ -578,6 +741,7 @@ async function bootstrap(options: MemberOptions, store: RaftLogStore): Promise<I
     name: options.name,
     memberId: self.id,
     clusterId: clusterIdFor(initial.map((m) => m.id)),
+    clusterToken: options.initialClusterToken,
   };
   const { entries, hardState } = bootstrapLog(initial);
   await store.persist({ entries, hardState });
@@ -589,6 +753,20 @@ async function bootstrap(options: MemberOptions, store: RaftLogStore): Promise<I
 type ResponseOf = {
   [K in StateMachineResponse['type']]: Extract<StateMachineResponse, { type: K }>['response'];
 };
+
+/**
+ * A member joining an existing cluster (after MemberAdd named its peer URLs): its ID comes
+ * from its peer URLs and the cluster token, as MemberAdd computed it; the cluster ID is
+ * learned from the first peer that answers. Its log starts empty: the leader sends it all.
+ */
+async function joining(options: MemberOptions): Promise<Identity> {
+  return {
+    name: options.name,
+    memberId: memberIdFor(options.peerUrls, options.initialClusterToken),
+    clusterId: 0n,
+    clusterToken: options.initialClusterToken,
+  };
+}
 
 function expect<T extends keyof ResponseOf>(
   response: StateMachineResponse,
@@ -623,4 +801,8 @@ function hasPuts(txn: TxnRequest): boolean {
 
 function notImplemented(): Promise<never> {
   return Promise.reject(new ConcordError('Unavailable', 'not implemented yet'));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

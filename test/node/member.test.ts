@@ -25,6 +25,8 @@ function options(dataDir: string, overrides: Partial<MemberOptions> = {}): Membe
     initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
     initialClusterToken: 'test',
     clientUrls: ['http://127.0.0.1:2379'],
+    peerUrls: ['http://127.0.0.1:2380'],
+    initialClusterState: 'new',
     heartbeatMs: 10,
     electionMs: 100,
     snapshotCount: 100_000,
