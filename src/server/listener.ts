@@ -3,6 +3,11 @@
  * accepted connection is sniffed, and one that opens with the HTTP/2 preface ("PRI * HTTP/2.0")
  * goes to the gRPC server; anything else goes to `http` (./http/routes.ts: /health, /livez,
  * /readyz, /version, and the seam for /metrics and the dashboard).
+ *
+ * Known gap: etcdctl 3.4 sends the whole endpoint URL as the HTTP/2 :authority when it dials
+ * one endpoint by URL (`endpoint status --cluster`, `--endpoints=http://...`); Go's server lets
+ * it pass, Node's nghttp2 resets the stream (PROTOCOL_ERROR) before gRPC sees it. The fix is a
+ * header-block rewrite here, in the sniffed byte stream, before the HTTP/2 session.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { RequestListener } from 'node:http';
