@@ -10,9 +10,11 @@
 // the next one (64 MiB of zeros, synced) in the background. A WAL slice ends only once no
 // preparation is running, so that work overlaps the WAL's own time and never a raw slice.
 // Only the first segment's preparation at open is done before the clock starts, as the raw
-// file's is. Runs that cross segment boundaries say how many cuts they made.
+// file's is. Runs that cross segment boundaries say how many cuts they made, and the last
+// column is the ratio over the slice pairs whose WAL slice made no cut (the steady state
+// within a segment), beside the total that pays for every cut.
 // Quote ratios from one run: the machine's load moves absolute numbers, not the ratio.
-// Usage: npm run bench:wal [-- --seconds 4 --slice-ms 250]
+// Usage: npm run bench:wal [-- --seconds 4 --slice-ms 250 --segment-mib 64]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,15 +26,16 @@ import { batchRecords, Wal } from '../src/storage/wal.js';
 import { encodeRecords } from '../src/storage/wal-record.js';
 
 const recordBytes = 256;
-const segmentBytes = 64 * MiB;
 const batchSizes = [1, 100];
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
     'slice-ms': { type: 'string', default: '250' },
+    'segment-mib': { type: 'string', default: '64' },
   },
 });
+const segmentBytes = Number(values['segment-mib']) * MiB;
 const seconds = Number(values.seconds);
 const sliceMs = Number(values['slice-ms']);
 const disk = new RealDisk();
@@ -54,8 +57,16 @@ interface Tally {
   ms: number;
 }
 
+function add(total: Tally, t: Tally): void {
+  total.records += t.records;
+  total.ms += t.ms;
+}
+
 /** A raw write + fdatasync loop of the WAL's bytes for one batch, run slice by slice. */
-async function rawRunner(batch: number, dir: string): Promise<(tally: Tally) => Promise<void>> {
+async function rawRunner(
+  batch: number,
+  dir: string,
+): Promise<{ slice: (tally: Tally) => Promise<void>; close: () => Promise<void> }> {
   await disk.mkdir(dir);
   const file = await disk.open(join(dir, 'raw'), 'create');
   await file.preallocate(segmentBytes);
@@ -63,7 +74,7 @@ async function rawRunner(batch: number, dir: string): Promise<(tally: Tally) => 
   // The very bytes the WAL writes for one batch (only the indexes in them differ).
   const bytes = encodeRecords(batchRecords({ entries: batchOf(batch, 1) }));
   let position = 0;
-  return async (tally) => {
+  const slice = async (tally: Tally): Promise<void> => {
     const start = performance.now();
     while (performance.now() < start + sliceMs) {
       if (position + bytes.length > segmentBytes) position = 0;
@@ -74,20 +85,25 @@ async function rawRunner(batch: number, dir: string): Promise<(tally: Tally) => 
     }
     tally.ms += performance.now() - start;
   };
+  return { slice, close: () => file.close() };
 }
 
-/** Wal.save() of `batch` entries at a time (one fdatasync each), run slice by slice. */
+/**
+ * Wal.save() of `batch` entries at a time (one fdatasync each), run slice by slice. A slice
+ * says whether it cut a segment (and so paid for preparing the next one).
+ */
 async function walRunner(
   batch: number,
   dir: string,
 ): Promise<{
-  slice: (tally: Tally) => Promise<void>;
+  slice: (tally: Tally) => Promise<boolean>;
   wal: Wal;
 }> {
   const { wal } = await Wal.open(disk, dir, { segmentBytes, log: () => {} });
   await wal.whenPrepared();
   let index = 1;
-  const slice = async (tally: Tally): Promise<void> => {
+  const slice = async (tally: Tally): Promise<boolean> => {
+    const segments = wal.segmentNames().length;
     const start = performance.now();
     while (performance.now() < start + sliceMs || wal.preparing()) {
       await wal.save({ entries: batchOf(batch, index) });
@@ -95,6 +111,7 @@ async function walRunner(
       tally.records += batch;
     }
     tally.ms += performance.now() - start;
+    return wal.segmentNames().length !== segments;
   };
   return { slice, wal };
 }
@@ -111,43 +128,42 @@ async function main(): Promise<void> {
   );
   console.log(`disk: ${root}; segments preallocated to ${segmentBytes / MiB} MiB`);
   console.log(
-    'batch  bytes/fsync  raw floor rec/s  WAL rec/s  WAL/raw  slice ratios p10-p50-p90  cuts',
+    'batch  bytes/fsync  raw floor rec/s  WAL rec/s  WAL/raw  slice ratios p10-p50-p90' +
+      '  cuts  WAL/raw in slices without a cut',
   );
+  const rate = (t: Tally): number => (t.records / t.ms) * 1000;
   for (const batch of batchSizes) {
     const raw = await rawRunner(batch, join(root, `raw${batch}`));
-    const { slice, wal } = await walRunner(batch, join(root, `wal${batch}`));
-    const rawTotal: Tally = { records: 0, ms: 0 };
-    const walTotal: Tally = { records: 0, ms: 0 };
+    const wal = await walRunner(batch, join(root, `wal${batch}`));
+    const total = { raw: { records: 0, ms: 0 }, wal: { records: 0, ms: 0 } };
+    const uncut = { raw: { records: 0, ms: 0 }, wal: { records: 0, ms: 0 } };
     const ratios: number[] = [];
     for (let i = 0; i < slices; i++) {
       const r: Tally = { records: 0, ms: 0 };
       const w: Tally = { records: 0, ms: 0 };
       // Alternating which goes first, so neither always follows the other's writeback.
-      for (const run of i % 2 === 0
-        ? [() => raw(r), () => slice(w)]
-        : [() => slice(w), () => raw(r)]) {
-        await run();
-      }
-      ratios.push(w.records / w.ms / (r.records / r.ms));
-      for (const [total, t] of [
-        [rawTotal, r],
-        [walTotal, w],
-      ] as const) {
-        total.records += t.records;
-        total.ms += t.ms;
+      if (i % 2 === 0) await raw.slice(r);
+      const cut = await wal.slice(w);
+      if (i % 2 === 1) await raw.slice(r);
+      ratios.push(rate(w) / rate(r));
+      add(total.raw, r);
+      add(total.wal, w);
+      if (!cut) {
+        add(uncut.raw, r);
+        add(uncut.wal, w);
       }
     }
-    const cuts = wal.segmentNames().length - 1;
-    await wal.close();
-    const rawRate = (rawTotal.records / rawTotal.ms) * 1000;
-    const walRate = (walTotal.records / walTotal.ms) * 1000;
+    const cuts = wal.wal.segmentNames().length - 1;
+    await wal.wal.close();
+    await raw.close();
     const bytes = encodeRecords(batchRecords({ entries: batchOf(batch, 1) })).length;
     const spread = [0.1, 0.5, 0.9].map((q) => quantile(ratios, q).toFixed(2)).join('-');
+    const uncutRatio = uncut.wal.ms > 0 ? (rate(uncut.wal) / rate(uncut.raw)).toFixed(2) : '-';
     console.log(
       `${String(batch).padStart(5)}  ${String(bytes).padStart(11)}  ` +
-        `${rawRate.toFixed(0).padStart(15)}  ${walRate.toFixed(0).padStart(9)}  ` +
-        `${(walRate / rawRate).toFixed(2).padStart(7)}  ${spread.padStart(24)}  ` +
-        `${String(cuts).padStart(4)}`,
+        `${rate(total.raw).toFixed(0).padStart(15)}  ${rate(total.wal).toFixed(0).padStart(9)}  ` +
+        `${(rate(total.wal) / rate(total.raw)).toFixed(2).padStart(7)}  ` +
+        `${spread.padStart(24)}  ${String(cuts).padStart(4)}  ${uncutRatio.padStart(31)}`,
     );
   }
 }
