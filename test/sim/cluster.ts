@@ -1,15 +1,16 @@
 import { assert } from '../../src/base/assert.js';
 import { isConcordError } from '../../src/base/errors.js';
 import type { Prng } from '../../src/base/prng.js';
-import { MemoryStorage } from '../../src/raft/storage.js';
+import { bootstrapLog } from '../../src/node/bootstrap.js';
 import type { ConfChange, ConfState, Entry, Message, NodeId } from '../../src/raft/types.js';
 import { None } from '../../src/raft/types.js';
 import type { SimBug } from './bugs.js';
 import type { Checkers } from './checkers/index.js';
 import type { LeaderView } from './checkers/leader-completeness.js';
 import { dataKey } from './checkers/log-matching.js';
-import type { CrashPoint, MemberObserver, MemberSettings } from './member.js';
+import type { CrashPlan, MemberObserver, MemberSettings } from './member.js';
 import { Member } from './member.js';
+import type { MemberLog, Recovery } from './member-log.js';
 import type { SimNetwork } from './network.js';
 import type { CreateNode } from './raft-node.js';
 import type { WriteId } from './state-machine.js';
@@ -30,6 +31,8 @@ export interface ClusterOptions {
   readonly trace: Trace;
   readonly checkers: Checkers;
   readonly bugs: ReadonlySet<SimBug>;
+  /** Makes each member's durable log: MemoryLog or DiskLog. */
+  readonly createLog: (id: NodeId) => MemberLog;
 }
 
 export interface ClusterStats {
@@ -37,6 +40,14 @@ export interface ClusterStats {
   crashes: number;
   committed: number;
   snapshotsInstalled: number;
+  /** Snapshots installed by members missing from the snapshot's configuration. */
+  snapshotsBeforeAddition: number;
+  /** Conf changes applied by members that joined later, with empty storage. */
+  confChangesAppliedByJoiners: number;
+  /** Members whose damaged disk refused to open: failed for good. */
+  failedMembers: number;
+  /** Sends the transport reported unreachable (a down member, a cut link). */
+  unreachable: number;
 }
 
 /**
@@ -52,9 +63,13 @@ export class Cluster implements MemberObserver {
     crashes: 0,
     committed: 0,
     snapshotsInstalled: 0,
+    snapshotsBeforeAddition: 0,
+    confChangesAppliedByJoiners: 0,
+    failedMembers: 0,
+    unreachable: 0,
   };
   /** Chosen by the fault injector; no mid-Ready crash unless set. */
-  crashPoints: (member: Member) => CrashPoint | undefined = () => undefined;
+  crashPlans: (member: Member) => CrashPlan | undefined = () => undefined;
   clients: ClientEvents | undefined;
   now = 0;
   private readonly removals: NodeId[] = [];
@@ -69,33 +84,45 @@ export class Cluster implements MemberObserver {
     return this.options.trace;
   }
 
-  /** Creates and starts a member: bootstrapped with `confState`, or empty to learn it all. */
-  addMember(id: NodeId, confState?: ConfState): Member {
+  /**
+   * Creates and starts a member. An initial member's storage starts as production's does
+   * (src/node/bootstrap.ts): the committed AddNode entries of all `initial` members at
+   * indexes 1..n in term 1, applied like any conf change. A member added later starts empty
+   * and learns everything from the leader: the log from index 1, or a snapshot.
+   */
+  async addMember(id: NodeId, initial?: readonly NodeId[]): Promise<Member> {
     assert(!this.members.has(id), `member ${id} exists`);
-    const storage = new MemoryStorage(confState);
-    const member = new Member(
+    const member = new Member({
       id,
-      storage,
-      this.options.settings,
-      this,
-      this.options.createNode,
-      this.options.prng.fork(),
-    );
+      log: this.options.createLog(id),
+      settings: this.options.settings,
+      observer: this,
+      createNode: this.options.createNode,
+      prng: this.options.prng.fork(),
+      joinedLater: initial === undefined,
+    });
     this.members.set(id, member);
-    member.start();
+    if (initial !== undefined) {
+      const { entries, hardState } = bootstrapLog(
+        initial.map((member) => ({ id: member, name: `m${member}`, peerUrls: [] })),
+      );
+      await member.bootstrap({ entries, hardState, mustSync: true });
+    }
+    await member.start();
     return member;
   }
 
   /** One tick of simulated time: deliver what arrives now, then tick every live member. */
-  tick(): void {
+  async tick(): Promise<void> {
     this.now++;
-    const { delivered, failedSnapshots } = this.network.deliver(this.now);
-    for (const message of delivered) this.deliver(message);
-    for (const message of failedSnapshots) this.reportSnapshot(message, false);
+    const { delivered, failedSnapshots, unreachable } = this.network.deliver(this.now);
+    for (const message of delivered) await this.deliver(message);
+    for (const message of failedSnapshots) await this.reportSnapshot(message, false);
+    for (const message of unreachable) await this.reportUnreachable(message);
     for (const member of this.members.values()) {
       if (!member.up) continue;
       member.raft.tick();
-      this.settle(member);
+      await this.settle(member);
     }
   }
 
@@ -104,9 +131,14 @@ export class Cluster implements MemberObserver {
     return [...this.members.values()].filter((member) => member.up);
   }
 
-  /** Members not removed from the cluster (up or down). */
+  /** Members not removed from the cluster (up or down; failed ones too). */
   current(): Member[] {
     return [...this.members.values()].filter((member) => !member.removed);
+  }
+
+  /** Members whose disk failed or is damaged, and that are still in the cluster. */
+  broken(): Member[] {
+    return this.current().filter((member) => member.failed || member.damaged);
   }
 
   /** The live member that believes it leads in the highest term, if any. */
@@ -130,18 +162,18 @@ export class Cluster implements MemberObserver {
     this.member(id).crash(why);
   }
 
-  restart(id: NodeId): void {
+  async restart(id: NodeId): Promise<void> {
     const member = this.member(id);
-    if (member.up || member.removed) return;
-    member.start();
-    this.settle(member);
+    if (member.up || member.removed || member.failed) return;
+    await member.start();
+    if (member.up) await this.settle(member);
   }
 
   /**
    * Runs `action` against a live member's node and handles the resulting Ready. Returns false
    * when the core refused with ProposalDropped (no leader, transfer in progress, ...).
    */
-  act(id: NodeId, action: (member: Member) => void): boolean {
+  async act(id: NodeId, action: (member: Member) => void): Promise<boolean> {
     const member = this.member(id);
     if (!member.up) return false;
     let accepted = true;
@@ -151,32 +183,42 @@ export class Cluster implements MemberObserver {
       if (!isConcordError(error, 'ProposalDropped')) throw error;
       accepted = false;
     }
-    this.settle(member);
+    await this.settle(member);
     return accepted;
   }
 
-  private deliver(message: Message): void {
+  private async deliver(message: Message): Promise<void> {
     const member = this.members.get(message.to);
     if (member === undefined || !member.up) {
-      if (message.type === 'MsgSnap') this.reportSnapshot(message, false);
+      // The transport's connection to a down member fails: the sender hears of it.
+      if (message.type === 'MsgSnap') await this.reportSnapshot(message, false);
+      await this.reportUnreachable(message);
       return;
     }
-    this.act(member.id, (m) => m.raft.step(message));
-    if (message.type === 'MsgSnap') this.reportSnapshot(message, true);
+    await this.act(member.id, (m) => m.raft.step(message));
+    if (message.type === 'MsgSnap') await this.reportSnapshot(message, true);
   }
 
   /**
    * The transport's duty (etcd's ReportSnapshot): tell the leader how sending a snapshot
    * went, or its progress for that follower stays paused in the Snapshot state.
    */
-  private reportSnapshot(message: Message, ok: boolean): void {
+  private async reportSnapshot(message: Message, ok: boolean): Promise<void> {
     const sender = this.members.get(message.from);
     if (sender === undefined || !sender.up) return;
-    this.act(sender.id, (m) => m.raft.reportSnapshot(message.to, ok));
+    await this.act(sender.id, (m) => m.raft.reportSnapshot(message.to, ok));
   }
 
-  private settle(member: Member): void {
-    member.handleReady();
+  /** etcd's ReportUnreachable: a send failed, so the leader stops streaming and probes. */
+  private async reportUnreachable(message: Message): Promise<void> {
+    const sender = this.members.get(message.from);
+    if (sender === undefined || !sender.up) return;
+    this.stats.unreachable++;
+    await this.act(sender.id, (m) => m.raft.reportUnreachable(message.to));
+  }
+
+  private async settle(member: Member): Promise<void> {
+    if (member.up && member.raft.hasReady()) await member.handleReady();
     while (this.removals.length > 0) {
       const removed = this.members.get(this.removals.shift()!);
       if (removed === undefined || removed.removed) continue;
@@ -208,8 +250,19 @@ export class Cluster implements MemberObserver {
     return { ...message, reject: false };
   }
 
-  crashPoint(member: Member): CrashPoint | undefined {
-    return this.crashPoints(member);
+  crashPlan(member: Member): CrashPlan | undefined {
+    return this.crashPlans(member);
+  }
+
+  recovered(member: Member, recovery: Recovery): void {
+    const { durability } = this.options.checkers;
+    if (recovery.kind === 'recovered') {
+      durability.recovered(member.id, recovery.before, recovery.inFlight, recovery.after);
+    } else if (recovery.kind === 'refused') {
+      this.stats.failedMembers++;
+      this.trace.record(this.now, `${member.id} refuses to start: ${recovery.message}`);
+      durability.refused(member.id, recovery.message, recovery.damaged);
+    }
   }
 
   started(member: Member): void {
@@ -241,8 +294,11 @@ export class Cluster implements MemberObserver {
     this.options.checkers.logMatching.persisted(member.id, member.storage, entries);
   }
 
-  snapshotInstalled(member: Member): void {
+  snapshotInstalled(member: Member, confState: ConfState): void {
     this.stats.snapshotsInstalled++;
+    if (![...confState.voters, ...confState.learners].includes(member.id)) {
+      this.stats.snapshotsBeforeAddition++;
+    }
     this.trace.record(this.now, `${member.id} installs snapshot at ${member.applied}`);
     this.options.checkers.stateMachineSafety.restored(member.id, member.applied, member.writes);
   }
@@ -261,6 +317,7 @@ export class Cluster implements MemberObserver {
 
   appliedConfChange(member: Member, change: ConfChange): void {
     this.trace.record(this.now, `${member.id} applies ${change.type} ${change.nodeId}`);
+    if (member.joinedLater) this.stats.confChangesAppliedByJoiners++;
     if (change.type === 'RemoveNode' && !this.removals.includes(change.nodeId)) {
       this.removals.push(change.nodeId);
     }

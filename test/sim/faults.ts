@@ -1,7 +1,8 @@
 import type { Prng } from '../../src/base/prng.js';
 import type { NodeId } from '../../src/raft/types.js';
 import type { Cluster } from './cluster.js';
-import type { CrashPoint, Member } from './member.js';
+import type { CrashPlan, CrashPoint } from './member.js';
+import type { CrashDamage } from './member-log.js';
 import type { NetworkFaults } from './network.js';
 import { perfectNetwork } from './network.js';
 
@@ -17,7 +18,20 @@ export interface FaultSettings {
   readonly readyCrashRate: number;
   /** Which mid-Ready crash points to use (a planted bug may want just one). */
   readonly crashPoints: readonly CrashPoint[];
+  /** Per crash of a disk log: the chances it keeps some unsynced writes, tears one, flips a bit. */
+  readonly disk: {
+    readonly keepRate: number;
+    readonly tearRate: number;
+    readonly flipRate: number;
+  };
 }
+
+/**
+ * A `duringPersist` crash dies at one of the first disk operations of the persist: a WAL
+ * append is a write then an fdatasync (op 2 dies between them, with the write unsynced); a
+ * snapshot from the leader or a segment cut takes a few more.
+ */
+const persistOpsMax = 3;
 
 export interface FaultStats {
   partitions: number;
@@ -41,38 +55,57 @@ export class Faults {
     private readonly cluster: Cluster,
   ) {
     cluster.network.faults = settings.network;
-    cluster.crashPoints = (member) => this.crashPoint(member);
+    cluster.crashPlans = () => this.crashPlan();
   }
 
-  tick(now: number): void {
+  async tick(now: number): Promise<void> {
     if (this.healing) return;
+    // Every crash ends in a restart, also those an armed kill causes later (disk logs).
+    for (const member of this.cluster.current()) {
+      if (member.up || member.failed || this.restartAt.has(member.id)) continue;
+      this.restartAt.set(member.id, now + this.prng.range(1, this.settings.downTicksMax));
+    }
     for (const [id, at] of this.restartAt) {
       if (at > now) continue;
       this.restartAt.delete(id);
-      this.cluster.restart(id);
+      await this.cluster.restart(id);
     }
     this.maybePartition(now);
-    if (this.prng.chance(this.settings.crashRate)) this.crashOne(now);
+    if (this.prng.chance(this.settings.crashRate)) this.crashOne();
   }
 
   /** From now on: a perfect network, no crashes, and every member that is down restarts. */
-  heal(): void {
+  async heal(): Promise<void> {
     this.healing = true;
     const network = this.cluster.network;
     network.faults = perfectNetwork;
     network.heal();
     this.cluster.trace.record(this.cluster.now, 'heal: perfect network, all members up');
-    for (const member of this.cluster.current()) this.cluster.restart(member.id);
+    for (const member of this.cluster.current()) await this.cluster.restart(member.id);
   }
 
-  private crashPoint(member: Member): CrashPoint | undefined {
+  private crashPlan(): CrashPlan | undefined {
     if (this.healing || !this.prng.chance(this.settings.readyCrashRate)) return undefined;
     this.stats.crashes++;
-    this.scheduleRestart(member.id, this.cluster.now);
-    return this.prng.pick(this.settings.crashPoints);
+    const point = this.prng.pick(this.settings.crashPoints);
+    return { point, damage: this.damage(), op: this.prng.range(1, persistOpsMax) };
   }
 
-  private crashOne(now: number): void {
+  /**
+   * What a crash does to a disk log's unsynced writes. A flipped bit can make the member's
+   * disk refuse to open, which fails it for good: at most one member in the cluster is broken
+   * at a time, so a majority can always be restored.
+   */
+  private damage(): CrashDamage {
+    const { keepRate, tearRate, flipRate } = this.settings.disk;
+    return {
+      keepSomeUnsynced: this.prng.chance(keepRate),
+      tear: this.prng.chance(tearRate),
+      flip: this.prng.chance(flipRate) && this.cluster.broken().length === 0,
+    };
+  }
+
+  private crashOne(): void {
     const live = this.cluster.live();
     // Keep a majority of the members up between steps, so runs make progress; mid-Ready
     // crashes are not capped and sometimes take more down.
@@ -80,12 +113,7 @@ export class Faults {
     if (live.length === 0 || down + 1 > (this.cluster.current().length - 1) / 2) return;
     const victim = this.prng.pick(live);
     this.stats.crashes++;
-    victim.crash('crash');
-    this.scheduleRestart(victim.id, now);
-  }
-
-  private scheduleRestart(id: NodeId, now: number): void {
-    this.restartAt.set(id, now + this.prng.range(1, this.settings.downTicksMax));
+    victim.crash('crash', this.damage());
   }
 
   private maybePartition(now: number): void {

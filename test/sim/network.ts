@@ -62,30 +62,31 @@ export class SimNetwork {
   }
 
   /**
-   * The messages arriving at `now` over links that are up, in a random order, and the
-   * snapshots whose sending failed by now (the transport reports those to their sender).
+   * The messages arriving at `now` over links that are up, in a random order; the snapshots
+   * whose sending failed by now, and the messages lost on a cut link (the transport reports
+   * both to their sender: its connection failed, unlike a silent random loss).
    */
-  deliver(now: number): { delivered: Message[]; failedSnapshots: Message[] } {
-    const delivered: Message[] = [];
-    const failedSnapshots: Message[] = [];
+  deliver(now: number): Delivery {
+    const delivery: Delivery = { delivered: [], failedSnapshots: [], unreachable: [] };
     const due = this.inFlight.get(now);
-    if (due === undefined) return { delivered, failedSnapshots };
+    if (due === undefined) return delivery;
     this.inFlight.delete(now);
     for (const { message, lost } of this.prng.shuffle(due)) {
-      let arriving: Message | undefined = message;
-      if (!this.connected(message.from, message.to)) arriving = undefined;
-      else if (this.adversary !== undefined) arriving = this.adversary(message);
+      const connected = this.connected(message.from, message.to);
+      let arriving: Message | undefined = connected ? message : undefined;
+      if (connected && this.adversary !== undefined) arriving = this.adversary(message);
       if (lost) {
-        failedSnapshots.push(message);
+        delivery.failedSnapshots.push(message);
       } else if (arriving !== undefined) {
-        delivered.push(arriving);
+        delivery.delivered.push(arriving);
       } else {
         this.stats.dropped++;
-        if (message.type === 'MsgSnap') failedSnapshots.push(message);
+        if (message.type === 'MsgSnap') delivery.failedSnapshots.push(message);
+        if (!connected) delivery.unreachable.push(message);
       }
     }
-    this.stats.delivered += delivered.length;
-    return { delivered, failedSnapshots };
+    this.stats.delivered += delivery.delivered.length;
+    return delivery;
   }
 
   connected(from: NodeId, to: NodeId): boolean {
@@ -126,6 +127,12 @@ export class SimNetwork {
     if (bucket === undefined) this.inFlight.set(at, [{ message, lost }]);
     else bucket.push({ message, lost });
   }
+}
+
+export interface Delivery {
+  readonly delivered: Message[];
+  readonly failedSnapshots: Message[];
+  readonly unreachable: Message[];
 }
 
 interface InFlight {

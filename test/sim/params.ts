@@ -3,6 +3,8 @@ import type { SimBug } from './bugs.js';
 import type { FaultSettings } from './faults.js';
 import type { MemberSettings } from './member.js';
 import type { OperatorSettings } from './operator.js';
+import type { DiskLogSettings } from './disk-log.js';
+import type { LogKind } from './member-log.js';
 import type { WorkloadSettings } from './workload.js';
 
 /** Everything a run's seed decides before the first tick. */
@@ -11,6 +13,7 @@ export interface RunParams {
   readonly faults: FaultSettings;
   readonly workload: WorkloadSettings;
   readonly operator: OperatorSettings;
+  readonly disk: DiskLogSettings;
   /** The liveness bound: ticks after healing by which a leader must exist and all writes commit. */
   readonly healTicks: number;
 }
@@ -20,7 +23,11 @@ export interface RunParams {
  * a batch of seeds covers the space instead of averaging it out. Planted bugs bias the
  * settings towards the faults that expose them.
  */
-export function drawParams(prng: Prng, members: number, bugs: ReadonlySet<SimBug>): RunParams {
+export function drawParams(
+  prng: Prng,
+  options: { members: number; bugs: ReadonlySet<SimBug>; log: LogKind },
+): RunParams {
+  const { members, bugs } = options;
   const electionTicks = prng.range(8, 16);
   const ackBeforePersist = bugs.has('ackBeforePersist');
   const member: MemberSettings = {
@@ -43,19 +50,34 @@ export function drawParams(prng: Prng, members: number, bugs: ReadonlySet<SimBug
     partitionTicksMax: prng.range(10, 100),
     crashRate: prng.pick([0, 0.002, 0.01]),
     downTicksMax: prng.range(5, 80),
-    readyCrashRate: ackBeforePersist ? 0.02 : prng.pick([0, 0.001, 0.005]),
+    readyCrashRate: ackBeforePersist
+      ? 0.02
+      : options.log === 'wal'
+        ? prng.pick([0.001, 0.005, 0.01])
+        : prng.pick([0, 0.001, 0.005]),
     // With acks sent before the persist, a crash right there loses what was acknowledged.
     crashPoints: ackBeforePersist
       ? ['beforePersist']
-      : ['beforePersist', 'afterPersist', 'afterSend', 'afterApply'],
+      : options.log === 'wal'
+        ? [
+            'beforePersist',
+            'duringPersist',
+            'duringPersist',
+            'afterPersist',
+            'afterSend',
+            'afterApply',
+          ]
+        : ['beforePersist', 'afterPersist', 'afterSend', 'afterApply'],
+    disk: { keepRate: 0.7, tearRate: 0.5, flipRate: prng.pick([0, 0.3, 0.6]) },
   };
   const workload: WorkloadSettings = {
-    clients: prng.range(1, 5),
+    clients: prng.range(1, 8),
     writeRate: 0.3,
     readRate: 0.3,
     retryTicks: 3 * electionTicks,
     readTimeoutTicks: 4 * electionTicks,
     localRead: bugs.has('localRead'),
+    batchRate: prng.pick([0, 0.2, 0.6]),
   };
   const operator: OperatorSettings = {
     actionRate: prng.pick([0, 0.005, 0.02]),
@@ -63,5 +85,10 @@ export function drawParams(prng: Prng, members: number, bugs: ReadonlySet<SimBug
     votersMax: 7,
     membersMax: members + 6,
   };
-  return { member, faults, workload, operator, healTicks: 40 * electionTicks };
+  const disk: DiskLogSettings = {
+    segmentBytes: prng.pick([2048, 8192, 65536]),
+    snapshotsKeep: prng.pick([1, 2, 5]),
+    segmentsKeep: prng.pick([1, 2, 5]),
+  };
+  return { member, faults, workload, operator, disk, healTicks: 40 * electionTicks };
 }

@@ -32,6 +32,7 @@ export interface RaftNode {
   tick(): void;
   step(message: Message): void;
   propose(data: Uint8Array): void;
+  proposeBatch(data: readonly Uint8Array[]): void;
   proposeConfChange(change: ConfChange): void;
   applyConfChange(change: ConfChange): ConfState;
   readIndex(context: Uint8Array): void;

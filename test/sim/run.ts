@@ -7,6 +7,10 @@ import { productionNodes } from './core.js';
 import { Faults } from './faults.js';
 import { SimNetwork, perfectNetwork } from './network.js';
 import { Operator } from './operator.js';
+import { DiskLog } from './disk-log.js';
+import type { DiskLogSettings } from './disk-log.js';
+import type { LogKind, MemberLog } from './member-log.js';
+import { MemoryLog } from './memory-log.js';
 import { drawParams } from './params.js';
 import type { RunParams } from './params.js';
 import { Trace } from './trace.js';
@@ -20,6 +24,8 @@ export interface RunOptions {
   /** Ticks of chaos before the healing phase. */
   readonly ticks: number;
   readonly bugs?: readonly SimBug[];
+  /** How members persist; by default chosen by the seed (see `defaultDisk`). */
+  readonly disk?: LogKind;
   /** Lines of trace kept for a failure report. Default 60. */
   readonly traceLines?: number;
   /** Called with the cluster once the run is over (for tests and debugging). */
@@ -39,6 +45,16 @@ export interface RunStats {
   readonly confChanges: number;
   readonly transfers: number;
   readonly snapshotsInstalled: number;
+  /** Snapshots installed by a member missing from the snapshot's configuration. */
+  readonly snapshotsBeforeAddition: number;
+  /** Conf changes applied by members that joined later with empty storage. */
+  readonly confChangesAppliedByJoiners: number;
+  readonly batches: number;
+  readonly unreachable: number;
+  /** Disk mode: entries of interrupted persists that a crash lost. */
+  readonly entriesLost: number;
+  /** Disk mode: members whose damaged disk refused to open (then failed for good). */
+  readonly failedMembers: number;
   readonly messagesSent: number;
   readonly messagesDropped: number;
   /** Ticks the healing phase took to elect a leader and commit every pending write. */
@@ -54,10 +70,19 @@ export interface RunResult {
   readonly trace: readonly string[];
 }
 
+/** The seed's own choice of log: odd seeds persist through the WAL on a SimDisk. */
+export function defaultDisk(seed: number): LogKind {
+  return seed % 2 === 1 ? 'wal' : 'memory';
+}
+
 /** The command that replays a run bit for bit. */
 export function replayCommand(options: RunOptions): string {
   const bugs = options.bugs?.length ? ` --bugs ${options.bugs.join(',')}` : '';
-  return `npm run sim -- --seed ${options.seed} --members ${options.members} --ticks ${options.ticks}${bugs}`;
+  const disk = options.disk ?? defaultDisk(options.seed);
+  return (
+    `npm run sim -- --seed ${options.seed} --members ${options.members} ` +
+    `--ticks ${options.ticks} --disk ${disk}${bugs}`
+  );
 }
 
 /**
@@ -69,10 +94,11 @@ export function replayCommand(options: RunOptions): string {
  * @example
  * const { violations } = runSeed({ seed: 7, members: 5, ticks: 2000 });
  */
-export function runSeed(options: RunOptions): RunResult {
+export async function runSeed(options: RunOptions): Promise<RunResult> {
   const bugs = new Set(options.bugs ?? []);
+  const disk = options.disk ?? defaultDisk(options.seed);
   const prng = new Prng(options.seed);
-  const params = drawParams(prng.fork(), options.members, bugs);
+  const params = drawParams(prng.fork(), { members: options.members, bugs, log: disk });
   const trace = new Trace(options.traceLines ?? 60);
   let now = 0;
   const violations = new Violations(() => now);
@@ -86,10 +112,11 @@ export function runSeed(options: RunOptions): RunResult {
     trace,
     checkers,
     bugs,
+    createLog: logFactory(disk, prng.fork(), params.disk, (text) => trace.record(now, text)),
   });
   const voters: NodeId[] = [];
   for (let i = 1; i <= options.members; i++) voters.push(BigInt(i));
-  for (const id of voters) cluster.addMember(id, { voters, learners: [] });
+  for (const id of voters) await cluster.addMember(id, voters);
   const faults = new Faults(prng.fork(), params.faults, cluster);
   const workload = new Workload(prng.fork(), params.workload, cluster, checkers.linearizability);
   const operator = new Operator(prng.fork(), params.operator, cluster);
@@ -97,13 +124,13 @@ export function runSeed(options: RunOptions): RunResult {
   let healedIn: number | undefined;
   try {
     while (cluster.now < options.ticks && !violations.any) {
-      cluster.tick();
+      await cluster.tick();
       now = cluster.now;
-      faults.tick(now);
-      operator.tick(now);
-      workload.tick(now, true);
+      await faults.tick(now);
+      await operator.tick(now);
+      await workload.tick(now, true);
     }
-    if (!violations.any) healedIn = heal(cluster, faults, workload, params, violations);
+    if (!violations.any) healedIn = await heal(cluster, faults, workload, params, violations);
     now = cluster.now;
     if (!violations.any) checkAllLogs(cluster, checkers);
   } catch (error) {
@@ -127,6 +154,12 @@ export function runSeed(options: RunOptions): RunResult {
     confChanges: operator.stats.confChanges,
     transfers: operator.stats.transfers,
     snapshotsInstalled: cluster.stats.snapshotsInstalled,
+    snapshotsBeforeAddition: cluster.stats.snapshotsBeforeAddition,
+    confChangesAppliedByJoiners: cluster.stats.confChangesAppliedByJoiners,
+    batches: workload.stats.batches,
+    unreachable: cluster.stats.unreachable,
+    entriesLost: checkers.durability.entriesLost,
+    failedMembers: cluster.stats.failedMembers,
     messagesSent: network.stats.sent,
     messagesDropped: network.stats.dropped,
     healedIn,
@@ -134,24 +167,24 @@ export function runSeed(options: RunOptions): RunResult {
   return {
     violations: violations.messages,
     stats,
-    summary: summarize(options, stats),
+    summary: summarize(options, disk, stats),
     trace: trace.tail(),
   };
 }
 
 /** The liveness phase: returns the ticks it took, or reports a violation. */
-function heal(
+async function heal(
   cluster: Cluster,
   faults: Faults,
   workload: Workload,
   params: RunParams,
   violations: Violations,
-): number | undefined {
-  faults.heal();
+): Promise<number | undefined> {
+  await faults.heal();
   const start = cluster.now;
   while (cluster.now - start < params.healTicks && !violations.any) {
-    cluster.tick();
-    workload.tick(cluster.now, false);
+    await cluster.tick();
+    await workload.tick(cluster.now, false);
     if (cluster.leader() !== undefined && workload.pendingWrites().length === 0) {
       return cluster.now - start;
     }
@@ -183,22 +216,39 @@ function describeLeader(cluster: Cluster): string {
 
 /** Log matching, compared directly between every pair of persisted logs. */
 function checkAllLogs(cluster: Cluster, checkers: Checkers): void {
-  const logs = [...cluster.members.values()].map((m) => ({ id: m.id, log: m.storage }));
+  const logs = [...cluster.members.values()]
+    .filter((m) => !m.failed)
+    .map((m) => ({ id: m.id, log: m.storage }));
   for (let i = 0; i < logs.length; i++) {
     for (let j = i + 1; j < logs.length; j++) checkers.logMatching.checkPair(logs[i]!, logs[j]!);
   }
 }
 
-function summarize(options: RunOptions, s: RunStats): string {
+function summarize(options: RunOptions, disk: LogKind, s: RunStats): string {
   return (
-    `seed ${options.seed} members ${options.members} ticks ${options.ticks}: ` +
+    `seed ${options.seed} members ${options.members} ticks ${options.ticks} disk ${disk}: ` +
     `${s.leaderChanges} leader changes (max term ${s.maxTerm}), commit index ${s.commitIndex}, ` +
-    `writes ${s.acked}/${s.writes} acked, reads ${s.readsServed}/${s.reads} served, ` +
-    `crashes ${s.crashes}, partitions ${s.partitions}, conf changes ${s.confChanges}, ` +
-    `transfers ${s.transfers}, snapshots installed ${s.snapshotsInstalled}, ` +
-    `messages ${s.messagesSent} sent ${s.messagesDropped} dropped, ` +
+    `writes ${s.acked}/${s.writes} acked (${s.batches} batches), ` +
+    `reads ${s.readsServed}/${s.reads} served, ` +
+    `crashes ${s.crashes} (${s.entriesLost} unsynced entries lost, ${s.failedMembers} disks failed), ` +
+    `partitions ${s.partitions}, conf changes ${s.confChanges} ` +
+    `(${s.confChangesAppliedByJoiners} applied by joiners), transfers ${s.transfers}, ` +
+    `snapshots installed ${s.snapshotsInstalled} (${s.snapshotsBeforeAddition} before addition), ` +
+    `messages ${s.messagesSent} sent ${s.messagesDropped} dropped ` +
+    `${s.unreachable} unreachable, ` +
     `healed in ${s.healedIn ?? '-'} ticks`
   );
+}
+
+/** Each member's durable log: every disk its own SimDisk, drawing on its own fork. */
+function logFactory(
+  kind: LogKind,
+  prng: Prng,
+  settings: DiskLogSettings,
+  record: (text: string) => void,
+): (id: NodeId) => MemberLog {
+  if (kind === 'memory') return () => new MemoryLog();
+  return (id) => new DiskLog(prng.fork(), settings, (text) => record(`${id} ${text}`));
 }
 
 /** The error and the top of its stack: enough to find the assertion without the noise. */

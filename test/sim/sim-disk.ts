@@ -6,7 +6,8 @@
  * - Every name change (create, rename, unlink) is pending until fsyncDir of its directory.
  * - `crash()` keeps a random prefix of each file's and each directory's pending changes (or
  *   none), can tear the first change it drops (keep a random prefix of that write's bytes),
- *   and then every open handle is dead: the process that held it is gone.
+ *   can flip a bit in what it kept of those unsynced writes (garbage that reached the medium
+ *   without a sync), and then every open handle is dead: the process that held it is gone.
  * - `flipBit()` damages a byte at rest (durable and visible), like a failing medium.
  * - `spaceBytes` is a byte budget over all files; a write past it writes what fits and fails
  *   with ENOSPC, like a short write on a full disk.
@@ -28,6 +29,14 @@ export interface CrashOptions {
   keepSomeUnsynced?: boolean;
   /** Tear the first dropped write of each file: keep a random prefix of its bytes. */
   tear?: boolean;
+  /** Flip one bit in one of the unsynced writes that were kept (if any was). */
+  flip?: boolean;
+}
+
+/** What a crash did beyond dropping changes. */
+export interface CrashReport {
+  /** The bit flipped in kept unsynced bytes, when `flip` found any. */
+  readonly flipped?: { readonly path: string; readonly offset: number };
 }
 
 export type SimDiskOp = 'write' | 'read' | 'fdatasync' | 'fsyncDir' | 'rename' | 'open' | 'unlink';
@@ -121,27 +130,49 @@ export class SimDisk implements Disk {
   }
 
   /** Simulates power loss or kill -9: see the file comment for what survives. */
-  crash(options: CrashOptions = {}): void {
+  crash(options: CrashOptions = {}): CrashReport {
     for (const changes of this.pendingNames.values()) {
       const keep = options.keepSomeUnsynced ? this.prng.int(changes.length + 1) : 0;
       for (const change of changes.slice(0, keep)) applyName(this.durable, change);
     }
     this.pendingNames.clear();
     const inodes = new Set([...this.current.values(), ...this.durable.values()]);
+    // Unsynced writes that reached the medium (whole or torn): where a flip may land.
+    const kept: { inode: Inode; position: number; length: number }[] = [];
     for (const inode of inodes) {
       const keep = options.keepSomeUnsynced ? this.prng.int(inode.pending.length + 1) : 0;
-      for (const change of inode.pending.slice(0, keep))
+      for (const change of inode.pending.slice(0, keep)) {
         inode.durable = applyFile(inode.durable, change);
+        if (change.kind === 'write') kept.push({ inode, ...span(change) });
+      }
       const torn = inode.pending[keep];
       if (options.tear && torn?.kind === 'write' && torn.data.length > 1) {
         const data = torn.data.subarray(0, this.prng.int(torn.data.length));
         inode.durable = applyFile(inode.durable, { ...torn, data });
+        kept.push({ inode, position: torn.position, length: data.length });
       }
       inode.pending = [];
-      inode.current = inode.durable.slice();
     }
+    const flipped = options.flip ? this.flipKept(kept) : undefined;
+    for (const inode of inodes) inode.current = inode.durable.slice();
     this.current = new Map(this.durable);
     this.generation++;
+    return flipped === undefined ? {} : { flipped };
+  }
+
+  private flipKept(
+    kept: readonly { inode: Inode; position: number; length: number }[],
+  ): { path: string; offset: number } | undefined {
+    const candidates = kept.filter(
+      (k) => k.length > 0 && k.position + k.length <= k.inode.durable.length,
+    );
+    if (candidates.length === 0) return undefined;
+    const { inode, position, length } = this.prng.pick(candidates);
+    const offset = position + this.prng.int(length);
+    inode.durable[offset]! ^= 1 << this.prng.int(8);
+    let path = '?';
+    for (const [name, named] of this.durable) if (named === inode) path = name;
+    return { path, offset };
   }
 
   /**
@@ -305,6 +336,13 @@ function applyFile(bytes: Uint8Array, change: FileChange): Uint8Array {
   if (out !== bytes) out.set(bytes);
   out.set(change.data, change.position);
   return out;
+}
+
+function span(change: { position: number; data: Uint8Array }): {
+  position: number;
+  length: number;
+} {
+  return { position: change.position, length: change.data.length };
 }
 
 function applyName(names: Map<string, Inode>, change: NameChange): void {

@@ -52,7 +52,7 @@ export class StateMachine {
 
   static restore(data: Uint8Array): StateMachine {
     const machine = new StateMachine();
-    if (data.length === 0) return machine; // the bootstrap snapshot carries no state
+    if (data.length === 0) return machine; // a new member's empty index-0 snapshot
     const parsed: unknown = JSON.parse(decoder.decode(data));
     assert(Array.isArray(parsed), 'state machine snapshot is not a list');
     for (const id of parsed) {

@@ -17,6 +17,11 @@ export interface WorkloadSettings {
   readonly readTimeoutTicks: number;
   /** Planted bug `localRead`: a member that believes it leads answers reads at once. */
   readonly localRead: boolean;
+  /**
+   * Per tick: the chance that the writes clients submit in that tick go to one member as one
+   * `proposeBatch` (as the production driver hands Raft what queued up during a persist).
+   */
+  readonly batchRate: number;
 }
 
 interface PendingWrite {
@@ -44,6 +49,8 @@ export interface WorkloadStats {
   writes: number;
   acked: number;
   retries: number;
+  /** Proposals of two or more writes in one `proposeBatch`. */
+  batches: number;
   reads: number;
   readsServed: number;
   readsAbandoned: number;
@@ -65,6 +72,7 @@ export class Workload implements ClientEvents {
     writes: 0,
     acked: 0,
     retries: 0,
+    batches: 0,
     reads: 0,
     readsServed: 0,
     readsAbandoned: 0,
@@ -88,13 +96,15 @@ export class Workload implements ClientEvents {
   }
 
   /** `invoke` is false in the healing phase: no new requests, but writes still retry. */
-  tick(now: number, invoke: boolean): void {
+  async tick(now: number, invoke: boolean): Promise<void> {
+    const batch = this.prng.chance(this.settings.batchRate) ? [] : undefined;
     for (const client of this.clients) {
       const op = client.op;
-      if (op?.kind === 'write' && now >= op.retryAt) this.submitWrite(client, op, now);
+      if (op?.kind === 'write' && now >= op.retryAt) await this.submit(op, now, batch);
       else if (op?.kind === 'read' && now >= op.deadline) this.abandonRead(client, op, now);
-      else if (op === undefined && invoke) this.invoke(client, now);
+      else if (op === undefined && invoke) await this.invoke(client, now, batch);
     }
+    if (batch !== undefined) await this.submitBatch(batch, now);
   }
 
   /** Writes invoked and not yet acknowledged. */
@@ -126,7 +136,11 @@ export class Workload implements ClientEvents {
     }
   }
 
-  private invoke(client: Client, now: number): void {
+  private async invoke(
+    client: Client,
+    now: number,
+    batch: PendingWrite[] | undefined,
+  ): Promise<void> {
     if (this.prng.chance(this.settings.writeRate)) {
       const id = `c${client.id}.${++client.writes}`;
       const op: PendingWrite = { kind: 'write', id, member: 0n, retryAt: now, submits: 0 };
@@ -134,29 +148,43 @@ export class Workload implements ClientEvents {
       this.stats.writes++;
       this.history.writeInvoked(id, ++this.time);
       this.writeWaiters.set(id, client);
-      this.submitWrite(client, op, now);
+      await this.submit(op, now, batch);
     } else if (this.prng.chance(this.settings.readRate)) {
-      this.startRead(client, now);
+      await this.startRead(client, now);
     }
   }
 
-  private submitWrite(client: Client, op: PendingWrite, now: number): void {
-    const live = this.cluster.live();
+  /** Submits a write now, or adds it to this tick's batch. */
+  private async submit(
+    op: PendingWrite,
+    now: number,
+    batch: PendingWrite[] | undefined,
+  ): Promise<void> {
     if (op.submits++ > 0) this.stats.retries++;
     op.retryAt = now + this.settings.retryTicks;
-    if (live.length === 0) return;
-    const member = this.prng.pick(live);
-    op.member = member.id;
-    const accepted = this.cluster.act(member.id, (m) => m.raft.propose(encodeWrite(op.id)));
-    this.cluster.trace.record(
-      now,
-      `c${client.id} propose ${op.id} at ${member.id}${accepted ? '' : ': dropped'}`,
-    );
-    // Dropped at once (no leader known): try again soon rather than after a full timeout.
-    if (!accepted) op.retryAt = now + Math.max(1, this.settings.retryTicks >> 3);
+    if (batch !== undefined) batch.push(op);
+    else await this.submitBatch([op], now);
   }
 
-  private startRead(client: Client, now: number): void {
+  /** Proposes the writes at one random live member: one `propose`, or one `proposeBatch`. */
+  private async submitBatch(ops: readonly PendingWrite[], now: number): Promise<void> {
+    const live = this.cluster.live();
+    if (ops.length === 0 || live.length === 0) return;
+    const member = this.prng.pick(live);
+    for (const op of ops) op.member = member.id;
+    const data = ops.map((op) => encodeWrite(op.id));
+    const accepted = await this.cluster.act(member.id, (m) =>
+      data.length === 1 ? m.raft.propose(data[0]!) : m.raft.proposeBatch(data),
+    );
+    if (ops.length > 1) this.stats.batches++;
+    const ids = ops.map((op) => op.id).join(' ');
+    this.cluster.trace.record(now, `propose ${ids} at ${member.id}${accepted ? '' : ': dropped'}`);
+    if (accepted) return;
+    // Dropped at once (no leader known): try again soon rather than after a full timeout.
+    for (const op of ops) op.retryAt = now + Math.max(1, this.settings.retryTicks >> 3);
+  }
+
+  private async startRead(client: Client, now: number): Promise<void> {
     const live = this.cluster.live();
     if (live.length === 0) return;
     const member = this.prng.pick(live);
@@ -176,7 +204,7 @@ export class Workload implements ClientEvents {
       return;
     }
     this.cluster.trace.record(now, `c${client.id} read ${id} at ${member.id}`);
-    this.cluster.act(member.id, (m) => m.raft.readIndex(encoder.encode(id)));
+    await this.cluster.act(member.id, (m) => m.raft.readIndex(encoder.encode(id)));
   }
 
   private complete(client: Client, id: string, member: Member, writes: readonly WriteId[]): void {

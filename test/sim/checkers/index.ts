@@ -1,4 +1,5 @@
 import type { Violations } from '../violations.js';
+import { Durability } from './durability.js';
 import { ElectionSafety } from './election-safety.js';
 import { LeaderCompleteness } from './leader-completeness.js';
 import { Linearizability } from './linearizability.js';
@@ -12,6 +13,7 @@ export class Checkers {
   readonly leaderCompleteness: LeaderCompleteness;
   readonly stateMachineSafety: StateMachineSafety;
   readonly linearizability: Linearizability;
+  readonly durability: Durability;
 
   constructor(violations: Violations) {
     this.electionSafety = new ElectionSafety(violations);
@@ -19,5 +21,6 @@ export class Checkers {
     this.leaderCompleteness = new LeaderCompleteness(violations);
     this.stateMachineSafety = new StateMachineSafety(violations);
     this.linearizability = new Linearizability(violations);
+    this.durability = new Durability(violations);
   }
 }

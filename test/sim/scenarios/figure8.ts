@@ -7,6 +7,7 @@ import { productionNodes } from '../core.js';
 import type { MemberSettings } from '../member.js';
 import { SimNetwork, perfectNetwork } from '../network.js';
 import { encodeWrite } from '../state-machine.js';
+import { MemoryLog } from '../memory-log.js';
 import { Trace } from '../trace.js';
 import { Violations } from '../violations.js';
 
@@ -37,7 +38,7 @@ const settings: MemberSettings = {
  * term a. A correct leader must not commit it: S5 can still win term d and overwrite it. A
  * leader that commits by counting replicas does, and then S5 overwrites a committed entry.
  */
-export function runFigure8(bugs: readonly SimBug[] = []): ScenarioResult {
+export async function runFigure8(bugs: readonly SimBug[] = []): Promise<ScenarioResult> {
   const trace = new Trace(100);
   const violations = new Violations(() => cluster.now);
   const checkers = new Checkers(violations);
@@ -50,29 +51,30 @@ export function runFigure8(bugs: readonly SimBug[] = []): ScenarioResult {
     trace,
     checkers,
     bugs: new Set(bugs),
+    createLog: () => new MemoryLog(),
   });
   const ids: NodeId[] = [1n, 2n, 3n, 4n, 5n];
-  for (const id of ids) cluster.addMember(id, { voters: ids, learners: [] });
-  const run = (ticks: number): void => {
-    for (let i = 0; i < ticks && !violations.any; i++) cluster.tick();
+  for (const id of ids) await cluster.addMember(id, ids);
+  const run = async (ticks: number): Promise<void> => {
+    for (let i = 0; i < ticks && !violations.any; i++) await cluster.tick();
   };
-  const campaign = (id: NodeId): void => {
+  const campaign = async (id: NodeId): Promise<void> => {
     trace.record(cluster.now, `script: ${id} campaigns`);
-    cluster.act(id, (m) => m.raft.campaign());
-    run(10);
+    await cluster.act(id, (m) => m.raft.campaign());
+    await run(10);
   };
 
   // 1. S1 leads term a; everyone has its no-op.
-  campaign(1n);
-  run(10);
+  await campaign(1n);
+  await run(10);
   const termA = cluster.member(1n).term;
   // 2. Entry k reaches only S2.
   network.partition([
     [1n, 2n],
     [3n, 4n, 5n],
   ]);
-  cluster.act(1n, (m) => m.raft.propose(encodeWrite('k-of-term-a')));
-  run(10);
+  await cluster.act(1n, (m) => m.raft.propose(encodeWrite('k-of-term-a')));
+  await run(10);
   const k = cluster.member(1n).storage.lastIndex();
   // 3. S1 down; S5 wins term b with S3 and S4 and appends entry k of term b, which never
   //    leaves it; then S5 goes down.
@@ -83,18 +85,18 @@ export function runFigure8(bugs: readonly SimBug[] = []): ScenarioResult {
     [3n, 4n, 5n],
   ]);
   network.adversary = (m) => (m.from === 5n && m.type === 'MsgApp' ? undefined : m);
-  campaign(5n);
+  await campaign(5n);
   cluster.crash(5n, 'script');
   network.adversary = undefined;
   // 4. S1 back; it wins term c (a second campaign: its first term is the one S3 and S4
   //    already voted in). Only its term-a entries reach the others.
-  cluster.restart(1n);
+  await cluster.restart(1n);
   network.heal();
   network.isolate(5n, ids);
   network.adversary = (m) => (m.from === 1n ? withoutTermsAbove(m, termA) : m);
-  campaign(1n);
-  campaign(1n);
-  run(20);
+  await campaign(1n);
+  await campaign(1n);
+  await run(20);
   const committedByCounting = cluster.member(1n).raft.status().commit >= k;
   trace.record(cluster.now, `script: S1 commit ${cluster.member(1n).raft.status().commit}, k=${k}`);
   // 5. S1 down; S5 back, and wins term d with S2, S3 and S4: its entry k replaces S1's.
@@ -102,10 +104,10 @@ export function runFigure8(bugs: readonly SimBug[] = []): ScenarioResult {
   network.adversary = undefined;
   network.heal();
   network.isolate(1n, ids);
-  cluster.restart(5n);
-  campaign(5n);
-  campaign(5n);
-  run(30);
+  await cluster.restart(5n);
+  await campaign(5n);
+  await campaign(5n);
+  await run(30);
   return { violations: violations.messages, trace: trace.tail(), committedByCounting };
 }
 
