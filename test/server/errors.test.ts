@@ -111,7 +111,12 @@ const etcd: Record<string, { code: status; message: string }> = {
 };
 
 // Codes etcd has no string for: Concord answers with the error's own message.
-const concordOwn: readonly ErrorCode[] = ['Io', 'InvalidArgument'];
+const concordOwn: readonly ErrorCode[] = [
+  'Io',
+  'InvalidArgument',
+  'SessionExpired',
+  'StaleSequence',
+];
 
 describe('error table', () => {
   it('has exactly one row per error code, each either etcd-equal or explicitly Concord-own', () => {
