@@ -50,5 +50,7 @@ export const memberDefaults = {
   /** How often compaction and watch catch-up take a bounded step. */
   backgroundStepMs: 50,
   compactionBatch: 1000,
+  /** How stale the database size may be when checking the quota. */
+  dbSizeRefreshMs: 100,
   watchSyncBatch: 1000,
 } as const;

@@ -24,6 +24,7 @@ import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type {
   AlarmMember,
+  AlarmRequest,
   ClusterMember,
   ConcordApi,
   HashKvResult,
@@ -56,6 +57,8 @@ import {
   errorResponse,
   type PeerRequest,
 } from './peer-rpc.js';
+import { Maintenance } from './maintenance.js';
+import { Membership } from './membership.js';
 import { Peers } from './peers.js';
 import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.js';
 import { Waiters } from './waiters.js';
@@ -74,16 +77,21 @@ export class Member implements ConcordApi {
   readonly driver: Driver;
   private readonly applier: Applier;
   private readonly log: LogFn;
-  private readonly requestTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
   private publishedAt = Number.NEGATIVE_INFINITY;
+  private readonly confWaiters = new Set<() => void>();
+  private readonly membership = new Membership(this);
+  private readonly maintenance = new Maintenance(this);
   /** The peer transport; absent for a member started without peer URLs. */
   peers: Peers | undefined;
   /** Called once when this member learns it was removed from the cluster (etcd exits). */
   onRemoved: () => void = () => undefined;
-  /** Alarms raised on this member (etcd's NOSPACE, CORRUPT). */
-  readonly alarms = new Set<'NOSPACE' | 'CORRUPT'>();
+  /** The database size, read at most every dbSizeRefreshMs (reading it costs a syscall). */
+  private dbSize = { bytes: 0, at: Number.NEGATIVE_INFINITY };
+  /** Set when this member's log cannot be persisted: it refuses writes until restarted. */
+  private storageFailure: ConcordError | undefined;
 
   private constructor(
     readonly options: MemberOptions,
@@ -457,7 +465,9 @@ export class Member implements ConcordApi {
       raftIndex: raft.log.committed,
       raftTerm: raft.term,
       raftAppliedIndex: this.appliedWait.appliedIndex,
-      errors: [...this.alarms].map((alarm) => `memberID:${this.identity.memberId} alarm:${alarm} `),
+      errors: this.stateMachine
+        .alarms('NONE')
+        .map((a) => `memberID:${a.memberId} alarm:${a.alarm} `),
       isLearner: raft.isLearner,
     };
   }
@@ -465,52 +475,108 @@ export class Member implements ConcordApi {
   // ---- Cluster and maintenance: the front door serves these; the clustered member
   // implements them (issue 5). Until then they answer 'Unavailable'.
 
-  memberList(): Promise<WithHeader<readonly ClusterMember[]>> {
-    return notImplemented();
+  memberList(
+    linearizable: boolean,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>> {
+    return this.membership.list(linearizable, options);
   }
 
-  memberAdd(): Promise<WithHeader<MemberAddResult>> {
-    return notImplemented();
+  memberAdd(
+    peerUrls: readonly string[],
+    isLearner: boolean,
+    options?: RequestOptions,
+  ): Promise<WithHeader<MemberAddResult>> {
+    return this.membership.add(peerUrls, isLearner, options);
   }
 
-  memberRemove(): Promise<WithHeader<readonly ClusterMember[]>> {
-    return notImplemented();
+  memberRemove(
+    id: bigint,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>> {
+    return this.membership.remove(id, options);
   }
 
-  memberUpdate(): Promise<WithHeader<readonly ClusterMember[]>> {
-    return notImplemented();
+  memberUpdate(
+    id: bigint,
+    peerUrls: readonly string[],
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>> {
+    return this.membership.update(id, peerUrls, options);
   }
 
-  memberPromote(): Promise<WithHeader<readonly ClusterMember[]>> {
-    return notImplemented();
+  memberPromote(
+    id: bigint,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly ClusterMember[]>> {
+    return this.membership.promote(id, options);
   }
 
-  hash(): Promise<WithHeader<number>> {
-    return notImplemented();
+  hash(options?: RequestOptions): Promise<WithHeader<number>> {
+    return this.maintenance.hash(options);
   }
 
-  hashKv(): Promise<WithHeader<HashKvResult>> {
-    return notImplemented();
+  hashKv(revision: number, options?: RequestOptions): Promise<WithHeader<HashKvResult>> {
+    return this.maintenance.hashKv(revision, options);
   }
 
   snapshot(): Promise<SnapshotReader> {
-    return notImplemented();
+    return this.maintenance.snapshot();
   }
 
-  moveLeader(): Promise<void> {
-    return notImplemented();
+  moveLeader(target: bigint, options?: RequestOptions): Promise<void> {
+    return this.maintenance.moveLeader(target, options);
   }
 
-  alarm(): Promise<WithHeader<readonly AlarmMember[]>> {
-    return notImplemented();
+  alarm(
+    request: AlarmRequest,
+    options?: RequestOptions,
+  ): Promise<WithHeader<readonly AlarmMember[]>> {
+    return this.maintenance.alarm(request, options);
   }
 
   activeAlarms(): readonly AlarmMember[] {
-    return [...this.alarms].map((alarm) => ({ memberId: this.identity.memberId, alarm }));
+    return this.stateMachine.alarms('NONE');
   }
 
   defragment(): Promise<void> {
-    return notImplemented();
+    return this.maintenance.defragment();
+  }
+
+  /** True if learner `id` has caught up with the leader (asked of the leader if need be). */
+  async learnerReady(id: bigint): Promise<boolean> {
+    if (this.raw.raft.state === 'Leader') return this.membership.learnerCaughtUp(id);
+    return (await this.askLeader({ op: 'learnerReady', id: id.toString() })) === 1;
+  }
+
+  /** Resolves once `done()` holds after a conf change, or after `timeoutMs` (either way). */
+  confChangeApplied(done: () => boolean, timeoutMs: number): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        this.confWaiters.delete(check);
+        cancel();
+        resolve();
+      };
+      const check = (): void => {
+        if (done()) finish();
+      };
+      const cancel = this.options.clock.after(Math.max(1, timeoutMs), finish);
+      this.confWaiters.add(check);
+    });
+  }
+
+  /** Resolves true once `leader` leads (as this member sees it), false after `timeoutMs`. */
+  leaderIs(leader: bigint, timeoutMs: number, options?: RequestOptions): Promise<boolean> {
+    const deadline = this.options.clock.now() + timeoutMs;
+    return new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (this.raw.raft.lead === leader) resolve(true);
+        else if (this.options.clock.now() >= deadline || options?.signal?.aborted) resolve(false);
+        else this.options.clock.after(this.options.heartbeatMs, check);
+      };
+      check();
+    });
   }
 
   // ---- Peers ----
@@ -545,15 +611,17 @@ export class Member implements ConcordApi {
 
   /** Requests from other members: what only the leader can answer. */
   private async answerPeer(_from: bigint, body: Uint8Array): Promise<Uint8Array> {
-    const request = decodePeerRequest(body);
-    const id = BigInt(request.id);
     try {
+      // Inside the try: a request this member does not understand gets an error answer.
+      const request = decodePeerRequest(body);
+      const id = BigInt(request.id);
       if (!this.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
-      const ttl =
-        request.op === 'leaseKeepAlive'
-          ? (await this.leaseKeepAlive(id)).response.ttl
-          : (this.deadlines.remaining(id, this.options.clock.now()) ?? -1);
-      return encodePeerMessage({ ok: true, ttl });
+      let value: number;
+      if (request.op === 'leaseKeepAlive') value = (await this.leaseKeepAlive(id)).response.ttl;
+      else if (request.op === 'leaseTimeToLive') {
+        value = this.deadlines.remaining(id, this.options.clock.now()) ?? -1;
+      } else value = this.membership.learnerCaughtUp(id) ? 1 : 0;
+      return encodePeerMessage({ ok: true, value });
     } catch (error) {
       return encodePeerMessage(errorResponse(error));
     }
@@ -569,7 +637,7 @@ export class Member implements ConcordApi {
       await this.peers.transport.rpc(leader, encodePeerMessage(request)),
     );
     if (!reply.ok) throw new ConcordError(reply.code, reply.message);
-    return reply.ttl;
+    return reply.value;
   }
 
   private async adoptClusterId(clusterId: bigint): Promise<void> {
@@ -604,7 +672,7 @@ export class Member implements ConcordApi {
   }
 
   /** Waits until every write acknowledged before now is applied here (ReadIndex). */
-  private async linearizable(options?: RequestOptions): Promise<void> {
+  async linearizable(options?: RequestOptions): Promise<void> {
     if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
     await this.withTimeout(this.reads.barrier(), options, () => undefined);
   }
@@ -651,19 +719,34 @@ export class Member implements ConcordApi {
     });
   }
 
+  /**
+   * Refuses writes that grow the database past --quota-backend-bytes, raising the NOSPACE
+   * alarm through Raft (every member then refuses them, as etcd does, until an operator
+   * compacts, defragments and disarms). Reads and deletes still go through.
+   */
   private checkQuota(): void {
-    if (this.stateMachine.backend.sizeBytes() > this.options.quotaBackendBytes) {
-      if (!this.alarms.has('NOSPACE')) {
-        this.alarms.add('NOSPACE');
-        this.log('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
-          dbSize: this.stateMachine.backend.sizeBytes(),
-          quota: this.options.quotaBackendBytes,
-        });
-      }
+    if (this.storageFailure !== undefined) throw this.storageFailure;
+    const now = this.options.clock.now();
+    if (now - this.dbSize.at >= memberDefaults.dbSizeRefreshMs) {
+      this.dbSize = { bytes: this.stateMachine.backend.sizeBytes(), at: now };
     }
-    if (this.alarms.has('NOSPACE')) {
-      throw new ConcordError('NoSpace', 'etcdserver: mvcc: database space exceeded');
+    if (this.dbSize.bytes <= this.options.quotaBackendBytes) return;
+    const raised = this.stateMachine
+      .alarms('NOSPACE')
+      .some((a) => a.memberId === this.identity.memberId);
+    if (!raised) {
+      this.log('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
+        dbSize: this.dbSize.bytes,
+        quota: this.options.quotaBackendBytes,
+      });
+      const request = {
+        action: 'ACTIVATE',
+        memberId: this.identity.memberId,
+        alarm: 'NOSPACE',
+      } as const;
+      this.propose({ type: 'alarm', request }).catch(() => undefined); // retried on the next write
     }
+    throw new ConcordError('NoSpace', 'etcdserver: mvcc: database space exceeded');
   }
 
   private onSoftState(state: SoftState): void {
@@ -696,6 +779,7 @@ export class Member implements ConcordApi {
 
   private observeConfChange(change: ConfChange): void {
     this.peers?.sync(this.applier.members.values());
+    for (const waiter of [...this.confWaiters]) waiter();
     if (change.type === 'RemoveNode' && change.nodeId === this.identity.memberId) {
       this.log('the member has been permanently removed from the cluster', {
         member: this.identity.name,
@@ -715,7 +799,7 @@ export class Member implements ConcordApi {
     this.log('the log could not be persisted: refusing writes until restarted', {
       error: error.message,
     });
-    if (error.code === 'NoSpace') this.alarms.add('NOSPACE');
+    this.storageFailure = error;
     this.waiters.rejectAll(error);
     this.reads.failAll(error);
   }
@@ -797,10 +881,6 @@ function hasPuts(txn: TxnRequest): boolean {
   return [...txn.success, ...txn.failure].some(
     (op) => 'requestPut' in op || ('requestTxn' in op && hasPuts(op.requestTxn)),
   );
-}
-
-function notImplemented(): Promise<never> {
-  return Promise.reject(new ConcordError('Unavailable', 'not implemented yet'));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -6,10 +6,12 @@ import { ConcordError, isConcordError, type ErrorCode } from '../base/errors.js'
  */
 export type PeerRequest =
   | { readonly op: 'leaseKeepAlive'; readonly id: string }
-  | { readonly op: 'leaseTimeToLive'; readonly id: string };
+  | { readonly op: 'leaseTimeToLive'; readonly id: string }
+  | { readonly op: 'learnerReady'; readonly id: string };
 
 export type PeerResponse =
-  | { readonly ok: true; readonly ttl: number }
+  /** A TTL in seconds, or 1/0 for yes/no. */
+  | { readonly ok: true; readonly value: number }
   | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
 const encoder = new TextEncoder();
@@ -21,18 +23,17 @@ export function encodePeerMessage(message: PeerRequest | PeerResponse): Uint8Arr
 
 export function decodePeerRequest(bytes: Uint8Array): PeerRequest {
   const parsed = parse(bytes) as Partial<PeerRequest>;
-  if (
-    (parsed.op === 'leaseKeepAlive' || parsed.op === 'leaseTimeToLive') &&
-    typeof parsed.id === 'string'
-  ) {
-    return { op: parsed.op, id: parsed.id };
+  const ops: readonly string[] = ['leaseKeepAlive', 'leaseTimeToLive', 'learnerReady'];
+  if (typeof parsed.op === 'string' && ops.includes(parsed.op) && typeof parsed.id === 'string') {
+    return { op: parsed.op, id: parsed.id } as PeerRequest;
   }
   throw new ConcordError('Corrupt', 'malformed peer request');
 }
 
 export function decodePeerResponse(bytes: Uint8Array): PeerResponse {
   const parsed = parse(bytes) as Partial<PeerResponse> & Record<string, unknown>;
-  if (parsed.ok === true && typeof parsed.ttl === 'number') return { ok: true, ttl: parsed.ttl };
+  if (parsed.ok === true && typeof parsed.value === 'number')
+    return { ok: true, value: parsed.value };
   if (
     parsed.ok === false &&
     typeof parsed.code === 'string' &&
