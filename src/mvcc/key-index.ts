@@ -91,6 +91,13 @@ export class KeyIndex {
     };
   }
 
+  /** Whether the key existed at main revision `atRev`: get(atRev) !== undefined, allocating nothing. */
+  existsAt(atRev: number): boolean {
+    // At or after the last change, the key exists exactly when it is live.
+    if (atRev >= this.modified.main) return this.isLive();
+    return this.findGeneration(atRev) !== undefined;
+  }
+
   /**
    * Compacts away every revision that no read at or after `atRev` can see, adding the ones
    * that stay (the latest revision at or before `atRev` of the surviving generation) to

@@ -2,7 +2,9 @@
  * Range with every etcd option (etcd's applierV3backend.Range over mvcc's rangeKeys), in
  * etcd's order: resolve the revision (FutureRevision, RevisionCompacted), walk the index
  * counting every key in range, filter by mod/create revision, sort, cut to `limit`, then
- * read the surviving KeyValues from the backend. Filters and every sort target but VALUE
+ * read the surviving KeyValues from the backend. A count-only read, and a limited read with
+ * no sort or filter, collect at most limit + 1 keys and count the rest with the index's
+ * allocation-free walk (TreeIndex.count), so their cost is a tight loop over the range. Filters and every sort target but VALUE
  * work on the index alone, so a sorted or filtered read with a limit touches the backend
  * only for the keys it returns.
  *
@@ -28,16 +30,22 @@ export function executeRange(store: KvStore, view: ReadView, req: RangeRequest):
   const target = req.sortTarget ?? 'KEY';
   const filter = revisionFilter(req);
 
+  if (req.countOnly === true) {
+    return { kvs: [], more: false, count: store.index.count(range, atRev) };
+  }
   let count = 0;
   const matched: IndexedKey[] = [];
-  // Without sorting or filtering, limit + 1 keys answer `more`; the rest are only counted.
-  const collectMax = order === 'NONE' && filter === undefined && limit > 0 ? limit + 1 : Infinity;
-  store.index.range(range, atRev, (k) => {
-    count++;
-    if (req.countOnly === true || matched.length >= collectMax) return;
-    if (filter === undefined || filter(k)) matched.push(k);
-  });
-  if (req.countOnly === true) return { kvs: [], more: false, count };
+  if (order === 'NONE' && filter === undefined && limit > 0) {
+    // limit + 1 keys answer `more`; past them the keys are only counted, by the index's
+    // cheap walk (no visit objects), unless the range ended first.
+    store.index.range(range, atRev, (k) => matched.push(k) <= limit);
+    count = matched.length <= limit ? matched.length : store.index.count(range, atRev);
+  } else {
+    store.index.range(range, atRev, (k) => {
+      count++;
+      if (filter === undefined || filter(k)) matched.push(k);
+    });
+  }
 
   let kvs: KeyValue[];
   if (order !== 'NONE' && target === 'VALUE') {

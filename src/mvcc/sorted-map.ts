@@ -113,6 +113,28 @@ export class SortedMap<V> {
     }
   }
 
+  /**
+   * How many entries with start <= key < end (`end` undefined: no upper bound) satisfy
+   * `predicate`. A tight loop over the chunk arrays, for counting without visiting: the end
+   * is compared only in the last chunk it can fall in.
+   */
+  countWhere(start: Uint8Array, end: Uint8Array | undefined, predicate: (value: V) => boolean) {
+    let c = this.chunkFor(start);
+    if (c === this.chunks.length) return 0;
+    let i = lowerBound(this.chunks[c]!.keys, start);
+    const last =
+      end === undefined
+        ? this.chunks.length - 1
+        : Math.min(this.chunkFor(end), this.chunks.length - 1);
+    let n = 0;
+    for (; c <= last; c++, i = 0) {
+      const { keys, values } = this.chunks[c]!;
+      const stop = c === last && end !== undefined ? lowerBound(keys, end) : keys.length;
+      for (; i < stop; i++) if (predicate(values[i] as V)) n++;
+    }
+    return n;
+  }
+
   /** Visits entries with key < end (undefined: all) in descending order, starting at the last. */
   scanReverse(end: Uint8Array | undefined, visit: (key: Uint8Array, value: V) => boolean | void) {
     const mutations = this.mutations;

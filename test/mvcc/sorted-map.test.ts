@@ -58,6 +58,23 @@ describe('SortedMap', () => {
     assert.equal(count, 5000);
   });
 
+  it('counts like a scan over many chunks, whatever the bounds', () => {
+    const prng = new Prng(12);
+    const map = new SortedMap<number>();
+    const key = (n: number): Uint8Array => new Uint8Array([n >> 8, n & 255]);
+    for (let i = 0; i < 6000; i++) map.set(key(prng.int(8000)), i);
+    const even = (v: number): boolean => v % 2 === 0;
+    for (let round = 0; round < 300; round++) {
+      const start = prng.chance(0.1) ? new Uint8Array(0) : key(prng.int(8200));
+      const end = prng.chance(0.2) ? undefined : key(prng.int(8200));
+      let want = 0;
+      map.scan(start, end, (_k, v) => {
+        if (even(v)) want++;
+      });
+      assert.equal(map.countWhere(start, end, even), want, `[${start}, ${end})`);
+    }
+  });
+
   it('refuses a change in the middle of a scan', () => {
     const map = new SortedMap<number>();
     map.set(new Uint8Array([1]), 1);
