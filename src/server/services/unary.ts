@@ -18,10 +18,21 @@ export function unary<Request, Response>(
 ): handleUnaryCall<Request, Response> {
   return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
     const controller = new AbortController();
-    call.once('cancelled', () => controller.abort());
+    // grpc-js also emits 'cancelled' when a finished call's stream closes; aborting then
+    // would build a DOMException (with a stack) for nothing on every request.
+    let settled = false;
+    call.once('cancelled', () => {
+      if (!settled) controller.abort();
+    });
     handler(call.request, controller.signal).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(statusOf(error, onBug)),
+      (response) => {
+        settled = true;
+        callback(null, response);
+      },
+      (error: unknown) => {
+        settled = true;
+        callback(statusOf(error, onBug));
+      },
     );
   };
 }
