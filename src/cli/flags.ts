@@ -69,6 +69,11 @@ export const serveFlags = {
     default: '100000',
     help: 'applied entries between snapshots (which let the WAL be purged)',
   },
+  'experimental-snapshot-catchup-entries': {
+    kind: 'int',
+    default: '5000',
+    help: 'entries the leader keeps behind a snapshot for slow followers (fewer: they get a snapshot sooner)',
+  },
   'quota-backend-bytes': {
     kind: 'bytes',
     default: String(limits.quotaBackendBytes),

@@ -26,6 +26,7 @@ export interface ServeConfig {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly snapshotCount: number;
+  readonly snapshotCatchUpEntries: number;
   readonly quotaBackendBytes: number;
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
@@ -147,6 +148,7 @@ function validate(raw: Raw): ServeConfig {
     heartbeatIntervalMs,
     electionTimeoutMs,
     snapshotCount: positive(raw, 'snapshot-count'),
+    snapshotCatchUpEntries: positive(raw, 'experimental-snapshot-catchup-entries'),
     quotaBackendBytes: positive(raw, 'quota-backend-bytes'),
     maxRequestBytes: positive(raw, 'max-request-bytes'),
     maxTxnOps: positive(raw, 'max-txn-ops'),

@@ -45,6 +45,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       heartbeatMs: config.heartbeatIntervalMs,
       electionMs: config.electionTimeoutMs,
       snapshotCount: config.snapshotCount,
+      catchUpEntries: config.snapshotCatchUpEntries,
       quotaBackendBytes: config.quotaBackendBytes,
       log,
       version,
