@@ -64,6 +64,8 @@ export async function runFigure8(bugs: readonly SimBug[] = []): Promise<Scenario
     await run(10);
   };
 
+  // 0. One tick: every member applies the bootstrap AddNode entries, learning the voters.
+  await run(1);
   // 1. S1 leads term a; everyone has its no-op.
   await campaign(1n);
   await run(10);
