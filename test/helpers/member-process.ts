@@ -57,6 +57,8 @@ export class MemberProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<Exit> | undefined;
   private stderrTail = '';
+  /** How the last process exited (also when nobody asked it to: a crash, a stray signal). */
+  lastExit: Exit | undefined;
   private readonly ownsDataDir: boolean;
   readonly dataDir: string;
 
@@ -89,6 +91,11 @@ export class MemberProcess {
   /** The last 16 KiB the member wrote to stderr (its JSON log lines). */
   get stderr(): string {
     return this.stderrTail;
+  }
+
+  /** For a failing test's message: pid, how it exited if it did, and its last log lines. */
+  describe(): string {
+    return `member ${this.name} (pid ${this.child?.pid ?? '-'}, last exit ${JSON.stringify(this.lastExit ?? null)}); stderr tail:\n${this.stderrTail.slice(-2000)}`;
   }
 
   /** SIGTERM, wait for the exit, and assert it was a clean one (exit code 0). */
@@ -178,7 +185,10 @@ export class MemberProcess {
     });
     this.child = child;
     this.exited = new Promise<Exit>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
+      child.once('exit', (code, signal) => {
+        this.lastExit = { code, signal };
+        resolve({ code, signal });
+      }),
     );
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-16 * 1024);

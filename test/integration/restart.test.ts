@@ -99,7 +99,13 @@ describe('restarting a member on the same data dir', () => {
     // is bound by its commit pipeline, not by the generator (see the report line below).
     let clients = connect(member, 2);
     const started = Date.now();
-    await writeKeys({ clients, from: 0, to: total, inflight: 64, acknowledged });
+    await writeKeys({ clients, from: 0, to: total, inflight: 64, acknowledged }).catch(
+      (error: unknown) => {
+        throw new Error(
+          `writing failed after ${acknowledged.size} puts: ${String(error)}; ${member.describe()}`,
+        );
+      },
+    );
     const wrote = Date.now() - started;
     assert.equal(acknowledged.size, total);
     // Keep writing, and crash the member with puts in flight: those acknowledged must survive.
