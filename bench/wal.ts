@@ -4,7 +4,7 @@
 // CRC, entry header, padding) into a file preallocated before the clock starts, wrapping
 // around at the segment size so it never allocates.
 //
-// The two alternate in short slices (default 250 ms each), so the load of a shared machine
+// The two alternate in short slices (default 100 ms each), so the load of a shared machine
 // hits both alike; the ratio is of their totals, with the spread of per-slice-pair ratios.
 // The WAL pays what it pays in production: encoding, CRCs, and, once per segment, preparing
 // the next one (64 MiB of zeros, synced) in the background. A WAL slice ends only once no
@@ -14,7 +14,7 @@
 // column is the ratio over the slice pairs whose WAL slice made no cut (the steady state
 // within a segment), beside the total that pays for every cut.
 // Quote ratios from one run: the machine's load moves absolute numbers, not the ratio.
-// Usage: npm run bench:wal [-- --seconds 4 --slice-ms 250 --segment-mib 64]
+// Usage: npm run bench:wal [-- --seconds 10 --slice-ms 100 --segment-mib 64]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +30,8 @@ const batchSizes = [1, 100];
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '4' },
-    'slice-ms': { type: 'string', default: '250' },
+    seconds: { type: 'string', default: '10' },
+    'slice-ms': { type: 'string', default: '100' },
     'segment-mib': { type: 'string', default: '64' },
   },
 });
