@@ -69,6 +69,7 @@ export class Applier {
           term: entry.term,
           request: envelope.request,
           id: envelope.id,
+          ...(envelope.identity !== undefined ? { identity: envelope.identity } : {}),
         });
       }
     }

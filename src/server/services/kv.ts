@@ -36,6 +36,7 @@ import type {
   TxnRequestIn,
   TxnResponseOut,
 } from '../wire/kv.js';
+import { identityFrom } from '../request-identity.js';
 import { unary } from './unary.js';
 import { unimplemented } from './unimplemented.js';
 
@@ -51,24 +52,26 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       return toWireRange(header, response);
     }),
     RangeStream: unimplemented('RangeStream'),
-    Put: unary<PutRequestIn, PutResponseOut>(onBug, async (request, signal) => {
+    Put: unary<PutRequestIn, PutResponseOut>(onBug, async (request, signal, metadata) => {
       checkPutRequest(request);
       checkSize(request);
-      const { header, response } = await api.put(fromWirePut(request), { signal });
+      const identity = identityFrom(metadata);
+      const { header, response } = await api.put(fromWirePut(request), { signal, identity });
       return toWirePut(header, response);
     }),
     DeleteRange: unary<DeleteRangeRequestIn, DeleteRangeResponseOut>(
       onBug,
-      async (request, signal) => {
+      async (request, signal, metadata) => {
         checkDeleteRequest(request);
         checkSize(request);
         const { header, response } = await api.deleteRange(fromWireDeleteRange(request), {
           signal,
+          identity: identityFrom(metadata),
         });
         return toWireDeleteRange(header, response);
       },
     ),
-    Txn: unary<TxnRequestIn, TxnResponseOut>(onBug, async (request, signal) => {
+    Txn: unary<TxnRequestIn, TxnResponseOut>(onBug, async (request, signal, metadata) => {
       checkTxnRequest(request, limits.txnOpsMax);
       const txn = fromWireTxn(request);
       // The store's own duplicate-key rule (apply runs it again); after the op count check,
@@ -76,7 +79,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       const duplicate = validateTxn(txn);
       if (duplicate !== undefined) throw duplicate;
       checkSize(request);
-      const { header, response } = await api.txn(txn, { signal });
+      const { header, response } = await api.txn(txn, { signal, identity: identityFrom(metadata) });
       return toWireTxn(header, response);
     }),
     Compact: unary<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, signal) => {

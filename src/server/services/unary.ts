@@ -3,13 +3,14 @@
  * the client cancels or goes away, and whatever it throws becomes the status etcd would send
  * (../status.ts).
  */
-import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type { handleUnaryCall, Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { BugHandler } from '../status.js';
 import { statusOf } from '../status.js';
 
 export type UnaryHandler<Request, Response> = (
   request: Request,
   signal: AbortSignal,
+  metadata: Metadata,
 ) => Promise<Response>;
 
 export function unary<Request, Response>(
@@ -24,7 +25,7 @@ export function unary<Request, Response>(
     call.once('cancelled', () => {
       if (!settled) controller.abort();
     });
-    handler(call.request, controller.signal).then(
+    handler(call.request, controller.signal, call.metadata).then(
       (response) => {
         settled = true;
         callback(null, response);
