@@ -809,7 +809,18 @@ export class Member implements ConcordApi {
   }
 }
 
-async function bootstrap(options: MemberOptions, store: RaftLogStore): Promise<Identity> {
+/** What bootstrapping a new cluster's member needs (`concord snapshot restore` uses it too). */
+export type BootstrapOptions = Pick<
+  MemberOptions,
+  'name' | 'disk' | 'dataDir' | 'initialCluster' | 'initialClusterToken'
+>;
+
+/**
+ * Makes `store` (empty) the log of a member of a NEW cluster: the initial members' AddNode
+ * entries, committed in term 1, then the identity file (member and cluster IDs derived from
+ * the initial cluster and its token, so every member computes the same ones).
+ */
+export async function bootstrap(options: BootstrapOptions, store: RaftLogStore): Promise<Identity> {
   const initial = options.initialCluster.map((m) => ({
     ...m,
     id: memberIdFor(m.peerUrls, options.initialClusterToken),
