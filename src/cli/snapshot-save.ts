@@ -1,0 +1,82 @@
+/**
+ * `concord snapshot save FILE --endpoints host:port`: streams one member's consistent backup
+ * (Maintenance.Snapshot) into FILE, checks the sha256 the stream ends with, and writes FILE
+ * atomically (FILE.part, fsync, rename). The file keeps etcd's format (./snapshot-file.ts),
+ * byte for byte what `etcdctl snapshot save` writes; it is read back and checked before the
+ * command reports success.
+ */
+import { createHash } from 'node:crypto';
+import { AtomicFile } from './atomic-file.js';
+import { CommandError } from './command-error.js';
+import { grpcErrorText, MaintenanceClient } from './maintenance-client.js';
+import { ProgressBar } from './progress.js';
+import { readSnapshotFile, sha256Bytes, snapshotAlignBytes } from './snapshot-file.js';
+import { humanBytes, snapshotStatus, type SnapshotStatus } from './snapshot-status.js';
+
+export interface SaveOptions {
+  readonly path: string;
+  /** host:port of the one member to ask. */
+  readonly address: string;
+  readonly dialTimeoutMs: number;
+}
+
+export async function saveSnapshot(options: SaveOptions): Promise<SnapshotStatus> {
+  const client = await MaintenanceClient.connect(options.address, options.dialTimeoutMs);
+  const file = await AtomicFile.create(options.path).catch((error: Error) => {
+    client.close();
+    throw new CommandError(`cannot create ${options.path}.part: ${error.message}`);
+  });
+  try {
+    await receive(client, file);
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    if (error instanceof CommandError) throw error;
+    throw new CommandError(`snapshot from ${options.address} failed: ${grpcErrorText(error)}`);
+  } finally {
+    client.close();
+  }
+  return snapshotStatus(await readSnapshotFile(options.path));
+}
+
+/**
+ * Writes every message's blob; the last message is the sha256 of all the others (etcd's
+ * framing), so each blob is held back until the next one shows it was not the last.
+ */
+async function receive(client: MaintenanceClient, file: AtomicFile): Promise<void> {
+  const hash = createHash('sha256');
+  const progress = new ProgressBar(`snapshot from ${client.address}`);
+  let total = 0;
+  let held: Uint8Array | undefined;
+  try {
+    for await (const message of client.snapshot()) {
+      if (held === undefined) total = Number(message.remainingBytes) + message.blob.length;
+      else {
+        hash.update(held);
+        await file.write(held);
+        progress.update(file.bytesWritten, total);
+      }
+      held = message.blob;
+    }
+  } finally {
+    progress.finish();
+  }
+  const data = file.bytesWritten;
+  if (held === undefined || held.length !== sha256Bytes || data % snapshotAlignBytes !== 0) {
+    throw new CommandError(
+      `snapshot from ${client.address} is malformed: ${data} bytes, then ${held?.length ?? 0} where a ${sha256Bytes}-byte sha256 belongs`,
+    );
+  }
+  if (data !== total) {
+    throw new CommandError(
+      `snapshot from ${client.address} ended after ${data} of the ${total} bytes it announced`,
+    );
+  }
+  const computed = hash.digest();
+  if (!computed.equals(held)) {
+    throw new CommandError(
+      `snapshot from ${client.address} is damaged: sha256 ${computed.toString('hex')} over ${humanBytes(data)}, the member sent ${Buffer.from(held).toString('hex')}`,
+    );
+  }
+  await file.write(held);
+}
