@@ -35,7 +35,7 @@ const chunkings: readonly (readonly number[])[] = [
 const settings = frame(frameType.settings, 0, 0, Buffer.alloc(0));
 const data = (streamId: number, text: string): Buffer =>
   frame(frameType.data, flag.endStream, streamId, Buffer.from(text));
-const headers = (streamId: number, block: Buffer, flags = flag.endHeaders): Buffer =>
+const headers = (streamId: number, block: Buffer, flags: number = flag.endHeaders): Buffer =>
   frame(frameType.headers, flags, streamId, block);
 
 function connection(...frames: Buffer[]): Buffer {
