@@ -422,8 +422,8 @@ export class Cluster {
   }
 
   /**
-   * The leader every running member (or those given) agrees on, waiting for one (at most
-   * `timeoutMs`). Returns the member.
+   * The leader that every running member (or every one given) agrees on and that is one of
+   * them, waiting for one (at most `timeoutMs`).
    */
   async leader(
     members: readonly ClusterMember[] = this.running(),
@@ -434,8 +434,8 @@ export class Cluster {
       () => this.statuses(members),
       (list) =>
         list.length === members.length &&
-        String(list[0]?.Status.leader) !== '0' &&
-        new Set(list.map((s) => String(s.Status.leader))).size === 1,
+        new Set(list.map((s) => String(s.Status.leader))).size === 1 &&
+        list.some((s) => String(s.Status.header.member_id) === String(s.Status.leader)),
       { timeoutMs, intervalMs: 50 },
     );
     const leaderId = BigInt(String(statuses[0]?.Status.leader));
