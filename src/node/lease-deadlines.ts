@@ -16,15 +16,21 @@ export interface LeaseTiming {
   readonly remainingTtl: number;
 }
 
+/** A lease is checkpointed once its remaining TTL falls below this fraction of it. */
+const checkpointBelow = 0.6;
+
 export class LeaseDeadlines {
   // Deadlines in the clock's milliseconds, only while leader.
   private readonly deadlines = new Map<bigint, number>();
   private readonly ttls = new Map<bigint, number>();
+  /** The remaining TTL last checkpointed per lease (cleared by a renewal). */
+  private readonly checkpointed = new Map<bigint, number>();
   private leading = false;
 
   /** This member became leader at `now`: start every lease's clock (with grace). */
   promote(leases: readonly LeaseTiming[], now: number, graceMs: number): void {
     this.leading = true;
+    this.checkpointed.clear();
     this.deadlines.clear();
     this.ttls.clear();
     for (const lease of leases) {
@@ -37,6 +43,7 @@ export class LeaseDeadlines {
   /** No longer leader: the new leader keeps time. */
   demote(): void {
     this.leading = false;
+    this.checkpointed.clear();
     this.deadlines.clear();
     this.ttls.clear();
   }
@@ -54,6 +61,7 @@ export class LeaseDeadlines {
 
   /** A revoke was applied. */
   revoked(id: bigint): void {
+    this.checkpointed.delete(id);
     this.deadlines.delete(id);
     this.ttls.delete(id);
   }
@@ -63,6 +71,7 @@ export class LeaseDeadlines {
     const ttl = this.ttls.get(id);
     if (!this.leading || ttl === undefined) return false;
     this.deadlines.set(id, now + ttl * 1000);
+    this.checkpointed.delete(id);
     return true;
   }
 
@@ -81,13 +90,25 @@ export class LeaseDeadlines {
     return out.slice(0, limit).map((e) => e.id);
   }
 
-  /** Remaining TTLs to checkpoint through Raft (seconds, at least 1). */
+  /**
+   * Remaining TTLs worth checkpointing through Raft (seconds, at least 1), so a restart or a
+   * new leader resumes a lease's countdown instead of starting it over. Only leases that have
+   * used up more than `checkpointBelow` of their TTL qualify: a client renewing on time (etcd
+   * clients renew every TTL/3) never gets there, so healthy keep-alives cost no Raft writes.
+   * After the first, a lease is checkpointed again when it has lost another 10% of its TTL
+   * (at least a second).
+   */
   checkpoints(now: number, limit: number): { id: bigint; remainingTtl: number }[] {
     const out: { id: bigint; remainingTtl: number }[] = [];
     for (const [id, deadline] of this.deadlines) {
       if (out.length >= limit) break;
+      const ttl = this.ttls.get(id) ?? 0;
       const remainingTtl = Math.max(1, Math.ceil((deadline - now) / 1000));
-      if (remainingTtl < (this.ttls.get(id) ?? 0)) out.push({ id, remainingTtl });
+      if (remainingTtl > ttl * checkpointBelow) continue;
+      const last = this.checkpointed.get(id);
+      if (last !== undefined && last - remainingTtl < Math.max(1, ttl * 0.1)) continue;
+      this.checkpointed.set(id, remainingTtl);
+      out.push({ id, remainingTtl });
     }
     return out;
   }

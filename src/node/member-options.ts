@@ -31,7 +31,12 @@ export interface MemberOptions {
   readonly quotaBackendBytes: number;
   /** A request waits at most this long for its outcome (etcd: 5 s + 2 election timeouts). */
   readonly requestTimeoutMs?: number;
-  /** Lease remaining-TTL checkpoints, this often (etcd: 5 minutes). */
+  /**
+   * How often the leader considers checkpointing leases' remaining TTLs through Raft (which
+   * it does only for leases not renewed on time: lease-deadlines.ts). etcd checkpoints every
+   * 5 minutes; checkpointing lapsing leases often is what lets their countdown survive a
+   * restart or a change of leader.
+   */
   readonly leaseCheckpointMs?: number;
   /** Proposals waiting at once, at most. */
   readonly pendingProposalsMax?: number;
@@ -41,7 +46,7 @@ export interface MemberOptions {
 
 export const memberDefaults = {
   catchUpEntries: 5000,
-  leaseCheckpointMs: 5 * 60 * 1000,
+  leaseCheckpointMs: 500,
   pendingProposalsMax: 100_000,
   /** How often the leader looks for expired leases (etcd: 500 ms). */
   leaseCheckMs: 500,

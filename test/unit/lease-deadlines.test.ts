@@ -47,12 +47,16 @@ describe('lease deadlines', () => {
     assert.deepEqual(d.expired(10_000, 10), [2n, 3n]);
   });
 
-  it('checkpoints only leases that have used some of their TTL', () => {
+  it('checkpoints a lease once it has used 40% of its TTL, then every further 10% (at least 1 s)', () => {
     const d = new LeaseDeadlines();
     d.promote([], 0, 0);
     d.granted(1n, 10, 0);
-    assert.deepEqual(d.checkpoints(0, 10), []);
-    assert.deepEqual(d.checkpoints(4000, 10), [{ id: 1n, remainingTtl: 6 }]);
-    assert.equal(d.remaining(1n, 4000), 6);
+    assert.deepEqual(d.checkpoints(3000, 10), [], 'a lease renewed on time is never checkpointed');
+    assert.deepEqual(d.checkpoints(4500, 10), [{ id: 1n, remainingTtl: 6 }]);
+    assert.deepEqual(d.checkpoints(4900, 10), [], 'not again until another second is gone');
+    assert.deepEqual(d.checkpoints(5500, 10), [{ id: 1n, remainingTtl: 5 }]);
+    assert.equal(d.remaining(1n, 5500), 5);
+    d.renew(1n, 6000);
+    assert.deepEqual(d.checkpoints(6000, 10), [], 'a renewal starts over');
   });
 });
