@@ -49,6 +49,8 @@ export interface ClusterOptions {
   readonly electionMs?: number;
   /** Run each member in its own network namespace (needs root, ip, iptables). */
   readonly netns?: boolean;
+  /** Called once the members are allocated, before any starts (to restore data dirs, say). */
+  readonly prepare?: (cluster: Cluster) => Promise<void>;
 }
 
 export interface Exit {
@@ -349,6 +351,7 @@ export class Cluster {
     try {
       if (cluster.hub !== undefined) cluster.createHub();
       for (let i = 0; i < (options.size ?? 3); i++) await cluster.allocate();
+      await options.prepare?.(cluster);
       const initialCluster = cluster.initialCluster();
       await Promise.all(cluster.members.map((m) => m.start({ state: 'new', initialCluster })));
       await cluster.leader();
@@ -401,6 +404,21 @@ export class Cluster {
   /** etcdctl against `members` (default: every running member). */
   ctl(members?: readonly ClusterMember[]): ClusterCtl {
     return new ClusterCtl(() => members ?? this.running(), this.hub);
+  }
+
+  /** Runs `concord <args>` (not serve) to completion. */
+  concord(args: readonly string[]): Promise<CtlRun> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/bin.ts', ...args],
+        { cwd: repoRoot, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
   }
 
   /** An etcd3 client over `members`, without retries or a circuit breaker; closed by destroy(). */
