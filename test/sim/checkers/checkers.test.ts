@@ -90,6 +90,20 @@ describe('LeaderCompleteness', () => {
     assert.match(violations.messages[0]!, /leader 5 of term 4 lacks committed entry 2 \(term 2\)/);
   });
 
+  it('accepts a stale leader that lacks an entry a newer leader committed', () => {
+    // npm run sim -- --seed 258 --members 3 --ticks 3000 --disk memory: leader 1 of term 9,
+    // partitioned, never had entry 87 of term 8, which leader 3 of term 10 committed.
+    const violations = new Violations(() => 0);
+    const checker = new LeaderCompleteness(violations);
+    checker.leaderElected({ id: 1n, term: 9, log: log(1, 9) });
+    checker.leaderElected({ id: 3n, term: 10, log: log(1, 8, 10) });
+    checker.committedEntry(2, 8, [
+      { id: 1n, term: 9, log: log(1, 9) },
+      { id: 3n, term: 10, log: log(1, 8, 10) },
+    ]);
+    assert.deepEqual(violations.messages, []);
+  });
+
   it('checks current leaders when an entry of an earlier term commits', () => {
     const violations = new Violations(() => 0);
     const checker = new LeaderCompleteness(violations);
