@@ -9,6 +9,7 @@
  */
 import { ConcordError } from '../base/errors.js';
 import { bucketNames, type Backend, type BackendRead, type BucketName } from './backend.js';
+import { copyBytes } from './bytes.js';
 import { ByteReader, ByteWriter } from '../base/byte-codec.js';
 import { crc32c } from '../base/crc32c.js';
 
@@ -48,7 +49,7 @@ export function restoreBackend(backend: Backend, snapshot: Uint8Array): void {
     for (const name of bucketNames) {
       const old: Uint8Array[] = [];
       tx.scan(name, {}, (key) => {
-        old.push(key.slice());
+        old.push(copyBytes(key));
       });
       for (const key of old) tx.delete(name, key);
       for (const [key, value] of buckets.get(name) ?? []) tx.put(name, key, value);

@@ -37,3 +37,12 @@ export function keyBytes(key: string): Uint8Array {
 }
 
 export const emptyBytes: Uint8Array = new Uint8Array(0);
+
+/**
+ * A copy of `bytes` in a new plain Uint8Array. Not `bytes.slice()`: on a Node Buffer (what
+ * LMDB and node:fs hand out) slice() returns a view, which would pin (or alias) the buffer
+ * under it: a whole Raft entry or stored value for each key the index keeps.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
+}

@@ -12,6 +12,7 @@
 import { assert } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 import type { Backend, BackendWrite } from './backend.js';
+import { copyBytes } from './bytes.js';
 import type { RevisionSet } from './key-index.js';
 import type { KvStore } from './kv-store.js';
 import { writeMeta } from './meta.js';
@@ -87,7 +88,7 @@ export class Compactor {
     this.backend.scan('key', { start: job.cursor, end, limit }, (key) => {
       scanned++;
       last = key;
-      if (!job.keep.has(bytesToRevision(key).revision)) doomed.push(key.slice());
+      if (!job.keep.has(bytesToRevision(key).revision)) doomed.push(copyBytes(key));
     });
     const done = scanned < limit;
     this.backend.write((tx) => {

@@ -7,7 +7,7 @@
 import { assert } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 import type { Backend, BackendRead } from './backend.js';
-import { bytesKey } from './bytes.js';
+import { bytesKey, copyBytes } from './bytes.js';
 import { KeyIndex, type RevisionSet } from './key-index.js';
 import type { KeyRange } from './key-range.js';
 import { decodeKeyValue } from './kv-codec.js';
@@ -133,11 +133,11 @@ export class KvStore {
       }
       if (ki === undefined) {
         const created = { main: kv.createRevision, sub: 0 };
-        this.index.insert(KeyIndex.restore(kv.key.slice(), created, revision, kv.version));
+        this.index.insert(KeyIndex.restore(copyBytes(kv.key), created, revision, kv.version));
       } else ki.put(revision);
       const k = bytesKey(kv.key);
       if (kv.lease === 0n) keyLeases.delete(k);
-      else keyLeases.set(k, { key: kv.key.slice(), lease: kv.lease });
+      else keyLeases.set(k, { key: copyBytes(kv.key), lease: kv.lease });
     });
     for (const { key, lease } of keyLeases.values()) this.leases.attach(lease, key);
 

@@ -14,7 +14,7 @@ import {
   type BucketName,
   type ScanRange,
 } from './backend.js';
-import { emptyBytes } from './bytes.js';
+import { copyBytes, emptyBytes } from './bytes.js';
 import { SortedMap } from './sorted-map.js';
 
 interface Undo {
@@ -93,7 +93,7 @@ export class MemoryBackend implements Backend {
     assert(this.undo !== undefined, 'MemoryBackend: put/delete outside write()');
     const previous = this.bucket(bucket).get(key);
     if (previous === undefined && value === undefined) return;
-    const owned = key.slice();
+    const owned = copyBytes(key);
     this.undo.push({ bucket, key: owned, previous });
     this.setRaw(bucket, owned, value);
   }

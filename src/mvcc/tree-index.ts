@@ -4,6 +4,7 @@
  * It lives in memory and is rebuilt from the backend's `key` bucket on open.
  */
 import { assert } from '../base/assert.js';
+import { copyBytes } from './bytes.js';
 import { KeyIndex, RevisionSet, type KeyIndexGet } from './key-index.js';
 import type { KeyRange } from './key-range.js';
 import type { Revision } from './revision.js';
@@ -29,7 +30,7 @@ export class TreeIndex {
     let ki = this.tree.get(key);
     if (ki === undefined) {
       // A copy: request keys are views into Raft entry buffers the index must not pin.
-      ki = new KeyIndex(key.slice());
+      ki = new KeyIndex(copyBytes(key));
       this.tree.set(ki.key, ki);
     }
     ki.put(revision);

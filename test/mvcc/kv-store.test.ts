@@ -1,7 +1,7 @@
 // Put, DeleteRange and Txn revisions and versions, across delete and recreate (etcd's rules).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Harness, kvText, s } from './helpers.js';
+import { Harness, kvText, s, t } from './helpers.js';
 
 describe('revisions and versions', () => {
   it('starts at revision 1; each write takes the next revision', () => {
@@ -197,5 +197,19 @@ describe('Txn', () => {
     });
     assert.equal(r.succeeded, true);
     assert.equal(h.sm.currentRevision, 2);
+  });
+});
+
+describe('keys the index keeps', () => {
+  it('are copies, even of a Node Buffer (whose slice() is a view)', () => {
+    const h = new Harness();
+    const entry = Buffer.from('key-in-a-raft-entry');
+    const key = entry.subarray(0, 3);
+    h.put(t(key), 'v'); // through text: the harness's own bytes
+    h.ok({ type: 'put', request: { key, value: s('w') } });
+    h.ok({ type: 'put', request: { key: entry.subarray(4, 6), value: s('x') } });
+    entry.fill(0); // the entry buffer is reused
+    assert.deepEqual(h.keys('\0', '\0'), ['in', 'key']);
+    assert.equal(t(h.get('key')?.value), 'w');
   });
 });
