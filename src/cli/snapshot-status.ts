@@ -2,8 +2,9 @@
  * What `concord snapshot status` reports about a snapshot file, as etcdctl does: the hash,
  * the revision, the total keys and the total size.
  * - hash: Maintenance.Hash of the state in the file (src/mvcc/hash.ts: every bucket but the
- *   consistent index), the number `etcdctl endpoint hash` printed for the member at the
- *   moment of the save; 8 hex digits.
+ *   consistent index and term), which is what the member answered to Maintenance.Hash when
+ *   the snapshot was taken; 8 hex digits. (etcd's is a CRC of its bbolt file, the same idea.
+ *   Note `etcdctl endpoint hash` 3.4 calls HashKV, a different number.)
  * - revision: the store's revision in the file.
  * - totalKey: entries in every bucket (key revisions, leases, meta, ...), as etcd counts them.
  * - totalSize: the file's size in bytes.
