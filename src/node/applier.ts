@@ -80,7 +80,8 @@ export class Applier {
 
   private settle(entry: ApplyEntry & { id: bigint }, result: ApplyResult): void {
     if (result.status === 'skipped') return;
-    this.observer.applied(entry.request, result);
+    // A duplicate (at-most-once) changed nothing: only its proposer hears the first outcome.
+    if (!result.duplicate) this.observer.applied(entry.request, result);
     if (result.status === 'applied') {
       this.waiters.resolve(entry.id, { revision: result.revision, response: result.response });
     } else {
