@@ -117,16 +117,17 @@ async function run(plan: ClusterPlan, options: RunOptions): Promise<number> {
   try {
     const started = await Promise.race([
       startAll(plan, children, options.readyTimeoutMs),
-      signals.received.then((signal) => `${signal} while starting`),
+      signals.received.then((signal): Started => ({ signal })),
     ]);
-    if (started.startsWith('leader ')) {
-      printReady(plan, children, started.slice('leader '.length), say);
+    if ('leader' in started) {
+      printReady(plan, children, started.leader, say);
       const alive = Promise.all(children.map((c) => c.exited)).then(() => 'every member exited');
-      const why = await Promise.race([signals.received, alive]);
-      say(`stopping (${why})`);
+      say(`stopping (${await Promise.race([signals.received, alive])})`);
+    } else if ('failure' in started) {
+      failed = true;
+      complain(started.failure);
     } else {
-      failed ||= !started.endsWith('while starting');
-      complain(started);
+      say(`stopping (${started.signal} while starting)`);
     }
   } finally {
     stopping = true;
@@ -138,12 +139,15 @@ async function run(plan: ClusterPlan, options: RunOptions): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Resolves `leader <name>` once all serve and agree on a leader, or a reason it failed. */
+/** How starting ended: every member serves and they agree on a leader, or not, or a signal. */
+type Started =
+  { readonly leader: string } | { readonly failure: string } | { readonly signal: NodeJS.Signals };
+
 async function startAll(
   plan: ClusterPlan,
   children: readonly ClusterChild[],
   timeoutMs: number,
-): Promise<string> {
+): Promise<Started> {
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -154,10 +158,9 @@ async function startAll(
   });
   try {
     await Promise.race([Promise.all(children.map((c) => c.ready)), timeout]);
-    const leader = await waitForLeader(plan, deadline);
-    return `leader ${leader}`;
+    return { leader: await waitForLeader(plan, deadline) };
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { failure: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }

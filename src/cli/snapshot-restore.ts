@@ -116,7 +116,8 @@ async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new CommandError(`cannot check --data-dir ${path}: ${(error as Error).message}`);
   }
 }

@@ -3,7 +3,7 @@
 // another), stops cleanly on SIGTERM, restarts the same cluster from its data dir, reports a
 // member that dies, and refuses bad flags with exit code 2.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -71,7 +71,12 @@ describe('concord cluster', () => {
   });
 
   it('refuses flags that contradict the data dir, and bad flags, with exit code 2', async () => {
-    const dataDir = join(root, 'three'); // created by the test above, or absent
+    const dataDir = join(root, 'recorded');
+    mkdirSync(dataDir);
+    writeFileSync(
+      join(dataDir, 'cluster.json'),
+      JSON.stringify({ formatVersion: 1, members: 3, basePort: 2379, token: 't' }),
+    );
     const contradicts = await concord('cluster', '--data-dir', dataDir, '--members', '5');
     assert.equal(contradicts.code, 2, contradicts.stderr);
     assert.match(contradicts.stderr, /holds a 3-member cluster .* --members 5 contradicts it/);
