@@ -40,7 +40,8 @@ export interface DriverOptions {
  * commit), which is where throughput comes from.
  */
 export class Driver {
-  private pending: Uint8Array[] = [];
+  // Proposals not yet handed to Raft, each with a test of whether its client still waits.
+  private pending: { data: Uint8Array; live: () => boolean }[] = [];
   private running = false;
   private stopped = false;
   private failure: ConcordError | undefined;
@@ -79,13 +80,13 @@ export class Driver {
    * Queues an encoded proposal for the next pass. Throws ConcordError when the member cannot
    * take it now ('Stopped', the persist failure, or 'TooManyRequests' when the queue is full).
    */
-  propose(data: Uint8Array): void {
+  propose(data: Uint8Array, live: () => boolean = () => true): void {
     if (this.stopped) throw new ConcordError('Stopped', 'etcdserver: server stopped');
     if (this.failure) throw this.failure;
     if (this.pending.length >= this.options.pendingProposalsMax) {
       throw new ConcordError('TooManyRequests', 'etcdserver: too many requests');
     }
-    this.pending.push(data);
+    this.pending.push({ data, live });
     this.wake();
   }
 
@@ -143,8 +144,11 @@ export class Driver {
     // Without a known leader Raft would drop them: they wait (bounded, and each client has a
     // deadline), as etcd's node holds proposals until a leader is known.
     if (this.pending.length === 0 || this.raw.raft.lead === None) return;
-    const batch = this.pending;
+    // A proposal whose client gave up (deadline, cancel) is withdrawn: once in Raft it could
+    // no longer be, and applying a write its client saw fail would surprise a retrying client.
+    const batch = this.pending.filter((p) => p.live()).map((p) => p.data);
     this.pending = [];
+    if (batch.length === 0) return;
     try {
       this.raw.proposeBatch(batch);
     } catch (error) {
@@ -187,7 +191,7 @@ export class Driver {
       () => `persist failed with a non-operating error: ${String(error)}`,
     );
     this.failure = error;
-    const dropped = this.pending;
+    const dropped = this.pending.map((p) => p.data);
     this.pending = [];
     if (dropped.length > 0) this.hooks.proposalsDropped(dropped, error);
     this.hooks.failed(error);

@@ -80,6 +80,8 @@ export class Member implements ConcordApi {
   readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
+  /** Leader changes seen (for etcd's "possibly due to previous leader failure"). */
+  private leaderChanges = 0;
   private publishedAt = Number.NEGATIVE_INFINITY;
   private readonly confWaiters = new Set<() => void>();
   private readonly membership = new Membership(this);
@@ -658,13 +660,21 @@ export class Member implements ConcordApi {
     const data = encodeRequest({ id, identity: options?.identity, request });
     const outcome = this.waiters.register(id);
     try {
-      this.driver.propose(data);
+      this.driver.propose(data, () => this.waiters.has(id));
     } catch (error) {
       this.waiters.reject(id, asConcordError(error));
     }
-    const applied = await this.withTimeout(outcome, options, () =>
-      this.waiters.reject(id, new ConcordError('Timeout', 'etcdserver: request timed out')),
-    );
+    const leaderChanges = this.leaderChanges;
+    const applied = await this.withTimeout(outcome, options, (reason) => {
+      const error =
+        reason === 'canceled'
+          ? new ConcordError('Canceled', 'etcdserver: request canceled')
+          : this.timeoutError(leaderChanges);
+      // Without a waiter the proposal is withdrawn if it has not reached Raft yet (the driver
+      // checks before proposing), so a write its client saw fail is not applied later.
+      this.waiters.reject(id, error);
+      return error;
+    });
     return {
       header: { ...this.header(), revision: applied.revision },
       response: applied.response,
@@ -674,7 +684,12 @@ export class Member implements ConcordApi {
   /** Waits until every write acknowledged before now is applied here (ReadIndex). */
   async linearizable(options?: RequestOptions): Promise<void> {
     if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
-    await this.withTimeout(this.reads.barrier(), options, () => undefined);
+    const leaderChanges = this.leaderChanges;
+    await this.withTimeout(this.reads.barrier(), options, (reason) =>
+      reason === 'canceled'
+        ? new ConcordError('Canceled', 'etcdserver: request canceled')
+        : this.timeoutError(leaderChanges),
+    );
   }
 
   /** The leader's view of a lease's remaining TTL, if this member can ask it. */
@@ -688,20 +703,35 @@ export class Member implements ConcordApi {
     }
   }
 
+  /**
+   * What a request that ran out of time tells its client (etcd's words): if the leader
+   * changed meanwhile, the proposal was probably lost with it, and a retry is the remedy.
+   */
+  private timeoutError(leaderChangesAtStart: number): ConcordError {
+    if (this.leaderChanges !== leaderChangesAtStart) {
+      return new ConcordError(
+        'TimeoutDueToLeaderFail',
+        'etcdserver: request timed out, possibly due to previous leader failure',
+      );
+    }
+    return new ConcordError('Timeout', 'etcdserver: request timed out');
+  }
+
   private withTimeout<T>(
     promise: Promise<T>,
     options: RequestOptions | undefined,
-    onTimeout: () => void,
+    /** Cleans up when the request is given up (deadline or client cancel); says what to answer. */
+    onGiveUp: (reason: 'timeout' | 'canceled') => ConcordError,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const cancelTimer = this.options.clock.after(this.requestTimeoutMs, () => {
-        onTimeout();
-        reject(new ConcordError('Timeout', 'etcdserver: request timed out'));
+        signal?.removeEventListener('abort', onAbort);
+        reject(onGiveUp('timeout'));
       });
       const signal = options?.signal;
       const onAbort = (): void => {
         cancelTimer();
-        reject(new ConcordError('Canceled', 'etcdserver: request canceled'));
+        reject(onGiveUp('canceled'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       promise.then(
@@ -751,6 +781,7 @@ export class Member implements ConcordApi {
 
   private onSoftState(state: SoftState): void {
     if (state.lead !== this.leader) {
+      this.leaderChanges++;
       this.log('leader changed', {
         member: this.identity.name,
         term: this.raw.raft.term,

@@ -50,18 +50,12 @@ describe('a partitioned minority member', { skip }, () => {
     lostAfterHeal = await onMinority.ok('get', 'lost', '--consistency=l');
   });
 
-  // Bug (reported): the member queues a proposal while it knows no leader, and neither the
-  // client's cancel nor the member's own request timeout takes it out of the queue; once the
-  // partition heals it is forwarded to the new leader and applied, seconds after its client
-  // was told it failed. etcd never hands such a proposal to Raft (its Propose returns on the
-  // context's end), so a client's retry cannot be applied twice.
-  it(
-    'a write the minority refused is not applied after healing',
-    { todo: 'bug: proposals queued without a leader outlive their request (Driver.pending)' },
-    () => {
-      assert.equal(lostAfterHeal, '', 'the write its client saw fail was applied later');
-    },
-  );
+  // A proposal queued while the member knows no leader is withdrawn when its client gives up
+  // (cancel or deadline), as etcd's Propose returns on the context's end: a write its client
+  // saw fail is never applied later, so a client's retry cannot be applied twice.
+  it('a write the minority refused is not applied after healing', () => {
+    assert.equal(lostAfterHeal, '', 'the write its client saw fail was applied later');
+  });
 });
 
 async function assertCount(
