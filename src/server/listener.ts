@@ -4,15 +4,19 @@
  * goes to the gRPC server; anything else goes to `http` (./http/routes.ts: /health, /livez,
  * /readyz, /version, and the seam for /metrics and the dashboard).
  *
- * Known gap: etcdctl 3.4 sends the whole endpoint URL as the HTTP/2 :authority when it dials
- * one endpoint by URL (`endpoint status --cluster`, `--endpoints=http://...`); Go's server lets
- * it pass, Node's nghttp2 resets the stream (PROTOCOL_ERROR) before gRPC sees it. The fix is a
- * header-block rewrite here, in the sniffed byte stream, before the HTTP/2 session.
+ * etcdctl 3.4 sends the whole endpoint URL as the HTTP/2 :authority when it dials one endpoint
+ * by URL (`endpoint status --cluster`, `endpoint status|hashkv --endpoints=http://...`); Go's
+ * server lets it pass, Node's nghttp2 resets the stream (PROTOCOL_ERROR) before gRPC sees it,
+ * and Node offers no option to turn that check off. So each gRPC connection's bytes go
+ * through ./http2/rewriting-socket.ts, which rewrites such an :authority into one nghttp2
+ * accepts ("httpx--host:port", same encoded length) before the HTTP/2 session reads it.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { RequestListener } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { AuthorityRewritingSocket } from './http2/rewriting-socket.js';
 
 export type { RequestListener };
 
@@ -29,7 +33,7 @@ export interface ClientListener {
 
 export async function listenClientUrl(
   url: URL,
-  grpc: (socket: Socket) => void,
+  grpc: (connection: Duplex) => void,
   http: RequestListener,
 ): Promise<ClientListener> {
   const httpServer = createHttpServer(http);
@@ -42,9 +46,7 @@ export async function listenClientUrl(
     socket.once('close', () => sockets.delete(socket));
     sniff(socket, (isHttp2, seen) => {
       if (isHttp2) {
-        // Node's HTTP/2 session reads what was put back before it reads the socket.
-        socket.unshift(seen);
-        grpc(socket);
+        grpc(new AuthorityRewritingSocket(socket, seen));
         return;
       }
       // Node's HTTP/1 parser reads the socket's handle directly and would never see bytes put

@@ -126,15 +126,18 @@ describe('etcdctl: cluster and maintenance commands', { skip }, () => {
   });
 
   // etcdctl 3.4 dials each URL from the member list with the whole URL as the HTTP/2
-  // :authority ("http://127.0.0.1:2379"); Go's server lets it pass, Node's nghttp2 refuses the
-  // stream (RST_STREAM PROTOCOL_ERROR). See the listener's notes; host:port endpoints work.
-  it(
-    'endpoint status --cluster',
-    { todo: 'nghttp2 refuses etcdctl 3.4 :authority "http://host:port"' },
-    async () => {
-      assert.match(await ok('endpoint', 'status', '--cluster'), /3\.6\.0/);
-    },
-  );
+  // :authority ("http://127.0.0.1:2379"), which nghttp2 refuses unless the listener rewrites it
+  // (src/server/http2/). More in etcdctl-url-endpoints.test.ts.
+  it('endpoint status --cluster', async () => {
+    const status = JSON.parse(await ok('endpoint', 'status', '--cluster', '-w', 'json')) as {
+      Endpoint: string;
+      Status: { version: string };
+    }[];
+    assert.deepEqual(
+      status.map((entry) => [entry.Endpoint, entry.Status.version]),
+      [[`http://${harness.endpoint}`, '3.6.0']],
+    );
+  });
 
   it('alarm list and disarm', async () => {
     harness.member.maintenance.alarms.push({ memberId: 5n, alarm: 'NOSPACE' });

@@ -96,14 +96,26 @@ export class AuthorityRewriter {
         const expected = preface.subarray(preface.length - this.#remaining, preface.length);
         if (!expected.subarray(0, take).equals(chunk.subarray(at, end))) this.#giveUp(out);
       } else if (this.#phase === 'frame-header') {
-        chunk.copy(this.#frameHeader, frameHeaderBytes - this.#remaining, at, end);
+        // By hand: for 9 bytes a loop is cheaper than a native copy, once per frame.
+        const header = this.#frameHeader;
+        for (let from = at, to = frameHeaderBytes - this.#remaining; from < end; from++, to++) {
+          header[to] = chunk[from] as number;
+        }
         if (this.#blockStreamId > 0) hold(end);
       } else if (this.#phase === 'held-payload') {
         hold(end);
       }
       at = end;
       this.#remaining -= take;
-      if (this.#remaining === 0) this.#onPhaseEnd(out);
+      if (this.#remaining > 0) continue;
+      if (this.#phase === 'frame-header' && this.#blockStreamId === 0) {
+        const scanned = this.#scanInPlace(chunk.subarray(at));
+        if (scanned !== undefined) {
+          at += scanned;
+          continue;
+        }
+      }
+      this.#onPhaseEnd(out);
     }
     if (chunk.length > runStart) out.push(chunk.subarray(runStart));
     return out;
@@ -124,6 +136,27 @@ export class AuthorityRewriter {
       case 'pass-through':
         break;
     }
+  }
+
+  /**
+   * The common case, without holding or copying: a whole header block in one HEADERS frame
+   * that lies within the chunk at hand is rewritten where it is and passes with the run.
+   * Returns the payload bytes consumed, or undefined when this frame needs the general path.
+   */
+  #scanInPlace(rest: Buffer): number | undefined {
+    const header = this.#frameHeader;
+    const length = header.readUIntBE(0, 3);
+    const flags = header[4] as number;
+    const isHeaders = header[3] === frameTypeHeaders && (header.readUInt32BE(5) & 0x7fffffff) > 0;
+    if (!isHeaders || (flags & flagEndHeaders) === 0 || length > rest.length) return undefined;
+    const scan = rewriteBlock(rest.subarray(0, length), [{ at: 0, header }]);
+    if (scan.ok) {
+      this.#rewritten += scan.rewritten;
+      this.#expectFrameHeader();
+    } else {
+      this.#phase = 'pass-through';
+    }
+    return length;
   }
 
   #expectFrameHeader(): void {
@@ -225,6 +258,12 @@ function rewriteBlock(
       if (start > end) return { ok: false };
     }
     fragments.push({ start, end });
+  }
+  const only = fragments.length === 1 ? fragments[0] : undefined;
+  if (only !== undefined) {
+    // One fragment: rewrite it where it lies (rewriteAuthority is all or nothing).
+    const scan = rewriteAuthority(frames.subarray(only.start, only.end));
+    return scan.ok ? scan : { ok: false };
   }
   const block = Buffer.concat(fragments.map(({ start, end }) => frames.subarray(start, end)));
   const scan = rewriteAuthority(block);

@@ -33,12 +33,14 @@ export type AuthorityScan =
 /**
  * Walks every representation of `block` (a complete header block: HEADERS fragment plus its
  * CONTINUATIONs, concatenated) and rewrites URL-valued :authority literals in place. On a
- * block it cannot parse it returns `ok: false` having changed nothing after the point of
- * failure; the caller then passes the block on as it is and lets the HTTP/2 session judge it.
+ * block it cannot parse it returns `ok: false` having changed nothing; the caller then passes
+ * the block on as it is and lets the HTTP/2 session judge it.
  */
 export function rewriteAuthority(block: Uint8Array): AuthorityScan {
   const reader = new BlockReader(block);
-  let rewritten = 0;
+  // All or nothing: the URLs found are rewritten only once the whole block has parsed, so a
+  // block this cannot read leaves as it came.
+  let urls: StringLiteral[] | undefined;
   while (reader.offset < block.length) {
     const first = block[reader.offset] as number;
     let prefixBits: number;
@@ -67,8 +69,10 @@ export function rewriteAuthority(block: Uint8Array): AuthorityScan {
     // static index 1, so that case is left alone rather than tracking the dynamic table.
     const value = reader.string();
     if (value === undefined) return malformed('value');
-    if (isAuthority && rewriteUrl(block, value)) rewritten += 1;
+    if (isAuthority) (urls ??= []).push(value);
   }
+  let rewritten = 0;
+  for (const value of urls ?? []) if (rewriteUrl(block, value)) rewritten += 1;
   return { ok: true, rewritten };
 }
 
