@@ -1,7 +1,7 @@
 /**
  * The bench's undo list: servers to stop and temp dirs to remove, run in reverse order on a
- * normal exit, on a thrown error (try/finally in main) and on Ctrl-C or SIGTERM, so a failed
- * or interrupted run leaves no process and no directory behind.
+ * normal exit, on a thrown error (try/finally in main), on Ctrl-C, SIGTERM or SIGHUP and on an
+ * uncaught exception, so a failed or interrupted run leaves no process and no directory behind.
  */
 export class Cleanup {
   private readonly steps: { what: string; run: () => Promise<void> | void }[] = [];
@@ -25,13 +25,25 @@ export class Cleanup {
     return this.running;
   }
 
-  /** On SIGINT/SIGTERM: clean up, then exit with the signal's conventional status. */
+  /**
+   * On SIGINT, SIGTERM or SIGHUP: clean up, then exit with the signal's conventional status
+   * (128 + its number). On an exception nothing caught (a stream's error event, say): print
+   * it, clean up, exit 1. A SIGKILL cannot be caught: then the temp dirs say what was left.
+   */
   onSignals(): void {
-    const handler = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`bench: ${signal}: stopping servers, removing temp dirs\n`);
-      void this.run().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    const statuses: Partial<Record<NodeJS.Signals, number>> = {
+      SIGHUP: 129,
+      SIGINT: 130,
+      SIGTERM: 143,
     };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    const exitAfterCleanup = (why: string, status: number): void => {
+      process.stderr.write(`bench: ${why}: stopping servers, removing temp dirs\n`);
+      void this.run().then(() => process.exit(status));
+    };
+    for (const [signal, status] of Object.entries(statuses))
+      process.once(signal as NodeJS.Signals, () => exitAfterCleanup(signal, status));
+    process.once('uncaughtException', (error) =>
+      exitAfterCleanup(`uncaught ${error.stack ?? error.message}`, 1),
+    );
   }
 }

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { statCpuSeconds } from './cpu.js';
 import type { Figure } from './figure.js';
-import type { ServerProcess } from './server-process.js';
+import type { LoadTarget } from './load-target.js';
 import type { Workload } from './workloads.js';
 
 export const etcdBenchmarkCommand = 'etcd-benchmark';
@@ -94,12 +94,13 @@ const cpuMarker = 'BENCH-CPU-STAT ';
 /** Runs etcd-benchmark once; its CPU use is read from its parent shell's waited-for children. */
 export function runEtcdBenchmark(options: {
   readonly workload: Workload;
-  readonly endpoint: string;
+  /** Connections are dealt to these round robin (etcd-benchmark's own --endpoints rule). */
+  readonly endpoints: readonly string[];
   readonly total: number;
 }): Promise<EtcdBenchmarkRun> {
-  const { workload, endpoint, total } = options;
+  const { workload, endpoints, total } = options;
   const args = [
-    `--endpoints=${endpoint}`,
+    `--endpoints=${endpoints.join(',')}`,
     `--clients=${workload.clients}`,
     `--conns=${workload.conns}`,
     '--precise',
@@ -135,27 +136,29 @@ export function runEtcdBenchmark(options: {
   });
 }
 
-/** Measures `workload` on `server` with etcd-benchmark: a pilot to size the run, then the run. */
+/** Measures `workload` on `target` with etcd-benchmark: a pilot to size the run, then the run. */
 export async function etcdBenchmarkFigure(options: {
   readonly workload: Workload;
-  readonly server: ServerProcess;
+  readonly target: LoadTarget;
   readonly seconds: number;
 }): Promise<Figure> {
-  const { workload, server, seconds } = options;
+  const { workload, target, seconds } = options;
+  const { endpoints } = target;
   const pilot = await runEtcdBenchmark({
     workload,
-    endpoint: server.endpoint,
+    endpoints,
     total: Math.max(200, workload.clients * 10),
   });
   // At least 1000 requests: etcd's report prints a percentile only when a sample lies at or
   // above it, so with fewer there is no 99.9% line.
   const total = Math.max(1000, workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));
-  const serverCpuBefore = server.cpuSeconds();
-  const run = await runEtcdBenchmark({ workload, endpoint: server.endpoint, total });
-  const serverCpu = server.cpuSeconds() - serverCpuBefore;
+  const serverCpuBefore = target.cpuSeconds();
+  const run = await runEtcdBenchmark({ workload, endpoints, total });
+  const serverCpu = target.cpuSeconds() - serverCpuBefore;
   return {
     workload: workload.name,
-    server: server.name === 'etcd' ? 'etcd' : 'concord',
+    server: target.server,
+    members: target.members,
     generator: 'etcd-benchmark',
     throughput: run.requestsPerSecond,
     unit: 'ops/s',

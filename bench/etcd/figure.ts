@@ -2,6 +2,8 @@
 export interface Figure {
   readonly workload: string;
   readonly server: 'etcd' | 'concord';
+  /** Members in the cluster measured. */
+  readonly members: number;
   readonly generator: 'node' | 'etcd-benchmark';
   /** Completed operations (watch: events delivered) per second. */
   readonly throughput: number;
@@ -15,6 +17,8 @@ export interface Figure {
   readonly seconds: number;
   /** CPU cores the load generator used on average over the run (all its processes). */
   readonly generatorCores: number;
-  /** CPU cores the server used on average over the run. */
+  /** CPU cores the server (every member) used on average over the run. */
   readonly serverCores: number;
+  /** The cluster's leader or term changed during the run (the figure includes an election). */
+  readonly leaderChanged?: boolean;
 }

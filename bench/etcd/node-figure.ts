@@ -1,26 +1,27 @@
 import type { Figure } from './figure.js';
+import type { LoadTarget } from './load-target.js';
 import { runNodeGenerator } from './node-gen/driver.js';
-import type { ServerProcess } from './server-process.js';
 import type { Workload } from './workloads.js';
 
-/** Measures `workload` on `server` with the Node generator. */
+/** Measures `workload` on `target` with the Node generator. */
 export async function nodeFigure(options: {
   readonly workload: Workload;
-  readonly server: ServerProcess;
+  readonly target: LoadTarget;
   readonly seconds: number;
   readonly workersMax: number;
 }): Promise<Figure> {
-  const { workload, server, seconds } = options;
+  const { workload, target, seconds } = options;
   const r = await runNodeGenerator({
     workload,
-    endpoint: server.endpoint,
+    endpoints: target.endpoints,
     seconds,
     workersMax: options.workersMax,
-    serverCpuSeconds: () => server.cpuSeconds(),
+    serverCpuSeconds: () => target.cpuSeconds(),
   });
   return {
     workload: workload.name,
-    server: server.name === 'etcd' ? 'etcd' : 'concord',
+    server: target.server,
+    members: target.members,
     generator: 'node',
     throughput: r.ops / r.seconds,
     unit: workload.kind === 'watch' ? 'events/s' : 'ops/s',

@@ -3,7 +3,16 @@ import { parseArgs } from 'node:util';
 
 export type GeneratorChoice = 'auto' | 'node' | 'etcd-benchmark';
 
+/** Cluster sizes the bench knows workloads for. */
+export const memberCounts = [1, 3] as const;
+export type MemberCount = (typeof memberCounts)[number];
+
 export interface BenchOptions {
+  /** Cluster sizes to compare, in order (each: an etcd and a Concord cluster of that size). */
+  readonly members: readonly MemberCount[];
+  /** --heartbeat-interval and --election-timeout (ms), the same for both. */
+  readonly heartbeatMs: number;
+  readonly electionMs: number;
   /** Measured seconds per figure (each workload runs once per server). */
   readonly seconds: number;
   /** Workload names or kinds, comma separated, matched by prefix; empty: all. */
@@ -13,7 +22,7 @@ export interface BenchOptions {
   readonly workers: number;
   /** Also run the Node generator on etcd beside etcd-benchmark, to show where it tops out. */
   readonly checkGenerator: boolean;
-  /** Write a V8 CPU profile of the Concord member here (node --cpu-prof). */
+  /** Write a V8 CPU profile of each Concord member here (node --cpu-prof). */
   readonly cpuProfileDir: string | undefined;
   /** Append the JSON lines to this file too. */
   readonly jsonFile: string | undefined;
@@ -22,13 +31,18 @@ export interface BenchOptions {
 
 export const usage = `usage: npm run bench -- [flags]
 
+  --members LIST       cluster sizes, comma separated: 1, 3 or 1,3 (default 3; 1,3 takes about
+                       twice as long)
+  --heartbeat-interval MS, --election-timeout MS
+                       Raft timing for both etcd and Concord (default 100 and 1000, etcd's)
   --seconds N          measured seconds per figure (default 3)
   --only LIST          workloads by name or kind prefix, comma separated (put, range-s, txn, ...)
   --generator G        auto (etcd-benchmark where it can, else node) | node | etcd-benchmark
   --workers N          Node generator worker processes per figure (default: CPUs, at least 2)
   --check-generator    also run the Node generator on etcd where etcd-benchmark ran (default on
                        when etcd-benchmark is used; --no-check-generator turns it off)
-  --cpu-prof DIR       write a CPU profile of the Concord member into DIR
+  --cpu-prof DIR       write a CPU profile of each Concord member into DIR
+                       (concord-member<i>.cpuprofile; the log names the leader)
   --json FILE          also write the JSON lines to FILE
   --etcd CMD           the etcd binary (default etcd)
 `;
@@ -38,6 +52,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
+      members: { type: 'string', default: '3' },
+      'heartbeat-interval': { type: 'string', default: '100' },
+      'election-timeout': { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '3' },
       only: { type: 'string', default: '' },
       generator: { type: 'string', default: 'auto' },
@@ -61,7 +78,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const generator = values.generator;
   if (generator !== 'auto' && generator !== 'node' && generator !== 'etcd-benchmark')
     throw new Error(`--generator ${generator}: want auto, node or etcd-benchmark\n${usage}`);
+  const members = values.members.split(',').map((m) => Number(m.trim()));
+  if (members.length === 0 || !members.every((m) => memberCounts.some((c) => c === m)))
+    throw new Error(`--members ${values.members}: want 1, 3 or 1,3\n${usage}`);
+  const heartbeatMs = Number(values['heartbeat-interval']);
+  const electionMs = Number(values['election-timeout']);
+  const integers = Number.isInteger(heartbeatMs) && Number.isInteger(electionMs);
+  if (!integers || heartbeatMs < 1 || electionMs < 5 * heartbeatMs)
+    throw new Error(
+      `--heartbeat-interval ${heartbeatMs}, --election-timeout ${electionMs}: want a positive integer and at least 5 times it\n${usage}`,
+    );
   return {
+    members: members as MemberCount[],
+    heartbeatMs,
+    electionMs,
     seconds,
     only: values.only,
     generator,

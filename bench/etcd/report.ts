@@ -7,6 +7,7 @@ import type { Figure } from './figure.js';
 
 export interface Ratio {
   readonly workload: string;
+  readonly members: number;
   readonly generator: Figure['generator'];
   readonly throughput: number;
   readonly p50: number;
@@ -17,6 +18,7 @@ export interface Ratio {
 export function ratio(concord: Figure, etcd: Figure): Ratio {
   return {
     workload: concord.workload,
+    members: concord.members,
     generator: concord.generator,
     throughput: concord.throughput / etcd.throughput,
     p50: concord.p50Ms / etcd.p50Ms,
@@ -47,7 +49,10 @@ const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(d
 const rate = (n: number): string =>
   Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
 
-/** The human table: per workload, both servers' figures and the ratios. */
+/**
+ * The human table: per workload, both servers' figures and the ratios. A workload marked
+ * `*` saw a leader change on one side during its run (an election is in its figures).
+ */
 export function table(rows: readonly { etcd: Figure; concord: Figure }[]): string {
   const header = [
     'workload',
@@ -67,8 +72,9 @@ export function table(rows: readonly { etcd: Figure; concord: Figure }[]): strin
   ];
   const lines = rows.map(({ etcd, concord }) => {
     const r = ratio(concord, etcd);
+    const election = etcd.leaderChanged === true || concord.leaderChanged === true;
     return [
-      etcd.workload,
+      `${etcd.workload}${election ? ' *' : ''}`,
       etcd.generator === 'node' ? 'node' : 'etcd-bm',
       `${rate(etcd.throughput)} ${etcd.unit}`,
       rate(concord.throughput),

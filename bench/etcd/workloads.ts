@@ -6,11 +6,18 @@
  */
 export type WorkloadKind = 'put' | 'range' | 'txn' | 'watch' | 'lease';
 
+/**
+ * Where a workload's connections go in a cluster: all to the leader, or dealt round robin
+ * over every member, leader first (followers forward writes and linearizable reads).
+ */
+export type WorkloadTarget = 'leader' | 'all';
+
 export interface Workload {
   /** Unique, stable name: the key of its JSON figures and what --only matches. */
   readonly name: string;
   readonly kind: WorkloadKind;
   readonly description: string;
+  readonly target: WorkloadTarget;
   /** Concurrent closed-loop clients (for watch: watchers). */
   readonly clients: number;
   /** gRPC connections the clients are spread over, round robin. */
@@ -31,8 +38,10 @@ const base = {
   keySpace: 100_000,
   serializable: false,
   putsPerSecond: 0,
+  target: 'leader',
 } as const;
 
+/** The single-member workloads. */
 export const workloads: readonly Workload[] = [
   { ...base, name: 'put-8B-1x1', kind: 'put', description: 'put 8 B', clients: 1, conns: 1 },
   { ...base, name: 'put-8B-100x10', kind: 'put', description: 'put 8 B', clients: 100, conns: 10 },
@@ -97,13 +106,53 @@ export const workloads: readonly Workload[] = [
   },
 ];
 
+const named = (name: string): Workload => {
+  const found = workloads.find((w) => w.name === name);
+  if (found === undefined) throw new Error(`no workload ${name}`);
+  return found;
+};
+
+/**
+ * The 3-member workloads: writes through the leader and spread over every member, reads
+ * spread over every member (a linearizable read on a follower costs a read-index round
+ * trip to the leader; a serializable one is local), watchers spread over every member.
+ */
+export const clusterWorkloads: readonly Workload[] = [
+  named('put-8B-1x1'),
+  named('put-8B-100x10'),
+  { ...named('put-8B-100x10'), name: 'put-8B-100x10-all', target: 'all' },
+  {
+    ...named('range-l-200x20'),
+    name: 'range-l-100x10-all',
+    clients: 100,
+    conns: 10,
+    target: 'all',
+  },
+  {
+    ...named('range-s-200x20'),
+    name: 'range-s-100x10-all',
+    clients: 100,
+    conns: 10,
+    target: 'all',
+  },
+  named('txn-cas-100x10'),
+  named('lease-keepalive-100x10'),
+  { ...named('watch-100w'), name: 'watch-100w-all', target: 'all' },
+];
+
+/** The workloads for a cluster of `members`. */
+export function workloadsFor(members: number): readonly Workload[] {
+  return members === 1 ? workloads : clusterWorkloads;
+}
+
 /** The workloads --only selects: names or kinds, comma separated, matched by prefix. */
-export function selectWorkloads(only: string | undefined): Workload[] {
-  if (only === undefined || only === '') return [...workloads];
+export function selectWorkloads(only: string | undefined, members = 1): Workload[] {
+  const all = workloadsFor(members);
+  if (only === undefined || only === '') return [...all];
   const wanted = only.split(',').map((s) => s.trim());
-  const chosen = workloads.filter((w) => wanted.some((p) => w.name.startsWith(p)));
+  const chosen = all.filter((w) => wanted.some((p) => w.name.startsWith(p)));
   if (chosen.length === 0) {
-    const names = workloads.map((w) => w.name).join(', ');
+    const names = all.map((w) => w.name).join(', ');
     throw new Error(`--only ${only}: matches no workload (have: ${names})`);
   }
   return chosen;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { test } from 'node:test';
 import { Cleanup } from '../../bench/etcd/cleanup.js';
+import { singleTarget } from '../../bench/etcd/load-target.js';
 import { nodeFigure } from '../../bench/etcd/node-figure.js';
 import { waitWritable } from '../../bench/etcd/node-gen/ready.js';
 import { startConcord } from '../../bench/etcd/servers.js';
@@ -29,7 +30,12 @@ test(
       dir = server.dir;
       await waitWritable(server.endpoint);
       const workload = { ...workloads.find((w) => w.kind === 'put')!, clients: 4, conns: 2 };
-      const figure = await nodeFigure({ workload, server, seconds: 1, workersMax: 2 });
+      const figure = await nodeFigure({
+        workload,
+        target: singleTarget(server),
+        seconds: 1,
+        workersMax: 2,
+      });
       assert.equal(figure.server, 'concord');
       assert.equal(figure.generator, 'node');
       assert.equal(figure.errors, 0, figure.firstError);

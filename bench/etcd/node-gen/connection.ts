@@ -1,6 +1,6 @@
 /**
- * One gRPC connection (HTTP/2 channel) to a server, with the KV, Lease and Watch services
- * on it, built from Concord's own .proto (etcd's field numbers, so it talks to etcd too).
+ * One gRPC connection (HTTP/2 channel) to a server, with the KV, Lease, Watch and Maintenance
+ * services on it, built from Concord's own .proto (etcd's field numbers, so it talks to etcd too).
  * Calls are promises; the messages are plain objects in the proto-loader shapes (int64 as
  * decimal strings, bytes as Buffer, enums as names).
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const protoRoot = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
-type Services = Record<'KV' | 'Lease' | 'Watch', grpc.ServiceClientConstructor>;
+type Services = Record<'KV' | 'Lease' | 'Watch' | 'Maintenance', grpc.ServiceClientConstructor>;
 let services: Services | undefined;
 
 function load(): Services {
@@ -43,7 +43,7 @@ export interface KeyValue {
 
 export interface Connection {
   unary<Response>(
-    service: 'KV' | 'Lease',
+    service: 'KV' | 'Lease' | 'Maintenance',
     method: string,
     request: object,
     deadlineMs?: number,
@@ -68,7 +68,10 @@ export function connect(endpoint: string): Connection {
   const watch = new services.Watch(endpoint, grpc.credentials.createInsecure(), {
     channelOverride: channel,
   });
-  const clients = { KV: kv, Lease: lease, Watch: watch };
+  const maintenance = new services.Maintenance(endpoint, grpc.credentials.createInsecure(), {
+    channelOverride: channel,
+  });
+  const clients = { KV: kv, Lease: lease, Watch: watch, Maintenance: maintenance };
   return {
     unary: (service, method, request, deadlineMs) =>
       new Promise((resolve, reject) => {
@@ -87,6 +90,7 @@ export function connect(endpoint: string): Connection {
       return open.call(clients[service]) as grpc.ClientDuplexStream<object, unknown>;
     },
     close: () => {
+      maintenance.close();
       watch.close();
       lease.close();
       kv.close();

@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from '../histogram.js';
+import { endpointOf } from '../load-target.js';
 import type { Workload } from '../workloads.js';
 import type { SetupMessage, WorkerMessage, WorkerRole } from './protocol.js';
 
@@ -21,7 +22,11 @@ const warmupMs = 500;
 
 export interface NodeRunOptions {
   readonly workload: Workload;
-  readonly endpoint: string;
+  /**
+   * Connection c goes to endpoints[c mod n]. The watch workload's putter writes through
+   * endpoints[0] (put the leader first).
+   */
+  readonly endpoints: readonly string[];
   readonly seconds: number;
   /** At most this many worker processes (never more than the workload's connections). */
   readonly workersMax: number;
@@ -121,13 +126,15 @@ function sampleAt(instants: readonly number[], sample: () => number): Promise<nu
 }
 
 export async function runNodeGenerator(options: NodeRunOptions): Promise<NodeRunResult> {
-  const { workload, endpoint, seconds } = options;
-  const setups: SetupMessage[] = plan(workload, options.workersMax).map((clientsPerConn, i) => ({
+  const { workload, endpoints, seconds } = options;
+  const shares = plan(workload, options.workersMax);
+  const setups: SetupMessage[] = shares.map((clientsPerConn, i) => ({
     type: 'setup',
     workload,
-    endpoint,
     role: 'clients' satisfies WorkerRole,
     clientsPerConn,
+    // plan() deals connection c to worker c mod workers: this worker's j-th is i + j*workers.
+    endpoints: clientsPerConn.map((_, j) => endpointOf(i + j * shares.length, endpoints)),
     workerIndex: i,
     putsPerSecond: 0,
   }));
@@ -135,9 +142,9 @@ export async function runNodeGenerator(options: NodeRunOptions): Promise<NodeRun
     setups.push({
       type: 'setup',
       workload,
-      endpoint,
       role: 'watch-putter',
       clientsPerConn: [1],
+      endpoints: [endpointOf(0, endpoints)],
       workerIndex: setups.length,
       putsPerSecond: workload.putsPerSecond,
     });

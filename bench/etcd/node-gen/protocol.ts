@@ -8,10 +8,11 @@ export type WorkerRole = 'clients' | 'watch-putter';
 export interface SetupMessage {
   readonly type: 'setup';
   readonly workload: Workload;
-  readonly endpoint: string;
   readonly role: WorkerRole;
   /** This worker's share: clients per connection (one entry per connection it opens). */
   readonly clientsPerConn: readonly number[];
+  /** host:port each of those connections goes to (same length as clientsPerConn). */
+  readonly endpoints: readonly string[];
   /** Distinguishes this worker's keys from the others'. */
   readonly workerIndex: number;
   /** watch-putter: puts per second. */

@@ -23,8 +23,7 @@ const connections: Connection[] = [];
 let prepared: Prepared | undefined;
 
 async function setup(message: SetupMessage): Promise<Prepared> {
-  for (let i = 0; i < message.clientsPerConn.length; i++)
-    connections.push(connect(message.endpoint));
+  for (const endpoint of message.endpoints) connections.push(connect(endpoint));
   const { workload } = message;
   if (message.role === 'watch-putter') {
     const connection = connections[0]!;

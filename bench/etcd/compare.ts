@@ -1,0 +1,115 @@
+/**
+ * One cluster size compared: an etcd cluster and a Concord cluster of `members` started
+ * side by side, warmed up, then each workload measured on etcd and on Concord in turn, with
+ * the leader looked up afresh before each figure (load "through the leader" follows it) and
+ * a leader change during a figure recorded on it. Both clusters are stopped and their dirs
+ * removed before this returns, whatever happens.
+ */
+import { Cleanup } from './cleanup.js';
+import type { Leadership } from './cluster-leader.js';
+import { startCluster, type BenchCluster } from './clusters.js';
+import { etcdBenchmarkFigure } from './etcd-benchmark.js';
+import type { Figure } from './figure.js';
+import { nodeFigure } from './node-figure.js';
+import type { BenchOptions } from './options.js';
+import { workloads as singleWorkloads, type Workload } from './workloads.js';
+
+export interface Row {
+  readonly etcd: Figure;
+  readonly concord: Figure;
+}
+
+export interface CompareOptions {
+  readonly bench: BenchOptions;
+  /** The bench's own undo list: a signal mid-run stops this size's clusters too. */
+  readonly cleanup: Cleanup;
+  readonly members: number;
+  readonly workloads: readonly Workload[];
+  readonly generatorFor: (workload: Workload) => Figure['generator'];
+  /** Called with each figure as soon as it is measured (the JSON lines). */
+  readonly onFigure: (kind: 'figure' | 'generator-check', figure: Figure) => void;
+  /** Called with each workload's pair of figures. */
+  readonly onRow: (row: Row) => void;
+  /** Also measure these workloads on etcd with the Node generator (beside etcd-benchmark). */
+  readonly checkGenerator: (row: Row) => boolean;
+  readonly log: (line: string) => void;
+}
+
+async function measure(
+  options: CompareOptions,
+  cluster: BenchCluster,
+  workload: Workload,
+  generator: Figure['generator'],
+): Promise<Figure> {
+  const { seconds, workers } = options.bench;
+  const before = await cluster.leadership();
+  const target = cluster.target(workload.target, before);
+  options.log(
+    `${workload.name} on ${options.members}-member ${cluster.server} (leader member${before.leader + 1}, ${generator} generator, ${seconds} s)`,
+  );
+  const figure =
+    generator === 'etcd-benchmark'
+      ? await etcdBenchmarkFigure({ workload, target, seconds })
+      : await nodeFigure({ workload, target, seconds, workersMax: workers });
+  const after = await cluster.leadership();
+  return changed(before, after) ? { ...figure, leaderChanged: true } : figure;
+}
+
+const changed = (a: Leadership, b: Leadership): boolean =>
+  a.leader !== b.leader || a.term !== b.term;
+
+export async function compare(options: CompareOptions): Promise<{ rows: Row[]; checks: Row[] }> {
+  const { bench, members } = options;
+  const cleanup = new Cleanup();
+  options.cleanup.add(`the ${members}-member clusters`, () => cleanup.run());
+  try {
+    const timing = { heartbeatMs: bench.heartbeatMs, electionMs: bench.electionMs };
+    const etcd = await startCluster(cleanup, {
+      server: 'etcd',
+      members,
+      timing,
+      etcdCommand: bench.etcdCommand,
+    });
+    const concord = await startCluster(cleanup, {
+      server: 'concord',
+      members,
+      timing,
+      ...(bench.cpuProfileDir === undefined ? {} : { cpuProfileDir: bench.cpuProfileDir }),
+    });
+    for (const cluster of [etcd, concord])
+      options.log(
+        `${cluster.server}: ${cluster.members.map((m) => `${m.name} pid ${m.pid} on ${m.endpoint}`).join(', ')}; leader member${(await cluster.leadership()).leader + 1}`,
+      );
+    // Warm up both (Concord's JIT, both servers' first allocations); not reported.
+    const warmup = singleWorkloads.find((w) => w.name === 'put-8B-100x10')!;
+    for (const cluster of [etcd, concord])
+      await nodeFigure({
+        workload: warmup,
+        target: cluster.target('leader', await cluster.leadership()),
+        seconds: 1,
+        workersMax: bench.workers,
+      });
+
+    const rows: Row[] = [];
+    for (const workload of options.workloads) {
+      const generator = options.generatorFor(workload);
+      const e = await measure(options, etcd, workload, generator);
+      options.onFigure('figure', e);
+      const c = await measure(options, concord, workload, generator);
+      options.onFigure('figure', c);
+      rows.push({ etcd: e, concord: c });
+      options.onRow(rows.at(-1)!);
+    }
+    const checks: Row[] = [];
+    for (const row of rows.filter(options.checkGenerator)) {
+      const workload = options.workloads.find((w) => w.name === row.etcd.workload)!;
+      const node = await measure(options, etcd, workload, 'node');
+      options.onFigure('generator-check', node);
+      checks.push({ etcd: row.etcd, concord: node });
+    }
+    return { rows, checks };
+  } finally {
+    options.log(`stopping the ${members}-member clusters, removing their temp dirs`);
+    await cleanup.run();
+  }
+}
