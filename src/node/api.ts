@@ -7,6 +7,9 @@
  * server maps to etcd's gRPC status and message; anything else is a bug.
  */
 import type {
+  AlarmMember,
+  AlarmRequest,
+  AlarmType,
   CompactionRequest,
   DeleteRangeRequest,
   DeleteRangeResponse,
@@ -135,20 +138,8 @@ export interface SnapshotReader {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
-export type AlarmType = 'NOSPACE' | 'CORRUPT';
-
-export interface AlarmMember {
-  readonly memberId: bigint;
-  readonly alarm: AlarmType;
-}
-
-/** etcdserverpb.AlarmRequest: `alarm` 'NONE' means every type (GET) or nothing (ACTIVATE). */
-export interface AlarmRequest {
-  readonly action: 'GET' | 'ACTIVATE' | 'DEACTIVATE';
-  /** The member raising or clearing the alarm; ignored by GET. */
-  readonly memberId: bigint;
-  readonly alarm: AlarmType | 'NONE';
-}
+/** Alarms are replicated state: the store's types are the API's. */
+export type { AlarmMember, AlarmRequest, AlarmType };
 
 export interface ConcordApi {
   header(): ResponseHeader;
