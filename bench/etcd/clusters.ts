@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly etcdCommand?: string;
   /** concord: write each member's V8 CPU profile here as <member>.cpuprofile when it stops. */
   readonly cpuProfileDir?: string;
+  /** concord: run `src/cli/bin.ts` of this checkout (default: this one), e.g. an older commit. */
+  readonly concordRoot?: string;
 }
 
 function memberSpawn(
@@ -68,6 +70,7 @@ function memberSpawn(
           `--cpu-prof-dir=${options.cpuProfileDir}`,
           `--cpu-prof-name=concord-${member.name}.cpuprofile`,
         ];
+  const root = options.concordRoot ?? repoRoot;
   return {
     ...base,
     command: process.execPath,
@@ -75,12 +78,12 @@ function memberSpawn(
       ...profile,
       '--import',
       'tsx',
-      join(repoRoot, 'src/cli/bin.ts'),
+      join(root, 'src/cli/bin.ts'),
       'serve',
       ...clusterFlags(plan, member),
       '--log-level=warn',
     ],
-    cwd: repoRoot,
+    cwd: root,
     ready: (line) => (/^concord: serving client requests on /.test(line) ? host : undefined),
   };
 }

@@ -75,6 +75,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
       members,
       timing,
       ...(bench.cpuProfileDir === undefined ? {} : { cpuProfileDir: bench.cpuProfileDir }),
+      ...(bench.concordRoot === undefined ? {} : { concordRoot: bench.concordRoot }),
     });
     for (const cluster of [etcd, concord])
       options.log(

@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly checkGenerator: boolean;
   /** Write a V8 CPU profile of each Concord member here (node --cpu-prof). */
   readonly cpuProfileDir: string | undefined;
+  /** Run Concord from this checkout instead of this one (A/B against another commit). */
+  readonly concordRoot: string | undefined;
   /** Append the JSON lines to this file too. */
   readonly jsonFile: string | undefined;
   readonly etcdCommand: string;
@@ -43,6 +45,8 @@ export const usage = `usage: npm run bench -- [flags]
                        when etcd-benchmark is used; --no-check-generator turns it off)
   --cpu-prof DIR       write a CPU profile of each Concord member into DIR
                        (concord-member<i>.cpuprofile; the log names the leader)
+  --concord-root DIR   run Concord from another checkout (a git worktree of another commit,
+                       with node_modules), to compare commits on the same machine and load
   --json FILE          also write the JSON lines to FILE
   --etcd CMD           the etcd binary (default etcd)
 `;
@@ -63,6 +67,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-check-generator': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
+      'concord-root': { type: 'string' },
       etcd: { type: 'string', default: 'etcd' },
       help: { type: 'boolean', default: false },
     },
@@ -99,6 +104,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     checkGenerator: values['check-generator'] && !values['no-check-generator'],
     cpuProfileDir: values['cpu-prof'],
     jsonFile: values.json,
+    concordRoot: values['concord-root'],
     etcdCommand: values.etcd,
   };
 }
