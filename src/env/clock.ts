@@ -7,11 +7,18 @@ export interface Clock {
   now(): number;
   /** Calls `fn` every `ms`; returns a function that stops it. */
   every(ms: number, fn: () => void): () => void;
-  /** Calls `fn` once after `ms`; returns a function that cancels it. */
+  /**
+   * Calls `fn` once after `ms`; returns a function that cancels it. A one-shot timer stands
+   * for an operation someone waits on (a request's deadline, a retry), so it keeps the
+   * process alive until it fires or is cancelled.
+   */
   after(ms: number, fn: () => void): () => void;
 }
 
-/** The real clock: performance.now() and node's timers (unref'd: they never keep a process up). */
+/**
+ * The real clock: performance.now() and node's timers. Periodic timers are unref'd (a ticking
+ * member with nothing to do must not keep a process up); one-shot ones are not (see after).
+ */
 export const realClock: Clock = {
   now: () => performance.now(),
   every(ms, fn) {
@@ -21,7 +28,6 @@ export const realClock: Clock = {
   },
   after(ms, fn) {
     const timer = setTimeout(fn, ms);
-    timer.unref();
     return () => clearTimeout(timer);
   },
 };

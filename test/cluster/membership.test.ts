@@ -129,7 +129,7 @@ describe('etcdctl cluster commands and membership changes', { skip: etcdctlSkip 
       const added = await cluster
         .ctl(stay)
         .ok('member', 'add', learner.name, '--learner', `--peer-urls=${learner.peerUrl}`);
-      const id = /^Member ([0-9a-f]+) added to cluster\s+([0-9a-f]+)$/m.exec(added)?.[1];
+      const id = /^Member\s+([0-9a-f]+) added to cluster\s+([0-9a-f]+)$/m.exec(added)?.[1];
       assert.ok(id !== undefined, `member add printed ${added}`);
       learner.id = id;
       const initialCluster = /^ETCD_INITIAL_CLUSTER="(.*)"$/m.exec(added)?.[1];
@@ -159,13 +159,13 @@ describe('etcdctl cluster commands and membership changes', { skip: etcdctlSkip 
       );
       assert.match(
         promoted.stdout,
-        new RegExp(`^Member ${id} promoted in cluster\\s+[0-9a-f]+$`, 'm'),
+        new RegExp(`^Member\\s+${id} promoted in cluster\\s+[0-9a-f]+$`, 'm'),
       );
 
       const removed = await cluster.ctl(stay).ok('member', 'remove', oldLeader.id);
       assert.match(
         removed,
-        new RegExp(`^Member ${oldLeader.id} removed from cluster\\s+[0-9a-f]+$`, 'm'),
+        new RegExp(`^Member\\s+${oldLeader.id} removed from cluster\\s+[0-9a-f]+$`, 'm'),
       );
       const exit = await oldLeader.exit(10_000);
       assert.deepEqual(exit, { code: 0, signal: null }, 'a removed member shuts down cleanly');

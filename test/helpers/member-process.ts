@@ -176,6 +176,11 @@ export class MemberProcess {
       this.dataDir,
       '--listen-client-urls',
       this.options.listenClientUrls ?? 'http://127.0.0.1:0',
+      // A single member has no peers, but it listens on its peer URL as etcd does: a free
+      // port, so tests never collide on the default 2380.
+      ...((this.options.args ?? []).includes('--listen-peer-urls')
+        ? []
+        : ['--listen-peer-urls', 'http://127.0.0.1:0']),
       ...(this.options.args ?? []),
     ];
     const child = spawn(process.execPath, args, {
