@@ -33,7 +33,7 @@ export interface DriverOptions {
 /**
  * The only place where Raft output becomes effects (DESIGN.md), in this order: persist entries
  * and hard state (one fsync), send, apply, advance. A leader sends its appends before its own
- * fsync completes; everything else waits for it.
+ * fsync completes, and a follower forwards client requests at once; acks and votes wait for it.
  *
  * Proposals that arrive while a Ready is being persisted wait in a queue and go to Raft as one
  * batch in the next pass: one fsync and one message per follower covers them all (group
@@ -160,9 +160,10 @@ export class Driver {
   private async handleReady(): Promise<void> {
     const rd = this.raw.ready();
     if (rd.softState) this.hooks.softState(rd.softState);
-    const isLeader = this.raw.raft.state === 'Leader';
-    const early = isLeader ? rd.messages.filter(isSafeToSendBeforePersist) : [];
-    const late = isLeader ? rd.messages.filter((m) => !isSafeToSendBeforePersist(m)) : rd.messages;
+    // A leader's appends go out while it fsyncs (parallel disk and network); so do requests a
+    // follower forwards. Acks and votes wait (isSafeToSendBeforePersist).
+    const early = rd.messages.filter(isSafeToSendBeforePersist);
+    const late = rd.messages.filter((m) => !isSafeToSendBeforePersist(m));
     if (early.length > 0) this.hooks.send(early);
     // A commit-index-only change needs no write: the commit index is recovered on restart
     // from the log and the state machine's applied index.

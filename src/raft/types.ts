@@ -163,15 +163,23 @@ export function isResponseMessage(type: MessageType): boolean {
 }
 
 /**
- * Messages a leader may send before its own persist of the same Ready completes: they carry
- * the leader's log and commit outward and promise nothing about the leader's own disk.
- * Every other message (acks, votes) must wait for the fsync.
+ * Messages that may go out before the persist of the same Ready completes, because they
+ * promise nothing about the sender's own disk: a leader's appends, heartbeats, snapshots and
+ * TimeoutNow carry its log and commit outward, and requests a follower forwards to the leader
+ * (proposals, read-index and transfer requests) are the client's, not the follower's. Every
+ * other message (acks, votes) must wait for the fsync.
  */
 export function isSafeToSendBeforePersist(message: Message): boolean {
-  return (
-    message.type === 'MsgApp' ||
-    message.type === 'MsgHeartbeat' ||
-    message.type === 'MsgSnap' ||
-    message.type === 'MsgTimeoutNow'
-  );
+  switch (message.type) {
+    case 'MsgApp':
+    case 'MsgHeartbeat':
+    case 'MsgSnap':
+    case 'MsgTimeoutNow':
+    case 'MsgProp':
+    case 'MsgReadIndex':
+    case 'MsgTransferLeader':
+      return true;
+    default:
+      return false;
+  }
 }
