@@ -13,6 +13,8 @@
 // file's is. Runs that cross segment boundaries say how many cuts they made, and the last
 // column is the ratio over the slice pairs whose WAL slice made no cut (the steady state
 // within a segment), beside the total that pays for every cut.
+// A second floor is the issue's literal one: a plain loop appending the same bytes to a file
+// and fdatasyncing (no preallocation, so each sync also makes the new size durable).
 // Quote ratios from one run: the machine's load moves absolute numbers, not the ratio.
 // Usage: npm run bench:wal [-- --seconds 10 --slice-ms 100 --segment-mib 64]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,18 +68,22 @@ function add(total: Tally, t: Tally): void {
 async function rawRunner(
   batch: number,
   dir: string,
+  mode: 'preallocated' | 'append',
 ): Promise<{ slice: (tally: Tally) => Promise<void>; close: () => Promise<void> }> {
   await disk.mkdir(dir);
-  const file = await disk.open(join(dir, 'raw'), 'create');
-  await file.preallocate(segmentBytes);
-  await file.fdatasync();
+  const file = await disk.open(join(dir, `raw-${mode}`), 'create');
+  if (mode === 'preallocated') {
+    await file.preallocate(segmentBytes);
+    await file.fdatasync();
+  }
   // The very bytes the WAL writes for one batch (only the indexes in them differ).
   const bytes = encodeRecords(batchRecords({ entries: batchOf(batch, 1) }));
   let position = 0;
   const slice = async (tally: Tally): Promise<void> => {
     const start = performance.now();
     while (performance.now() < start + sliceMs) {
-      if (position + bytes.length > segmentBytes) position = 0;
+      // Preallocated: wrap, so it never allocates. Append: the plain loop, growing the file.
+      if (mode === 'preallocated' && position + bytes.length > segmentBytes) position = 0;
       await file.write(bytes, position);
       await file.fdatasync();
       position += bytes.length;
@@ -129,11 +135,13 @@ async function main(): Promise<void> {
   console.log(`disk: ${root}; segments preallocated to ${segmentBytes / MiB} MiB`);
   console.log(
     'batch  bytes/fsync  raw floor rec/s  WAL rec/s  WAL/raw  slice ratios p10-p50-p90' +
-      '  cuts  WAL/raw in slices without a cut',
+      '  cuts  WAL/raw in slices without a cut  append floor rec/s  WAL/append',
   );
   const rate = (t: Tally): number => (t.records / t.ms) * 1000;
   for (const batch of batchSizes) {
-    const raw = await rawRunner(batch, join(root, `raw${batch}`));
+    const raw = await rawRunner(batch, join(root, `raw${batch}`), 'preallocated');
+    const append = await rawRunner(batch, join(root, `append${batch}`), 'append');
+    const appended: Tally = { records: 0, ms: 0 };
     const wal = await walRunner(batch, join(root, `wal${batch}`));
     const total = { raw: { records: 0, ms: 0 }, wal: { records: 0, ms: 0 } };
     const uncut = { raw: { records: 0, ms: 0 }, wal: { records: 0, ms: 0 } };
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
       if (i % 2 === 0) await raw.slice(r);
       const cut = await wal.slice(w);
       if (i % 2 === 1) await raw.slice(r);
+      await append.slice(appended);
       ratios.push(rate(w) / rate(r));
       add(total.raw, r);
       add(total.wal, w);
@@ -156,6 +165,7 @@ async function main(): Promise<void> {
     const cuts = wal.wal.segmentNames().length - 1;
     await wal.wal.close();
     await raw.close();
+    await append.close();
     const bytes = encodeRecords(batchRecords({ entries: batchOf(batch, 1) })).length;
     const spread = [0.1, 0.5, 0.9].map((q) => quantile(ratios, q).toFixed(2)).join('-');
     const uncutRatio = uncut.wal.ms > 0 ? (rate(uncut.wal) / rate(uncut.raw)).toFixed(2) : '-';
@@ -163,7 +173,8 @@ async function main(): Promise<void> {
       `${String(batch).padStart(5)}  ${String(bytes).padStart(11)}  ` +
         `${rate(total.raw).toFixed(0).padStart(15)}  ${rate(total.wal).toFixed(0).padStart(9)}  ` +
         `${(rate(total.wal) / rate(total.raw)).toFixed(2).padStart(7)}  ` +
-        `${spread.padStart(24)}  ${String(cuts).padStart(4)}  ${uncutRatio.padStart(31)}`,
+        `${spread.padStart(24)}  ${String(cuts).padStart(4)}  ${uncutRatio.padStart(31)}  ` +
+        `${rate(appended).toFixed(0).padStart(18)}  ${(rate(total.wal) / rate(appended)).toFixed(2).padStart(10)}`,
     );
   }
 }
