@@ -184,4 +184,34 @@ describe('member', () => {
       await member.close();
     }
   });
+
+  it('past --quota-backend-bytes raises NOSPACE through Raft and refuses growing writes, but serves reads and deletes', async () => {
+    const member = await Member.open(options(tempDir(), { quotaBackendBytes: 256 * 1024 }));
+    try {
+      const value = new Uint8Array(8 * 1024).fill(1);
+      let refused: unknown;
+      // 1000 puts of 8 KiB is 8 MiB: far past the quota, however stale the size reading.
+      for (let i = 0; i < 1000 && refused === undefined; i++) {
+        await member.put({ key: enc(`big/${i}`), value }).catch((error: unknown) => {
+          refused = error;
+        });
+      }
+      assert.ok(refused !== undefined, 'a write past the quota was refused');
+      assert.equal((refused as { code?: string }).code, 'NoSpace');
+      const deadline = Date.now() + 5000;
+      while (!member.activeAlarms().some((a) => a.alarm === 'NOSPACE')) {
+        assert.ok(Date.now() < deadline, 'waited 5 s for the NOSPACE alarm to be applied');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const status = await member.status();
+      assert.match(status.errors.join(' '), /alarm:NOSPACE/);
+      await assert.rejects(member.put({ key: enc('small'), value: enc('x') }), { code: 'NoSpace' });
+      const read = await member.range({ key: enc('big/'), rangeEnd: enc('big0'), countOnly: true });
+      assert.ok(read.response.count > 0, 'reads are served');
+      const deleted = await member.deleteRange({ key: enc('big/'), rangeEnd: enc('big0') });
+      assert.equal(deleted.response.deleted, read.response.count, 'deletes are served');
+    } finally {
+      await member.close();
+    }
+  });
 });
