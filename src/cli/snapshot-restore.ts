@@ -20,7 +20,7 @@ import { RealDisk } from '../env/real-disk.js';
 import type { Backend, BucketName } from '../mvcc/backend.js';
 import { restoreBackend } from '../mvcc/backend-snapshot.js';
 import { writeMeta } from '../mvcc/meta.js';
-import { bootstrap } from '../node/member.js';
+import { bootstrap } from '../node/bootstrap.js';
 import type { Identity } from '../node/identity.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';

@@ -58,7 +58,7 @@ export class Background {
   private step(): void {
     const { stateMachine } = this.member;
     this.member.campaignIfAlone();
-    this.member.publishAttributes();
+    this.member.membership.publishAttributes();
     try {
       const done = stateMachine.compactStep(memberDefaults.compactionBatch);
       if (done) this.releaseCompactionWaiters();

@@ -1,4 +1,9 @@
+import { ConcordError } from '../base/errors.js';
 import { encodeConfChange } from '../raft/confchange-codec.js';
+import type { RaftLogStore } from '../storage/raft-log-store.js';
+import { saveIdentity, type Identity } from './identity.js';
+import { clusterIdFor, memberIdFor } from './ids.js';
+import type { MemberOptions } from './member-options.js';
 import type { Entry, HardState } from '../raft/types.js';
 import { None } from '../raft/types.js';
 
@@ -57,4 +62,56 @@ export function decodeMemberContext(context: Uint8Array): MemberContext {
   } catch {
     return {}; // every member reads the same bytes the same way
   }
+}
+
+/** What bootstrapping a new cluster's member needs (`concord snapshot restore` uses it too). */
+export type BootstrapOptions = Pick<
+  MemberOptions,
+  'name' | 'disk' | 'dataDir' | 'initialCluster' | 'initialClusterToken'
+>;
+
+/**
+ * Makes `store` (empty) the log of a member of a NEW cluster: the initial members' AddNode
+ * entries, committed in term 1, then the identity file (member and cluster IDs derived from
+ * the initial cluster and its token, so every member computes the same ones).
+ */
+export async function bootstrap(options: BootstrapOptions, store: RaftLogStore): Promise<Identity> {
+  const initial = options.initialCluster.map((m) => ({
+    ...m,
+    id: memberIdFor(m.peerUrls, options.initialClusterToken),
+  }));
+  const self = initial.find((m) => m.name === options.name);
+  if (self === undefined) {
+    throw new ConcordError(
+      'InvalidArgument',
+      `--initial-cluster has no member named "${options.name}"`,
+    );
+  }
+  const identity: Identity = {
+    name: options.name,
+    memberId: self.id,
+    clusterId: clusterIdFor(initial.map((m) => m.id)),
+    clusterToken: options.initialClusterToken,
+  };
+  const { entries, hardState } = bootstrapLog(initial);
+  await store.persist({ entries, hardState });
+  // The identity last: a crash before it leaves a directory that bootstraps again, identically.
+  await saveIdentity(options.disk, options.dataDir, identity);
+  return identity;
+}
+
+/**
+ * A member joining an existing cluster (after MemberAdd named its peer URLs): its ID comes
+ * from its peer URLs and the cluster token, as MemberAdd computed it; the cluster ID is
+ * learned from the first peer that answers. Its log starts empty: the leader sends it all.
+ */
+export async function joining(
+  options: Pick<MemberOptions, 'name' | 'peerUrls' | 'initialClusterToken'>,
+): Promise<Identity> {
+  return {
+    name: options.name,
+    memberId: memberIdFor(options.peerUrls, options.initialClusterToken),
+    clusterId: 0n,
+    clusterToken: options.initialClusterToken,
+  };
 }

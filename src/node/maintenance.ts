@@ -47,10 +47,24 @@ export class Maintenance {
     }
     if (target === raft.id) return;
     this.member.driver.transferLeader(target);
-    const led = await this.member.leaderIs(target, 2 * this.member.options.electionMs, options);
+    const led = await this.leaderIs(target, 2 * this.member.options.electionMs, options);
     if (!led) {
       throw new ConcordError('LeaderTransferTimeout', 'etcdserver: leadership transfer timeout');
     }
+  }
+
+  /** Resolves true once `leader` leads (as this member sees it), false after `timeoutMs`. */
+  private leaderIs(leader: bigint, timeoutMs: number, options?: RequestOptions): Promise<boolean> {
+    const { clock, heartbeatMs } = this.member.options;
+    const deadline = clock.now() + timeoutMs;
+    return new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (this.member.raw.raft.lead === leader) resolve(true);
+        else if (clock.now() >= deadline || options?.signal?.aborted) resolve(false);
+        else clock.after(heartbeatMs, check);
+      };
+      check();
+    });
   }
 
   async alarm(

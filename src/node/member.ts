@@ -18,8 +18,7 @@ import type {
   TxnResponse,
 } from '../mvcc/types.js';
 import { RawNode } from '../raft/raw-node.js';
-import type { ConfChange, Message, Snapshot, SoftState } from '../raft/types.js';
-import { None } from '../raft/types.js';
+import type { ConfChange, SoftState } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type {
@@ -43,25 +42,25 @@ import type {
 import { Applier, type Applied } from './applier.js';
 import { AppliedWait } from './applied-wait.js';
 import { Background } from './background.js';
-import { bootstrapLog, encodeMemberContext } from './bootstrap.js';
+import { bootstrap, joining } from './bootstrap.js';
+import { Leases } from './leases.js';
+import { expect } from './responses.js';
 import { Driver } from './driver.js';
-import { loadIdentity, saveIdentity, type Identity } from './identity.js';
-import { clusterIdFor, IdGenerator, memberIdFor } from './ids.js';
+import { loadIdentity, type Identity } from './identity.js';
+import { IdGenerator } from './ids.js';
 import { LeaseDeadlines } from './lease-deadlines.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { memberDefaults, type LogFn, type MemberOptions } from './member-options.js';
-import {
-  decodePeerRequest,
-  decodePeerResponse,
-  encodePeerMessage,
-  errorResponse,
-  type PeerRequest,
-} from './peer-rpc.js';
+import type { PeerRequest } from './peer-rpc.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
-import { Peers } from './peers.js';
-import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.js';
+import type { Peers } from './peers.js';
+import { PeerWiring } from './peer-wiring.js';
+import { decodeSnapshotData } from './snapshot-data.js';
 import { Waiters } from './waiters.js';
+import { withDeadline, type GiveUpReason } from './deadline.js';
+import { allSerializable, hasPuts } from './txn-kind.js';
+import { watchStore } from './watch-adapter.js';
 
 /**
  * One Concord member: Raft, the WAL, the key-value state machine and the leader's lease clock,
@@ -76,18 +75,21 @@ export class Member implements ConcordApi {
   private readonly background: Background;
   readonly driver: Driver;
   private readonly applier: Applier;
-  private readonly log: LogFn;
+  /** The peer transport; absent for a member started without peer URLs. */
+  get peers(): Peers | undefined {
+    return this.wiring.peers;
+  }
+  readonly log: LogFn;
   readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
   /** Leader changes seen (for etcd's "possibly due to previous leader failure"). */
   private leaderChanges = 0;
-  private publishedAt = Number.NEGATIVE_INFINITY;
-  private readonly confWaiters = new Set<() => void>();
-  private readonly membership = new Membership(this);
+  readonly membership = new Membership(this);
+  private readonly leases = new Leases(this);
   private readonly maintenance = new Maintenance(this);
-  /** The peer transport; absent for a member started without peer URLs. */
-  peers: Peers | undefined;
+  /** The peer transport and what travels on it. */
+  private readonly wiring = new PeerWiring(this);
   /** Called once when this member learns it was removed from the cluster (etcd exits). */
   onRemoved: () => void = () => undefined;
   /** The database size, read at most every dbSizeRefreshMs (reading it costs a syscall). */
@@ -118,9 +120,9 @@ export class Member implements ConcordApi {
       raw,
       store,
       {
-        send: (messages) => this.send(messages),
+        send: (messages) => this.wiring.send(messages),
         softState: (state) => this.onSoftState(state),
-        applySnapshot: (snapshot) => this.installSnapshot(snapshot),
+        applySnapshot: (snapshot) => this.wiring.installSnapshot(snapshot),
         applyEntries: (entries) => this.applier.apply(entries),
         readStates: (states) => this.reads.onReadStates(states),
         proposalsDropped: (proposals, error) => this.onDropped(proposals, error),
@@ -200,46 +202,13 @@ export class Member implements ConcordApi {
       new AppliedWait(snapshotIndex),
     );
     try {
-      await member.startPeers();
+      await member.wiring.start();
     } catch (error) {
       await member.close();
       throw error;
     }
     member.start();
     return member;
-  }
-
-  /** Listens for peers and dials the members this member knows of. */
-  private async startPeers(): Promise<void> {
-    const listen = this.options.listenPeerUrls ?? [];
-    if (listen.length === 0) return;
-    this.peers = await Peers.start({
-      selfId: this.identity.memberId,
-      clusterId: this.identity.clusterId,
-      listen,
-      onMessages: (messages) => {
-        for (const m of messages) this.driver.step(m);
-      },
-      onSnapshotStatus: (to, ok) => {
-        this.raw.reportSnapshot(to, ok);
-        this.driver.wake();
-      },
-      onUnreachable: (to) => {
-        this.raw.reportUnreachable(to);
-        this.driver.wake();
-      },
-      onRpc: (from, body) => this.answerPeer(from, body),
-      onClusterId: (clusterId) => void this.adoptClusterId(clusterId),
-      log: this.log,
-    });
-    const known = new Map(this.applier.members);
-    // Before the log is replayed, the flags name the peers (a new cluster, or one joined).
-    for (const m of this.options.initialCluster) {
-      const id = memberIdFor(m.peerUrls, this.identity.clusterToken);
-      if (!known.has(id))
-        known.set(id, { id, name: m.name, peerUrls: m.peerUrls, clientUrls: [], isLearner: false });
-    }
-    this.peers.sync(known.values());
   }
 
   private start(): void {
@@ -259,29 +228,6 @@ export class Member implements ConcordApi {
     ) {
       this.raw.campaign();
       this.driver.wake();
-    }
-  }
-
-  /**
-   * Tells the cluster this member's name and client URLs (etcd's publish), once a leader is
-   * known and until the member list has them. Called by the background loop.
-   */
-  publishAttributes(): void {
-    const self = this.applier.members.get(this.identity.memberId);
-    if (self === undefined || this.raw.raft.lead === None) return;
-    const { name, clientUrls } = this.options;
-    if (self.name === name && sameList(self.clientUrls, clientUrls)) return;
-    const now = this.options.clock.now();
-    if (now - this.publishedAt < this.options.electionMs) return; // one in flight at a time
-    this.publishedAt = now;
-    try {
-      this.driver.proposeConfChange({
-        type: 'UpdateNode',
-        nodeId: this.identity.memberId,
-        context: encodeMemberContext({ name, clientUrls }),
-      });
-    } catch (error) {
-      if (!isConcordError(error)) throw error; // dropped: the next step tries again
     }
   }
 
@@ -348,112 +294,40 @@ export class Member implements ConcordApi {
     return { header, response: undefined };
   }
 
-  async leaseGrant(
+  /** `id` 0n lets the member choose. */
+  leaseGrant(
     id: bigint,
     ttl: number,
     options?: RequestOptions,
   ): Promise<WithHeader<LeaseGrantResult>> {
     this.checkQuota();
-    const leaseId = id === 0n ? this.ids.next() : id;
-    const { header, response } = await this.propose(
-      { type: 'leaseGrant', request: { id: leaseId, ttl } },
-      options,
-    );
-    const granted = expect(response, 'leaseGrant');
-    return { header, response: { id: granted.id, ttl: granted.ttl } };
+    return this.leases.grant(id === 0n ? this.ids.next() : id, ttl, options);
   }
 
-  async leaseRevoke(id: bigint, options?: RequestOptions): Promise<WithHeader<void>> {
-    const { header } = await this.propose({ type: 'leaseRevoke', request: { id } }, options);
-    return { header, response: undefined };
+  leaseRevoke(id: bigint, options?: RequestOptions): Promise<WithHeader<void>> {
+    return this.leases.revoke(id, options);
   }
 
-  async leaseKeepAlive(
-    id: bigint,
-    options?: RequestOptions,
-  ): Promise<WithHeader<LeaseGrantResult>> {
-    await this.linearizable(options); // a leader exists, and the lease's grant is applied
-    if (!this.deadlines.isLeading) {
-      // Only the leader keeps lease time: renew there (etcd forwards to the leader too).
-      const ttl = await this.askLeader({ op: 'leaseKeepAlive', id: id.toString() });
-      return { header: this.header(), response: { id, ttl } };
-    }
-    const lease = this.stateMachine.timeToLive(id);
-    if (lease === undefined) return { header: this.header(), response: { id, ttl: 0 } };
-    if (lease.remainingTtl > 0) {
-      // A checkpoint shorter than the TTL would let a new leader expire the lease early:
-      // reset it through Raft before acknowledging the renewal.
-      await this.propose(
-        { type: 'leaseCheckpoint', request: { checkpoints: [{ id, remainingTtl: 0 }] } },
-        options,
-      );
-    }
-    if (!this.deadlines.renew(id, this.options.clock.now())) {
-      // Revoked meanwhile, or leadership moved during the checkpoint.
-      const still = this.stateMachine.timeToLive(id) !== undefined;
-      if (!still) return { header: this.header(), response: { id, ttl: 0 } };
-      throw new ConcordError('NotLeader', 'etcdserver: not leader');
-    }
-    return { header: this.header(), response: { id, ttl: lease.ttl } };
+  leaseKeepAlive(id: bigint, options?: RequestOptions): Promise<WithHeader<LeaseGrantResult>> {
+    return this.leases.keepAlive(id, options);
   }
 
-  async leaseTimeToLive(
+  leaseTimeToLive(
     id: bigint,
     keys: boolean,
     options?: RequestOptions,
   ): Promise<WithHeader<LeaseTimeToLiveResult>> {
-    await this.linearizable(options);
-    const lease = this.stateMachine.timeToLive(id);
-    if (lease === undefined) {
-      return { header: this.header(), response: { id, ttl: -1, grantedTtl: 0, keys: [] } };
-    }
-    const remaining =
-      this.deadlines.remaining(id, this.options.clock.now()) ??
-      (await this.leaderRemaining(id)) ??
-      (lease.remainingTtl > 0 ? lease.remainingTtl : lease.ttl);
-    return {
-      header: this.header(),
-      response: { id, ttl: remaining, grantedTtl: lease.ttl, keys: keys ? lease.keys : [] },
-    };
+    return this.leases.timeToLive(id, keys, options);
   }
 
-  async leaseLeases(options?: RequestOptions): Promise<WithHeader<readonly bigint[]>> {
-    await this.linearizable(options);
-    return { header: this.header(), response: this.stateMachine.leases().map((l) => l.id) };
+  leaseLeases(options?: RequestOptions): Promise<WithHeader<readonly bigint[]>> {
+    return this.leases.list(options);
   }
 
   watch(create: WatchCreate, sink: WatchSink): WatchHandle {
-    const hub = this.stateMachine.watches;
-    let canceled = false;
-    const id = hub.watch({
-      key: create.key,
-      rangeEnd: create.rangeEnd,
-      startRevision: create.startRevision,
-      noPut: create.noPut,
-      noDelete: create.noDelete,
-      prevKv: create.prevKv,
-      sink: (response) => {
-        if (canceled) return true;
-        if (response.compactRevision !== undefined) {
-          canceled = true;
-          sink.canceled({
-            compactRevision: response.compactRevision,
-            message: 'mvcc: required revision has been compacted',
-          });
-          return true;
-        }
-        return sink.events(response.events, response.revision);
-      },
-    });
-    this.background.wake();
-    return {
-      cancel: () => {
-        canceled = true;
-        hub.cancel(id);
-      },
-      progressRevision: () => hub.progress(id) ?? this.stateMachine.currentRevision,
-      synced: () => hub.progress(id) === this.stateMachine.currentRevision,
-    };
+    const handle = watchStore(this.stateMachine, create, sink);
+    this.background.wake(); // a past start revision needs catching up
+    return handle;
   }
 
   async status(): Promise<MemberStatus> {
@@ -545,107 +419,14 @@ export class Member implements ConcordApi {
     return this.maintenance.defragment();
   }
 
-  /** True if learner `id` has caught up with the leader (asked of the leader if need be). */
-  async learnerReady(id: bigint): Promise<boolean> {
-    if (this.raw.raft.state === 'Leader') return this.membership.learnerCaughtUp(id);
-    return (await this.askLeader({ op: 'learnerReady', id: id.toString() })) === 1;
+  /** Asks the leader something only it can answer (lease time, learner progress). */
+  askLeader(request: PeerRequest): Promise<number> {
+    return this.wiring.askLeader(request);
   }
 
-  /** Resolves once `done()` holds after a conf change, or after `timeoutMs` (either way). */
-  confChangeApplied(done: () => boolean, timeoutMs: number): Promise<void> {
-    if (done()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const finish = (): void => {
-        this.confWaiters.delete(check);
-        cancel();
-        resolve();
-      };
-      const check = (): void => {
-        if (done()) finish();
-      };
-      const cancel = this.options.clock.after(Math.max(1, timeoutMs), finish);
-      this.confWaiters.add(check);
-    });
-  }
-
-  /** Resolves true once `leader` leads (as this member sees it), false after `timeoutMs`. */
-  leaderIs(leader: bigint, timeoutMs: number, options?: RequestOptions): Promise<boolean> {
-    const deadline = this.options.clock.now() + timeoutMs;
-    return new Promise<boolean>((resolve) => {
-      const check = (): void => {
-        if (this.raw.raft.lead === leader) resolve(true);
-        else if (this.options.clock.now() >= deadline || options?.signal?.aborted) resolve(false);
-        else this.options.clock.after(this.options.heartbeatMs, check);
-      };
-      check();
-    });
-  }
-
-  // ---- Peers ----
-
-  /** Sends Raft's messages; a snapshot for a follower carries the whole current state. */
-  private send(messages: readonly Message[]): void {
-    if (this.peers === undefined) return;
-    const out = messages.map((m) => {
-      if (m.type !== 'MsgSnap' || m.snapshot === undefined) return m;
-      const data = encodeSnapshotData({
-        members: [...this.applier.members.values()],
-        state: this.stateMachine.snapshot(),
-      });
-      return { ...m, snapshot: { ...m.snapshot, data } };
-    });
-    this.peers.transport.send(out);
-  }
-
-  /** A follower installs the leader's snapshot: its state and member list replace ours. */
-  private installSnapshot(snapshot: Snapshot): void {
-    const data = decodeSnapshotData(snapshot.data);
-    if (data.state !== undefined) this.stateMachine.restoreSnapshot(data.state);
-    this.applier.members.clear();
-    for (const member of data.members) this.applier.members.set(member.id, member);
-    this.peers?.sync(this.applier.members.values());
-    this.appliedWait.trigger(snapshot.metadata.index);
-    this.log('installed a snapshot from the leader', {
-      index: snapshot.metadata.index,
-      revision: this.stateMachine.currentRevision,
-    });
-  }
-
-  /** Requests from other members: what only the leader can answer. */
-  private async answerPeer(_from: bigint, body: Uint8Array): Promise<Uint8Array> {
-    try {
-      // Inside the try: a request this member does not understand gets an error answer.
-      const request = decodePeerRequest(body);
-      const id = BigInt(request.id);
-      if (!this.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
-      let value: number;
-      if (request.op === 'leaseKeepAlive') value = (await this.leaseKeepAlive(id)).response.ttl;
-      else if (request.op === 'leaseTimeToLive') {
-        value = this.deadlines.remaining(id, this.options.clock.now()) ?? -1;
-      } else value = this.membership.learnerCaughtUp(id) ? 1 : 0;
-      return encodePeerMessage({ ok: true, value });
-    } catch (error) {
-      return encodePeerMessage(errorResponse(error));
-    }
-  }
-
-  /** Asks the leader; rejects with the leader's error, or NoLeader / Unavailable. */
-  private async askLeader(request: PeerRequest): Promise<number> {
-    const leader = this.raw.raft.lead;
-    if (leader === None || this.peers === undefined) {
-      throw new ConcordError('NoLeader', 'etcdserver: no leader');
-    }
-    const reply = decodePeerResponse(
-      await this.peers.transport.rpc(leader, encodePeerMessage(request)),
-    );
-    if (!reply.ok) throw new ConcordError(reply.code, reply.message);
-    return reply.value;
-  }
-
-  private async adoptClusterId(clusterId: bigint): Promise<void> {
-    if (this.identity.clusterId !== 0n) return;
-    this.identity = { ...this.identity, clusterId };
-    await saveIdentity(this.options.disk, this.options.dataDir, this.identity);
+  /** The leader's own judgement of whether learner `id` has caught up. */
+  learnerCaughtUp(id: bigint): boolean {
+    return this.membership.learnerCaughtUp(id);
   }
 
   // ---- Internals ----
@@ -692,17 +473,6 @@ export class Member implements ConcordApi {
     );
   }
 
-  /** The leader's view of a lease's remaining TTL, if this member can ask it. */
-  private async leaderRemaining(id: bigint): Promise<number | undefined> {
-    if (this.deadlines.isLeading || this.peers === undefined) return undefined;
-    try {
-      const ttl = await this.askLeader({ op: 'leaseTimeToLive', id: id.toString() });
-      return ttl >= 0 ? ttl : undefined;
-    } catch {
-      return undefined; // fall back to the last checkpoint
-    }
-  }
-
   /**
    * What a request that ran out of time tells its client (etcd's words): if the leader
    * changed meanwhile, the proposal was probably lost with it, and a retry is the remedy.
@@ -720,33 +490,15 @@ export class Member implements ConcordApi {
   private withTimeout<T>(
     promise: Promise<T>,
     options: RequestOptions | undefined,
-    /** Cleans up when the request is given up (deadline or client cancel); says what to answer. */
-    onGiveUp: (reason: 'timeout' | 'canceled') => ConcordError,
+    onGiveUp: (reason: GiveUpReason) => ConcordError,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const cancelTimer = this.options.clock.after(this.requestTimeoutMs, () => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(onGiveUp('timeout'));
-      });
-      const signal = options?.signal;
-      const onAbort = (): void => {
-        cancelTimer();
-        reject(onGiveUp('canceled'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        (value) => {
-          cancelTimer();
-          signal?.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          cancelTimer();
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return withDeadline(
+      promise,
+      this.options.clock,
+      this.requestTimeoutMs,
+      options?.signal,
+      onGiveUp,
+    );
   }
 
   /**
@@ -810,7 +562,7 @@ export class Member implements ConcordApi {
 
   private observeConfChange(change: ConfChange): void {
     this.peers?.sync(this.applier.members.values());
-    for (const waiter of [...this.confWaiters]) waiter();
+    this.membership.confChanged();
     if (change.type === 'RemoveNode' && change.nodeId === this.identity.memberId) {
       this.log('the member has been permanently removed from the cluster', {
         member: this.identity.name,
@@ -840,91 +592,7 @@ export class Member implements ConcordApi {
   }
 }
 
-/** What bootstrapping a new cluster's member needs (`concord snapshot restore` uses it too). */
-export type BootstrapOptions = Pick<
-  MemberOptions,
-  'name' | 'disk' | 'dataDir' | 'initialCluster' | 'initialClusterToken'
->;
-
-/**
- * Makes `store` (empty) the log of a member of a NEW cluster: the initial members' AddNode
- * entries, committed in term 1, then the identity file (member and cluster IDs derived from
- * the initial cluster and its token, so every member computes the same ones).
- */
-export async function bootstrap(options: BootstrapOptions, store: RaftLogStore): Promise<Identity> {
-  const initial = options.initialCluster.map((m) => ({
-    ...m,
-    id: memberIdFor(m.peerUrls, options.initialClusterToken),
-  }));
-  const self = initial.find((m) => m.name === options.name);
-  if (self === undefined) {
-    throw new ConcordError(
-      'InvalidArgument',
-      `--initial-cluster has no member named "${options.name}"`,
-    );
-  }
-  const identity: Identity = {
-    name: options.name,
-    memberId: self.id,
-    clusterId: clusterIdFor(initial.map((m) => m.id)),
-    clusterToken: options.initialClusterToken,
-  };
-  const { entries, hardState } = bootstrapLog(initial);
-  await store.persist({ entries, hardState });
-  // The identity last: a crash before it leaves a directory that bootstraps again, identically.
-  await saveIdentity(options.disk, options.dataDir, identity);
-  return identity;
-}
-
-type ResponseOf = {
-  [K in StateMachineResponse['type']]: Extract<StateMachineResponse, { type: K }>['response'];
-};
-
-/**
- * A member joining an existing cluster (after MemberAdd named its peer URLs): its ID comes
- * from its peer URLs and the cluster token, as MemberAdd computed it; the cluster ID is
- * learned from the first peer that answers. Its log starts empty: the leader sends it all.
- */
-async function joining(options: MemberOptions): Promise<Identity> {
-  return {
-    name: options.name,
-    memberId: memberIdFor(options.peerUrls, options.initialClusterToken),
-    clusterId: 0n,
-    clusterToken: options.initialClusterToken,
-  };
-}
-
-function expect<T extends keyof ResponseOf>(
-  response: StateMachineResponse,
-  type: T,
-): ResponseOf[T] {
-  if (response.type !== type) {
-    throw new ConcordError('InvalidArgument', `expected a ${type} response, got ${response.type}`);
-  }
-  return response.response as ResponseOf[T];
-}
-
 function asConcordError(error: unknown): ConcordError {
   if (isConcordError(error)) return error;
   throw error;
-}
-
-function allSerializable(txn: TxnRequest): boolean {
-  return [...txn.success, ...txn.failure].every((op) =>
-    'requestRange' in op
-      ? op.requestRange.serializable === true
-      : 'requestTxn' in op
-        ? allSerializable(op.requestTxn)
-        : true,
-  );
-}
-
-function hasPuts(txn: TxnRequest): boolean {
-  return [...txn.success, ...txn.failure].some(
-    (op) => 'requestPut' in op || ('requestTxn' in op && hasPuts(op.requestTxn)),
-  );
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -1,4 +1,5 @@
 import { ConcordError, isConcordError } from '../base/errors.js';
+import { None } from '../raft/types.js';
 import type { ConfChange } from '../raft/types.js';
 import type { ClusterMember, MemberAddResult, RequestOptions, WithHeader } from './api.js';
 import type { MemberInfo } from './applier.js';
@@ -17,7 +18,39 @@ const learnerReadyFraction = 0.9;
  * voters for a quorum).
  */
 export class Membership {
+  private publishedAt = Number.NEGATIVE_INFINITY;
+  private readonly confWaiters = new Set<() => void>();
+
   constructor(private readonly member: Member) {}
+
+  /**
+   * Tells the cluster this member's name and client URLs (etcd's publish), once a leader is
+   * known and until the member list has them. Called by the background loop.
+   */
+  publishAttributes(): void {
+    const m = this.member;
+    const self = m.members.get(m.identity.memberId);
+    if (self === undefined || m.raw.raft.lead === None) return;
+    const { name, clientUrls } = m.options;
+    if (self.name === name && sameList(self.clientUrls, clientUrls)) return;
+    const now = m.options.clock.now();
+    if (now - this.publishedAt < m.options.electionMs) return; // one in flight at a time
+    this.publishedAt = now;
+    try {
+      m.driver.proposeConfChange({
+        type: 'UpdateNode',
+        nodeId: m.identity.memberId,
+        context: encodeMemberContext({ name, clientUrls }),
+      });
+    } catch (error) {
+      if (!isConcordError(error)) throw error; // dropped: the next step tries again
+    }
+  }
+
+  /** A conf change was applied: wake whoever waits for its effect. */
+  confChanged(): void {
+    for (const waiter of [...this.confWaiters]) waiter();
+  }
 
   async list(
     linearizable: boolean,
@@ -110,7 +143,7 @@ export class Membership {
     if (!target.isLearner) {
       throw new ConcordError('MemberNotLearner', 'etcdserver: can only promote a learner member');
     }
-    if (!(await this.member.learnerReady(id))) {
+    if (!(await this.learnerReady(id))) {
       throw new ConcordError(
         'LearnerNotReady',
         'etcdserver: can only promote a learner member which is in sync with leader',
@@ -132,6 +165,29 @@ export class Membership {
       throw new ConcordError('NotLeader', 'etcdserver: not leader');
     }
     return progress.match >= status.lastIndex * learnerReadyFraction;
+  }
+
+  /** True if learner `id` has caught up with the leader (asked of the leader if need be). */
+  private async learnerReady(id: bigint): Promise<boolean> {
+    if (this.member.raw.raft.state === 'Leader') return this.learnerCaughtUp(id);
+    return (await this.member.askLeader({ op: 'learnerReady', id: id.toString() })) === 1;
+  }
+
+  /** Resolves once `done()` holds after a conf change, or after `timeoutMs` (either way). */
+  private confChangeApplied(done: () => boolean, timeoutMs: number): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        this.confWaiters.delete(check);
+        cancel();
+        resolve();
+      };
+      const check = (): void => {
+        if (done()) finish();
+      };
+      const cancel = this.member.options.clock.after(Math.max(1, timeoutMs), finish);
+      this.confWaiters.add(check);
+    });
   }
 
   members(): ClusterMember[] {
@@ -191,7 +247,11 @@ export class Membership {
       } catch (error) {
         if (!isConcordError(error, 'ProposalDropped')) throw error;
       }
-      await this.member.confChangeApplied(done, Math.min(electionMs, deadline - clock.now()));
+      await this.confChangeApplied(done, Math.min(electionMs, deadline - clock.now()));
     }
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

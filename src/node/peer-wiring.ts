@@ -1,0 +1,134 @@
+import { ConcordError } from '../base/errors.js';
+import type { Message, Snapshot } from '../raft/types.js';
+import { None } from '../raft/types.js';
+import { saveIdentity } from './identity.js';
+import { memberIdFor } from './ids.js';
+import type { Member } from './member.js';
+import {
+  decodePeerRequest,
+  decodePeerResponse,
+  encodePeerMessage,
+  errorResponse,
+  type PeerRequest,
+} from './peer-rpc.js';
+import { Peers } from './peers.js';
+import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.js';
+
+/**
+ * A member's side of the peer transport: Raft's messages out and in, the leader's snapshot
+ * carrying the whole state, and the few requests only the leader can answer.
+ */
+export class PeerWiring {
+  peers: Peers | undefined;
+
+  constructor(private readonly member: Member) {}
+
+  /** Listens for peers and dials the members this member knows of. */
+  async start(): Promise<void> {
+    const m = this.member;
+    const listen = m.options.listenPeerUrls ?? [];
+    if (listen.length === 0) return;
+    this.peers = await Peers.start({
+      selfId: m.identity.memberId,
+      clusterId: m.identity.clusterId,
+      listen,
+      onMessages: (messages) => {
+        for (const message of messages) m.driver.step(message);
+      },
+      onSnapshotStatus: (to, ok) => {
+        m.raw.reportSnapshot(to, ok);
+        m.driver.wake();
+      },
+      onUnreachable: (to) => {
+        m.raw.reportUnreachable(to);
+        m.driver.wake();
+      },
+      onRpc: (from, body) => this.answer(from, body),
+      onClusterId: (clusterId) => void this.adoptClusterId(clusterId),
+      log: m.log,
+    });
+    const known = new Map(m.members);
+    // Before the log is replayed, the flags name the peers (a new cluster, or one joined).
+    for (const initial of m.options.initialCluster) {
+      const id = memberIdFor(initial.peerUrls, m.identity.clusterToken);
+      if (known.has(id)) continue;
+      known.set(id, {
+        id,
+        name: initial.name,
+        peerUrls: initial.peerUrls,
+        clientUrls: [],
+        isLearner: false,
+      });
+    }
+    this.peers.sync(known.values());
+  }
+
+  /** Sends Raft's messages; a snapshot for a follower carries the whole current state. */
+  send(messages: readonly Message[]): void {
+    if (this.peers === undefined) return;
+    const out = messages.map((message) => {
+      if (message.type !== 'MsgSnap' || message.snapshot === undefined) return message;
+      const data = encodeSnapshotData({
+        members: [...this.member.members.values()],
+        state: this.member.stateMachine.snapshot(),
+      });
+      return { ...message, snapshot: { ...message.snapshot, data } };
+    });
+    this.peers.transport.send(out);
+  }
+
+  /** A follower installs the leader's snapshot: its state and member list replace ours. */
+  installSnapshot(snapshot: Snapshot): void {
+    const m = this.member;
+    const data = decodeSnapshotData(snapshot.data);
+    if (data.state !== undefined) m.stateMachine.restoreSnapshot(data.state);
+    m.members.clear();
+    for (const member of data.members) m.members.set(member.id, member);
+    this.peers?.sync(m.members.values());
+    m.appliedWait.trigger(snapshot.metadata.index);
+    m.log('installed a snapshot from the leader', {
+      index: snapshot.metadata.index,
+      revision: m.stateMachine.currentRevision,
+    });
+  }
+
+  /** Asks the leader; rejects with the leader's error, or NoLeader / Unavailable. */
+  async askLeader(request: PeerRequest): Promise<number> {
+    const leader = this.member.raw.raft.lead;
+    if (leader === None || this.peers === undefined) {
+      throw new ConcordError('NoLeader', 'etcdserver: no leader');
+    }
+    const reply = decodePeerResponse(
+      await this.peers.transport.rpc(leader, encodePeerMessage(request)),
+    );
+    if (!reply.ok) throw new ConcordError(reply.code, reply.message);
+    return reply.value;
+  }
+
+  /** Requests from other members: what only the leader can answer. */
+  private async answer(_from: bigint, body: Uint8Array): Promise<Uint8Array> {
+    const m = this.member;
+    try {
+      // Inside the try: a request this member does not understand gets an error answer.
+      const request = decodePeerRequest(body);
+      const id = BigInt(request.id);
+      if (!m.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
+      let value: number;
+      if (request.op === 'leaseKeepAlive') value = (await m.leaseKeepAlive(id)).response.ttl;
+      else if (request.op === 'leaseTimeToLive') {
+        value = m.deadlines.remaining(id, m.options.clock.now()) ?? -1;
+      } else value = m.learnerCaughtUp(id) ? 1 : 0;
+      return encodePeerMessage({ ok: true, value });
+    } catch (error) {
+      return encodePeerMessage(errorResponse(error));
+    }
+  }
+
+  /** A joining member learned the cluster ID: it becomes part of its identity. */
+  private async adoptClusterId(clusterId: bigint): Promise<void> {
+    const m = this.member;
+    if (m.identity.clusterId !== 0n) return;
+    m.identity = { ...m.identity, clusterId };
+    await saveIdentity(m.options.disk, m.options.dataDir, m.identity);
+  }
+}
