@@ -10,7 +10,7 @@
  */
 import { assert } from '../base/assert.js';
 import { MiB } from '../base/limits.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../base/crc32c.js';
 
 export const frameHeaderBytes = 8;
 export const frameAlignBytes = 8;

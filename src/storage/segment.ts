@@ -8,7 +8,7 @@
  *   [magic "CNCDWAL\n"][format version u32][seq u64][index u64][reserved u32][crc32c u32]
  * (the CRC covers the 28 bytes before it), then frames (record.ts) from byte 32 on.
  */
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../base/crc32c.js';
 import { ByteReader, putU64 } from './bytes.js';
 
 export const segmentHeaderBytes = 32;

@@ -7,7 +7,7 @@
  */
 import type { NodeId, Snapshot } from '../raft/types.js';
 import { ByteReader, putU64 } from './bytes.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../base/crc32c.js';
 
 export const snapshotFormatVersion = 1;
 const magic = new TextEncoder().encode('CNCDSNAP');
