@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 
-export type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Maintenance';
+export type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
 const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
 let constructors: Record<string, grpc.ServiceClientConstructor> | undefined;

@@ -3,9 +3,7 @@
  * raw gRPC clients built from our own .proto (for what etcd3 and etcdctl cannot send: a
  * fragment request, a malformed message, a client that vanishes).
  */
-import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import type * as grpc from '@grpc/grpc-js';
 import type { ConcordServer, CreateServerOptions } from '../../src/server/server.js';
 import { createServer } from '../../src/server/server.js';
 import { FakeMember, fakeMemberId } from './fake/fake-member.js';
@@ -46,66 +44,8 @@ export async function startServer(options: Partial<CreateServerOptions> = {}): P
   };
 }
 
-const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
-
-/** Service constructors from our .proto, with the server's own loader options. */
-export function etcdClientConstructors(): Record<
-  'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth',
-  grpc.ServiceClientConstructor
-> {
-  const definition = loadSync('etcdserverpb/rpc.proto', {
-    longs: String,
-    enums: String,
-    bytes: Buffer,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [protoRoot],
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    etcdserverpb: Record<string, grpc.ServiceClientConstructor>;
-  };
-  const pick = (name: string): grpc.ServiceClientConstructor => {
-    const constructor = loaded.etcdserverpb[name];
-    if (constructor === undefined) throw new Error(`no service ${name}`);
-    return constructor;
-  };
-  return {
-    KV: pick('KV'),
-    Watch: pick('Watch'),
-    Lease: pick('Lease'),
-    Cluster: pick('Cluster'),
-    Maintenance: pick('Maintenance'),
-    Auth: pick('Auth'),
-  };
-}
-
-export function rawClient(
-  service: 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth',
-  endpoint: string,
-): grpc.Client {
-  const Constructor = etcdClientConstructors()[service];
-  return new Constructor(endpoint, grpc.credentials.createInsecure());
-}
-
-type UnaryMethod = (
-  request: object,
-  callback: (error: grpc.ServiceError | null, response: unknown) => void,
-) => void;
-
-/** Calls a unary method by name; resolves the response, rejects with the ServiceError. */
-export function unaryCall<Response>(
-  client: grpc.Client,
-  method: string,
-  request: object,
-): Promise<Response> {
-  const call = (client as unknown as Record<string, UnaryMethod>)[method];
-  if (call === undefined) throw new Error(`no method ${method}`);
-  return new Promise((resolve, reject) => {
-    call.call(client, request, (error, response) =>
-      error === null ? resolve(response as Response) : reject(error),
-    );
-  });
-}
+// Raw clients are shared with the interop and integration tests.
+export { rawClient, unaryCall } from '../helpers/grpc.js';
 
 /** The gRPC status a rejected call ended with. */
 export async function failure(
