@@ -1,4 +1,5 @@
 import { ConcordError } from '../base/errors.js';
+import { failpoint } from '../base/failpoints.js';
 import type { StateMachine, ApplyEntry, ApplyResult } from '../mvcc/state-machine.js';
 import { decodeRequest } from '../mvcc/request-codec.js';
 import type { StateMachineRequest, StateMachineResponse } from '../mvcc/types.js';
@@ -48,6 +49,7 @@ export class Applier {
   ) {}
 
   apply(entries: readonly Entry[]): void {
+    if (entries.length > 0) failpoint('beforeApply');
     let batch: (ApplyEntry & { id: bigint })[] = [];
     const flush = (): void => {
       if (batch.length === 0) return;
@@ -74,6 +76,7 @@ export class Applier {
       }
     }
     flush();
+    if (entries.length > 0) failpoint('afterApply');
     const last = entries[entries.length - 1];
     if (last !== undefined) this.appliedWait.trigger(last.index);
   }

@@ -1,4 +1,5 @@
 import { isConcordError } from '../base/errors.js';
+import { failpoint } from '../base/failpoints.js';
 import type { Member } from './member.js';
 import { memberDefaults } from './member-options.js';
 import { encodeSnapshotData } from './snapshot-data.js';
@@ -60,7 +61,10 @@ export class Background {
     this.member.campaignIfAlone();
     this.member.membership.publishAttributes();
     try {
+      const compacting = stateMachine.compactRevision > stateMachine.finishedCompactRevision;
+      if (compacting) failpoint('compactBeforeStep');
       const done = stateMachine.compactStep(memberDefaults.compactionBatch);
+      if (compacting) failpoint('compactAfterStep');
       if (done) this.releaseCompactionWaiters();
       const behind = stateMachine.syncWatchers(memberDefaults.watchSyncBatch);
       if (!done || behind > 0) this.wake();

@@ -8,6 +8,7 @@
  * from).
  */
 import { assertSafeInteger } from '../base/assert.js';
+import { failpoint } from '../base/failpoints.js';
 import { joinPath } from '../env/disk.js';
 import type { Disk, DiskFile } from '../env/disk.js';
 import type { Snapshot } from '../raft/types.js';
@@ -69,14 +70,17 @@ export class Snapshotter {
     const tmp = `${path}.tmp`;
     let file: DiskFile | undefined;
     try {
+      failpoint('raftBeforeSaveSnap');
       await this.disk.unlink(tmp).catch(() => undefined);
       file = await this.disk.open(tmp, 'create');
       await file.write(encodeSnapshot(snapshot), 0);
       await file.fdatasync();
       await file.close();
       file = undefined;
+      failpoint('raftMidSaveSnap');
       await this.disk.rename(tmp, path);
       await this.disk.fsyncDir(this.dir);
+      failpoint('raftAfterSaveSnap');
     } catch (error) {
       await file?.close().catch(() => undefined);
       throw ioError(error, `save snapshot ${path}`);

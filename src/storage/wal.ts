@@ -21,6 +21,7 @@
  */
 import { assert, assertSafeInteger } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
+import { failpoint } from '../base/failpoints.js';
 import { MiB } from '../base/limits.js';
 import { joinPath } from '../env/disk.js';
 import type { Disk, DiskFile } from '../env/disk.js';
@@ -256,7 +257,9 @@ export class Wal {
       await this.cut();
     }
     await this.file.write(bytes, this.position);
+    failpoint('raftBeforeSave');
     await this.file.fdatasync();
+    failpoint('raftAfterSave');
     this.position += bytes.length;
   }
 
