@@ -1,0 +1,146 @@
+import type { HistoryEvent } from '../history/event.js';
+import type { Operation } from '../history/operation.js';
+import { pairOperations } from '../history/operation.js';
+import type { Model } from './model.js';
+import { partitionByKey } from './partition.js';
+import type { RegisterValue } from './register-model.js';
+import { registerModel } from './register-model.js';
+import type { Anomaly, CheckResult } from './result.js';
+import { combineValidity } from './result.js';
+import type { Deepest } from './wing-gong-lowe.js';
+import { searchLinearization } from './wing-gong-lowe.js';
+
+export interface LinearizabilityOptions<State> {
+  /** Default: the register model (read/write/cas/delete per key). */
+  readonly model?: Model<State>;
+  /** Wall-clock budget for the whole check, in milliseconds. Default 30 000. */
+  readonly timeBudgetMs?: number;
+  /** Search steps allowed per key. Default 10 000 000. */
+  readonly stepsPerKeyMax?: number;
+}
+
+/** A key whose history has no linearization, explained by the furthest the search got. */
+export interface NonLinearizable extends Anomaly {
+  readonly checker: 'linearizability';
+  readonly kind: 'nonlinearizable';
+  readonly key: string;
+  /** The longest linearizable prefix found, in linearization order. */
+  readonly prefix: readonly Operation[];
+  /** The register's (model's) state after `prefix`, described: "absent", "\"7\"". */
+  readonly state: string;
+  /** The operation that had to take effect before it returned, and could not. */
+  readonly stuck: Operation;
+  /** The minimal failing window: the unlinearized operations that could have gone next (all
+   *  were tried) plus the prefix's operations overlapping them in time. Also in `ops`. */
+  readonly window: readonly Operation[];
+}
+
+export interface LinearizabilityResult extends CheckResult {
+  readonly checker: 'linearizability';
+  readonly anomalies: readonly NonLinearizable[];
+  /** Keys whose search ran out of budget ('unknown'). */
+  readonly unknownKeys: readonly string[];
+  readonly keys: number;
+  readonly operations: number;
+  readonly steps: number;
+}
+
+/**
+ * Checks a history for linearizability per key (Herlihy & Wing 1990) with the Wing-Gong /
+ * Lowe search (wing-gong-lowe.ts). `info` operations may take effect at any time after their
+ * invocation; `fail` operations are left out. Takes raw events or paired operations.
+ *
+ * @example
+ *   const result = checkLinearizability(recorder.events(), { timeBudgetMs: 10_000 });
+ *   if (result.valid === false) for (const a of result.anomalies) console.log(a.message);
+ *   // result.valid === 'unknown': some key's search ran out of budget (see unknownKeys)
+ */
+export function checkLinearizability<State = RegisterValue>(
+  history: readonly HistoryEvent[] | readonly Operation[],
+  options: LinearizabilityOptions<State> = {},
+): LinearizabilityResult {
+  const model = (options.model ?? registerModel) as Model<State>;
+  const ops = isEvents(history) ? pairOperations(history) : history;
+  const deadlineMs = performance.now() + (options.timeBudgetMs ?? 30_000);
+  const stepsMax = options.stepsPerKeyMax ?? 10_000_000;
+  const anomalies: NonLinearizable[] = [];
+  const unknownKeys: string[] = [];
+  let operations = 0;
+  let steps = 0;
+  const partitions = partitionByKey(model, ops);
+  for (const [key, keyOps] of partitions) {
+    operations += keyOps.length;
+    const outcome = searchLinearization(model, keyOps, { deadlineMs, stepsMax });
+    steps += outcome.steps;
+    if (outcome.kind === 'nonlinearizable') {
+      anomalies.push(explain(model, key, keyOps, outcome.deepest));
+    } else if (outcome.kind === 'unknown') {
+      unknownKeys.push(key);
+    }
+  }
+  const valid = combineValidity([anomalies.length === 0, unknownKeys.length === 0 || 'unknown']);
+  return {
+    checker: 'linearizability',
+    valid,
+    anomalies,
+    unknownKeys,
+    keys: partitions.size,
+    operations,
+    steps,
+    ...(unknownKeys.length > 0 && {
+      notes: [
+        `search budget exceeded on ${unknownKeys.length} key(s): ${unknownKeys.slice(0, 5).join(', ')}`,
+      ],
+    }),
+  };
+}
+
+function isEvents(
+  history: readonly HistoryEvent[] | readonly Operation[],
+): history is readonly HistoryEvent[] {
+  return history.length > 0 && 'type' in history[0]! && 'time' in history[0]!;
+}
+
+function explain<State>(
+  model: Model<State>,
+  key: string,
+  ops: readonly Operation[],
+  deepest: Deepest<State>,
+): NonLinearizable {
+  const prefix = deepest.order.map((id) => ops[id]!);
+  const stuck = ops[deepest.stuck]!;
+  const candidates = deepest.candidates.map((id) => ops[id]!);
+  // The prefix's tail that overlaps the candidates in time, so the window shows how the
+  // current state came about.
+  const from = candidates.reduce(
+    (min, op) => (op.invokeTime < min ? op.invokeTime : min),
+    stuck.invokeTime,
+  );
+  const overlapping = prefix.filter((op) => op.returnTime === undefined || op.returnTime >= from);
+  const lastWriter = [...prefix].reverse().find((op) => !model.readOnly(op));
+  const window = [
+    ...new Set([...(lastWriter ? [lastWriter] : []), ...overlapping, ...candidates]),
+  ].sort((a, b) => a.invokeIndex - b.invokeIndex);
+  const state = model.describe(deepest.state);
+  const message =
+    `key ${JSON.stringify(key)} is not linearizable: after ${prefix.length} operation(s) ` +
+    `linearized (state ${state}), ${describeShort(stuck)} had to take effect before it ` +
+    `returned, and none of the ${candidates.length} pending operation(s) can go next`;
+  return {
+    checker: 'linearizability',
+    kind: 'nonlinearizable',
+    key,
+    message,
+    ops: window,
+    prefix,
+    state,
+    stuck,
+    window,
+  };
+}
+
+function describeShort(op: Operation): string {
+  const input = op.input !== undefined ? ` ${JSON.stringify(op.input)}` : '';
+  const output = op.output !== undefined ? ` -> ${JSON.stringify(op.output)}` : '';
+  return `p${op.process}'s ${op.f}${input}${output} (event ${op.invokeIndex})`;
+}

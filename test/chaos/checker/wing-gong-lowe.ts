@@ -1,0 +1,116 @@
+import type { Operation } from '../history/operation.js';
+import { Bitset } from './bitset.js';
+import type { Entry } from './entries.js';
+import { lift, makeEntries, unlift } from './entries.js';
+import type { Model } from './model.js';
+
+/** How much search one partition may spend before the verdict is 'unknown'. */
+export interface SearchBudget {
+  /** performance.now() after which the search gives up. */
+  readonly deadlineMs: number;
+  /** Steps (tries to linearize an entry, or backtracks) after which it gives up. */
+  readonly stepsMax: number;
+}
+
+/** The furthest the search got: what a person needs to see why it failed. */
+export interface Deepest<State> {
+  /** The longest linearization found, as operation ids in linearization order. */
+  readonly order: readonly number[];
+  /** The model's state after `order`. */
+  readonly state: State;
+  /** The operation whose return came while it was still unlinearized, with no pending
+   *  operation able to go next: the point where every linearization breaks. */
+  readonly stuck: number;
+  /** The unlinearized operations invoked before `stuck` returned: every one was tried. */
+  readonly candidates: readonly number[];
+}
+
+export type SearchOutcome<State> =
+  | { readonly kind: 'linearizable'; readonly order: readonly number[]; readonly steps: number }
+  | { readonly kind: 'nonlinearizable'; readonly deepest: Deepest<State>; readonly steps: number }
+  | { readonly kind: 'unknown'; readonly steps: number };
+
+const budgetCheckSteps = 4096;
+
+/**
+ * Wing & Gong's depth-first search for a linearization (1993), with Lowe's memoisation of
+ * configurations (2017) as Porcupine implements it (`checkSingle`).
+ *
+ * Walk the entry list from the front. At a call, try to linearize that operation now: if the
+ * model allows it and the resulting configuration (linearized set, state) was never seen,
+ * lift it out of the list, push it, and restart from the front. A configuration seen before
+ * was already explored from, fully, without success, so skipping it loses nothing; this is
+ * what turns an exponential search into one that is fast on real histories. At a return, the
+ * operation it belongs to had to take effect before now and could not: backtrack (pop the last
+ * linearized operation, put it back, and try the entry after it). The history is linearizable
+ * when the list is empty, and not when a return is met with nothing left to pop.
+ */
+export function searchLinearization<State>(
+  model: Model<State>,
+  ops: readonly Operation[],
+  budget: SearchBudget,
+): SearchOutcome<State> {
+  const head = makeEntries(ops);
+  const linearized = new Bitset(ops.length);
+  const seen = new Set<string>();
+  const calls: { readonly entry: Entry; readonly state: State }[] = [];
+  let state = model.init();
+  let entry: Entry | null = head.next;
+  let deepest: Deepest<State> | undefined;
+  let steps = 0;
+
+  while (head.next !== null) {
+    steps++;
+    if (steps % budgetCheckSteps === 0 && outOfBudget(steps, budget)) {
+      return { kind: 'unknown', steps };
+    }
+    const current = entry!; // a return is always met before running off the end
+    if (current.match !== null) {
+      const next = model.step(state, ops[current.id]!);
+      if (next !== undefined) {
+        linearized.set(current.id);
+        const configuration = linearized.key() + '\u0000' + model.hash(next);
+        if (!seen.has(configuration)) {
+          seen.add(configuration);
+          calls.push({ entry: current, state });
+          state = next;
+          lift(current);
+          entry = head.next;
+          continue;
+        }
+        linearized.clear(current.id);
+      }
+      entry = current.next;
+      continue;
+    }
+    // A return: its operation was not linearized in time on this path.
+    if (deepest === undefined || calls.length > deepest.order.length) {
+      deepest = {
+        order: calls.map((call) => call.entry.id),
+        state,
+        stuck: current.id,
+        candidates: callsBefore(head, current),
+      };
+    }
+    const top = calls.pop();
+    if (top === undefined) return { kind: 'nonlinearizable', deepest, steps };
+    state = top.state;
+    linearized.clear(top.entry.id);
+    unlift(top.entry);
+    entry = top.entry.next;
+  }
+  return { kind: 'linearizable', order: calls.map((call) => call.entry.id), steps };
+}
+
+function outOfBudget(steps: number, budget: SearchBudget): boolean {
+  return steps >= budget.stepsMax || performance.now() >= budget.deadlineMs;
+}
+
+/** The operations whose call entries are still in the list before `until`. */
+function callsBefore(head: Entry, until: Entry): number[] {
+  const ids: number[] = [];
+  for (let e = head.next; e !== null && e !== until; e = e.next) {
+    if (e.match !== null) ids.push(e.id);
+  }
+  return ids;
+}
