@@ -2,16 +2,22 @@
  * The bytes of a state machine request in a Raft entry: deterministic (one encoding per
  * request, so every member and every replay sees the same bytes), compact, versioned.
  *
- * Envelope: format u8 (1), flags u8 (bit 0: identity present), request ID u64 big-endian,
- * [identity: clientId (UTF-8), sequence varint], request type u8, request body.
+ * Envelope: format u8 (1), flags u8 (bit 0: identity present; bit 1: auth info present),
+ * request ID u64 big-endian, [identity: clientId (UTF-8), sequence varint], [auth info:
+ * username (UTF-8), auth revision varint], request type u8, request body.
  * The identity is for at-most-once application of client retries (DESIGN.md promise 6): the
  * node passes it to apply with the request (ApplyEntry.identity; rules in session-table.ts).
+ * The auth info is who the request speaks for and the auth revision its permissions were
+ * checked at (etcd's RequestHeader.username/auth_revision); apply checks them again
+ * (src/mvcc/auth/request-auth.ts). Absent: the member's own request (lease expiry, alarms).
  *
  * Decoding gives the canonical form: optional fields that are absent, false, 0 or empty
  * are left out. Damaged bytes throw a `Corrupt` ConcordError.
  */
 import { unreachable } from '../base/assert.js';
 import { ByteReader, ByteWriter } from '../base/byte-codec.js';
+import { getAuthRequest, putAuthRequest } from './auth/auth-codec.js';
+import type { AuthInfo } from './auth/types.js';
 import type {
   Compare,
   CompareResult,
@@ -33,6 +39,8 @@ export interface RequestEnvelope {
   /** The proposer's 64-bit request ID, to match the apply result to the waiting client. */
   readonly id: bigint;
   readonly identity?: RequestIdentity;
+  /** Who the request speaks for; absent for the member's own requests. */
+  readonly auth?: AuthInfo;
   readonly request: StateMachineRequest;
 }
 
@@ -46,6 +54,7 @@ const requestTypes = [
   'leaseRevoke',
   'leaseCheckpoint',
   'alarm',
+  'auth',
 ] as const satisfies readonly StateMachineRequest['type'][];
 const compareResults: readonly CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];
 const compareTargets: readonly CompareTarget[] = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'];
@@ -60,11 +69,15 @@ const empty = new Uint8Array(0);
 export function encodeRequest(envelope: RequestEnvelope): Uint8Array {
   const w = new ByteWriter(128);
   w.u8(envelopeFormat);
-  w.u8(envelope.identity === undefined ? 0 : 1);
+  w.u8((envelope.identity === undefined ? 0 : 1) | (envelope.auth === undefined ? 0 : 2));
   w.i64(BigInt.asIntN(64, envelope.id));
   if (envelope.identity !== undefined) {
     w.string(envelope.identity.clientId);
     w.uvarint(envelope.identity.sequence);
+  }
+  if (envelope.auth !== undefined) {
+    w.string(envelope.auth.username);
+    w.uvarint(envelope.auth.revision);
   }
   w.u8(requestTypes.indexOf(envelope.request.type));
   putBody(w, envelope.request);
@@ -98,6 +111,8 @@ function putBody(w: ByteWriter, request: StateMachineRequest): void {
       w.u8(alarmActions.indexOf(request.request.action));
       w.i64(request.request.memberId);
       return w.u8(alarmTypes.indexOf(request.request.alarm));
+    case 'auth':
+      return putAuthRequest(w, request.request);
     default:
       return unreachable(request, 'request type');
   }
@@ -108,12 +123,18 @@ export function decodeRequest(bytes: Uint8Array): RequestEnvelope {
   const format = r.u8();
   if (format !== envelopeFormat) r.corrupt(`unknown format ${format}`);
   const flags = r.u8();
-  if (flags > 1) r.corrupt(`unknown flags ${flags}`);
+  if (flags > 3) r.corrupt(`unknown flags ${flags}`);
   const id = BigInt.asUintN(64, r.i64());
-  const identity = flags === 1 ? { clientId: r.string(), sequence: r.uvarint() } : undefined;
+  const identity = (flags & 1) !== 0 ? { clientId: r.string(), sequence: r.uvarint() } : undefined;
+  const auth = (flags & 2) !== 0 ? { username: r.string(), revision: r.uvarint() } : undefined;
   const request = getRequest(r);
   r.end();
-  return identity === undefined ? { id, request } : { id, identity, request };
+  return {
+    id,
+    ...(identity !== undefined ? { identity } : {}),
+    ...(auth !== undefined ? { auth } : {}),
+    request,
+  };
 }
 
 function getRequest(r: ByteReader): StateMachineRequest {
@@ -149,6 +170,8 @@ function getRequest(r: ByteReader): StateMachineRequest {
       const alarm = alarmTypes[alarmTag] ?? r.corrupt(`unknown alarm type ${alarmTag}`);
       return { type, request: { action, memberId, alarm } };
     }
+    case 'auth':
+      return { type, request: getAuthRequest(r) };
     default:
       return unreachable(type, 'request type');
   }

@@ -28,6 +28,7 @@ const responseTypes = [
   'leaseRevoke',
   'leaseCheckpoint',
   'alarm',
+  'auth',
 ] as const satisfies readonly StateMachineResponse['type'][];
 const opTags = { range: 0, put: 1, deleteRange: 2, txn: 3 } as const;
 const alarmTypes = ['NOSPACE', 'CORRUPT'] as const;
@@ -57,6 +58,14 @@ export function putResponse(w: ByteWriter, response: StateMachineResponse): void
         w.u8(alarmTypes.indexOf(a.alarm));
       }
       return;
+    case 'auth': {
+      const authenticated = response.response.authenticated;
+      w.u8(authenticated === undefined ? 0 : 1);
+      if (authenticated === undefined) return;
+      w.string(authenticated.username);
+      w.uvarint(authenticated.revision);
+      return w.string(authenticated.simpleToken);
+    }
     default:
       return unreachable(response, 'response type');
   }
@@ -87,6 +96,12 @@ export function getResponse(r: ByteReader): StateMachineResponse {
         return { memberId, alarm: alarmTypes[t] ?? r.corrupt(`unknown alarm type ${t}`) };
       });
       return { type, response: { alarms } };
+    }
+    case 'auth': {
+      if (r.u8() === 0) return { type, response: {} };
+      const username = r.string();
+      const revision = r.uvarint();
+      return { type, response: { authenticated: { username, revision, simpleToken: r.string() } } };
     }
     default:
       return unreachable(type, 'response type');

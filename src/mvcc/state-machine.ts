@@ -28,6 +28,9 @@
 import { assert, assertSafeInteger, unreachable } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
 import { AlarmStore } from './alarm-store.js';
+import { AuthStore, type AuthStoreView } from './auth/auth-store.js';
+import { requestRefusal } from './auth/request-auth.js';
+import type { AuthInfo } from './auth/types.js';
 import type { Backend, BackendWrite } from './backend.js';
 import { restoreBackend, snapshotBackend } from './backend-snapshot.js';
 import { checkCompaction, Compactor } from './compaction.js';
@@ -70,6 +73,8 @@ export interface ApplyEntry {
   readonly request: StateMachineRequest;
   /** The envelope's identity, if the client sent one: the request is applied at most once. */
   readonly identity?: RequestIdentity;
+  /** Who the request speaks for (its envelope's auth info); absent: the member's own. */
+  readonly auth?: AuthInfo;
 }
 
 export type ApplyResult =
@@ -108,6 +113,7 @@ export class StateMachine {
   private lessor!: Lessor;
   private compactor!: Compactor;
   private alarmStore!: AlarmStore;
+  private authStore!: AuthStore;
   private sessions!: SessionTable;
   readonly watches: WatchHub;
   // Invariant: the index and term of the last entry whose effects the backend holds.
@@ -151,9 +157,15 @@ export class StateMachine {
     term: number,
     request: StateMachineRequest,
     identity?: RequestIdentity,
+    auth?: AuthInfo,
   ): ApplyResult {
-    const entry: ApplyEntry =
-      identity === undefined ? { index, term, request } : { index, term, request, identity };
+    const entry: ApplyEntry = {
+      index,
+      term,
+      request,
+      ...(identity !== undefined ? { identity } : {}),
+      ...(auth !== undefined ? { auth } : {}),
+    };
     return this.applyBatch([entry])[0]!;
   }
 
@@ -238,6 +250,11 @@ export class StateMachine {
     return this.alarmStore.get(type);
   }
 
+  /** The replicated auth state (users, roles, enabled, revision), as applied here. */
+  get auth(): AuthStoreView {
+    return this.authStore;
+  }
+
   /** The at-most-once sessions, least recently active first. */
   sessionList(): SessionInfo[] {
     return this.sessions.list();
@@ -284,6 +301,8 @@ export class StateMachine {
     this.lessor.restore(this.backend);
     this.alarmStore = new AlarmStore();
     this.alarmStore.restore(this.backend);
+    this.authStore = new AuthStore();
+    this.authStore.restore(this.backend);
     this.sessions = new SessionTable(this.options);
     this.sessions.restore(this.backend);
     this.kv = new KvStore(this.backend, this.lessor);
@@ -302,7 +321,9 @@ export class StateMachine {
     entry: ApplyEntry,
     revisions: { revision: number; events: Event[] }[],
   ): ApplyResult {
-    if (entry.identity === undefined) return this.applyOne(tx, entry.request, revisions);
+    if (entry.identity === undefined) {
+      return this.applyOne(tx, entry.request, revisions, entry.auth);
+    }
     const admission = this.sessions.admit(tx, entry.identity);
     switch (admission.kind) {
       case 'refuse':
@@ -310,7 +331,7 @@ export class StateMachine {
       case 'duplicate':
         return { ...admission.outcome, duplicate: true };
       case 'apply': {
-        const result = this.applyOne(tx, entry.request, revisions);
+        const result = this.applyOne(tx, entry.request, revisions, entry.auth);
         this.sessions.record(tx, entry.identity, entry.index, result);
         return result;
       }
@@ -323,10 +344,23 @@ export class StateMachine {
     tx: BackendWrite,
     request: StateMachineRequest,
     revisions: { revision: number; events: Event[] }[],
+    auth?: AuthInfo,
   ): SessionOutcome {
-    const error = this.alarmRefusal(request) ?? this.check(tx, request);
+    const error =
+      this.alarmRefusal(request) ?? this.authRefusal(request, auth) ?? this.check(tx, request);
     if (error !== undefined) {
       return { status: 'rejected', revision: this.kv.currentRevision, error };
+    }
+    if (request.type === 'auth') {
+      // Auth changes write only the auth bucket: no revision, no events.
+      const outcome = this.authStore.apply(tx, request.request);
+      return outcome instanceof ConcordError
+        ? { status: 'rejected', revision: this.kv.currentRevision, error: outcome }
+        : {
+            status: 'applied',
+            revision: this.kv.currentRevision,
+            response: { type: 'auth', response: outcome },
+          };
     }
     const wt = new WriteTxn(this.kv, this.lessor, tx);
     const response = this.execute(tx, wt, request);
@@ -351,6 +385,17 @@ export class StateMachine {
       : undefined;
   }
 
+  /**
+   * etcd's authApplierV3: a client's request is checked again at apply against the auth
+   * state every member has here, with the user and auth revision it was checked at.
+   */
+  private authRefusal(request: StateMachineRequest, auth?: AuthInfo): ConcordError | undefined {
+    if (auth === undefined) return undefined;
+    const leaseKeys = (id: bigint): Uint8Array[] =>
+      this.lessor.has(id) ? this.lessor.keysOf(id) : [];
+    return requestRefusal(this.authStore, auth, request, leaseKeys);
+  }
+
   /** State-dependent checks, before anything is written. */
   private check(tx: BackendWrite, request: StateMachineRequest): ConcordError | undefined {
     const view = { ...this.kv.view(), reader: tx };
@@ -360,6 +405,7 @@ export class StateMachine {
       case 'deleteRange':
       case 'leaseCheckpoint':
       case 'alarm':
+      case 'auth':
         return undefined;
       case 'txn': {
         const duplicate = validateTxn(request.request);
@@ -418,6 +464,9 @@ export class StateMachine {
         return { type: 'leaseCheckpoint', response: {} };
       case 'alarm':
         return { type: 'alarm', response: this.executeAlarm(tx, request.request) };
+      case 'auth':
+        // Applied in applyOne, before a write txn exists.
+        throw new ConcordError('InvalidArgument', 'auth request reached execute');
       default:
         return unreachable(request, 'state machine request');
     }

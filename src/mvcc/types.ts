@@ -5,6 +5,8 @@
  * and the gRPC messages; the node encodes write requests into Raft entries.
  */
 
+import type { AuthRequest, AuthResponse } from './auth/types.js';
+
 /** A key's state at one revision (mvccpb.KeyValue). */
 export interface KeyValue {
   readonly key: Uint8Array;
@@ -227,7 +229,8 @@ export type StateMachineRequest =
   | { readonly type: 'leaseGrant'; readonly request: LeaseGrantRequest }
   | { readonly type: 'leaseRevoke'; readonly request: LeaseRevokeRequest }
   | { readonly type: 'leaseCheckpoint'; readonly request: LeaseCheckpointRequest }
-  | { readonly type: 'alarm'; readonly request: AlarmRequest };
+  | { readonly type: 'alarm'; readonly request: AlarmRequest }
+  | { readonly type: 'auth'; readonly request: AuthRequest };
 
 export type StateMachineResponse =
   | { readonly type: 'put'; readonly response: PutResponse }
@@ -237,4 +240,5 @@ export type StateMachineResponse =
   | { readonly type: 'leaseGrant'; readonly response: LeaseGrantResponse }
   | { readonly type: 'leaseRevoke'; readonly response: LeaseRevokeResponse }
   | { readonly type: 'leaseCheckpoint'; readonly response: LeaseCheckpointResponse }
-  | { readonly type: 'alarm'; readonly response: AlarmResponse };
+  | { readonly type: 'alarm'; readonly response: AlarmResponse }
+  | { readonly type: 'auth'; readonly response: AuthResponse };

@@ -108,6 +108,58 @@ export const errorTable: Readonly<Record<ErrorCode, WireError>> = {
     ownMessage: true,
   },
 
+  // Auth (rpctypes/error.go; AuthOldRevision and PermissionNotGiven as v3rpc/util.go maps them).
+  RootUserNotExist: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: root user does not exist',
+  },
+  RootRoleNotExist: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: root user does not have root role',
+  },
+  UserAlreadyExist: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: user name already exists',
+  },
+  UserEmpty: { status: status.INVALID_ARGUMENT, message: 'etcdserver: user name is empty' },
+  UserNotFound: { status: status.FAILED_PRECONDITION, message: 'etcdserver: user name not found' },
+  RoleAlreadyExist: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: role name already exists',
+  },
+  RoleNotFound: { status: status.FAILED_PRECONDITION, message: 'etcdserver: role name not found' },
+  RoleEmpty: { status: status.INVALID_ARGUMENT, message: 'etcdserver: role name is empty' },
+  AuthFailed: {
+    status: status.INVALID_ARGUMENT,
+    message: 'etcdserver: authentication failed, invalid user ID or password',
+  },
+  PermissionDenied: { status: status.PERMISSION_DENIED, message: 'etcdserver: permission denied' },
+  RoleNotGranted: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: role is not granted to the user',
+  },
+  PermissionNotGranted: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: permission is not granted to the role',
+  },
+  PermissionNotGiven: {
+    status: status.INVALID_ARGUMENT,
+    message: 'etcdserver: permission not given',
+  },
+  AuthNotEnabled: {
+    status: status.FAILED_PRECONDITION,
+    message: 'etcdserver: authentication is not enabled',
+  },
+  InvalidAuthToken: { status: status.UNAUTHENTICATED, message: 'etcdserver: invalid auth token' },
+  InvalidAuthMgmt: {
+    status: status.INVALID_ARGUMENT,
+    message: 'etcdserver: invalid auth management',
+  },
+  AuthOldRevision: {
+    status: status.INVALID_ARGUMENT,
+    message: 'etcdserver: revision of auth store is old',
+  },
+
   // Membership and leadership (etcd's membership errors, mapped by v3rpc's togRPCError).
   MemberExists: {
     status: status.FAILED_PRECONDITION,

@@ -22,6 +22,51 @@ const etcd: Record<string, { code: status; message: string }> = {
     message: 'etcdserver: duplicate key given in txn request',
   },
   InvalidSortOption: { code: status.INVALID_ARGUMENT, message: 'etcdserver: invalid sort option' },
+  // Auth: rpctypes/error.go, and v3rpc/util.go's ErrGRPCAuthOldRevision/PermissionNotGiven.
+  RootUserNotExist: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: root user does not exist',
+  },
+  RootRoleNotExist: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: root user does not have root role',
+  },
+  UserAlreadyExist: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: user name already exists',
+  },
+  UserEmpty: { code: status.INVALID_ARGUMENT, message: 'etcdserver: user name is empty' },
+  UserNotFound: { code: status.FAILED_PRECONDITION, message: 'etcdserver: user name not found' },
+  RoleAlreadyExist: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: role name already exists',
+  },
+  RoleNotFound: { code: status.FAILED_PRECONDITION, message: 'etcdserver: role name not found' },
+  RoleEmpty: { code: status.INVALID_ARGUMENT, message: 'etcdserver: role name is empty' },
+  AuthFailed: {
+    code: status.INVALID_ARGUMENT,
+    message: 'etcdserver: authentication failed, invalid user ID or password',
+  },
+  PermissionDenied: { code: status.PERMISSION_DENIED, message: 'etcdserver: permission denied' },
+  RoleNotGranted: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: role is not granted to the user',
+  },
+  PermissionNotGranted: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: permission is not granted to the role',
+  },
+  PermissionNotGiven: { code: status.INVALID_ARGUMENT, message: 'etcdserver: permission not given' },
+  AuthNotEnabled: {
+    code: status.FAILED_PRECONDITION,
+    message: 'etcdserver: authentication is not enabled',
+  },
+  InvalidAuthToken: { code: status.UNAUTHENTICATED, message: 'etcdserver: invalid auth token' },
+  InvalidAuthMgmt: { code: status.INVALID_ARGUMENT, message: 'etcdserver: invalid auth management' },
+  AuthOldRevision: {
+    code: status.INVALID_ARGUMENT,
+    message: 'etcdserver: revision of auth store is old',
+  },
   RevisionCompacted: {
     code: status.OUT_OF_RANGE,
     message: 'etcdserver: mvcc: required revision has been compacted',
