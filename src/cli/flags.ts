@@ -100,6 +100,21 @@ export const serveFlags = {
     help: 'history to keep: e.g. 1h or 72 (hours) for periodic, 1000 for revision; 0 disables',
   },
   'log-level': { kind: 'string', default: 'info', help: 'debug, info, warn or error' },
+  'log-outputs': {
+    kind: 'string',
+    default: 'stderr',
+    help: "where JSON log lines go: 'stderr', 'stdout' or file paths, comma-separated",
+  },
+  'listen-metrics-urls': {
+    kind: 'urls',
+    default: '',
+    help: 'extra plain-HTTP URLs serving only /metrics and the health probes (none by default)',
+  },
+  'warning-apply-duration': {
+    kind: 'string',
+    default: '100ms',
+    help: "an apply or request slower than this is logged ('apply request took too long') and counted",
+  },
   'config-file': { kind: 'string', default: '', help: 'a YAML file with any of these keys' },
 } as const satisfies Record<string, FlagSpec>;
 

@@ -33,6 +33,12 @@ export interface ServeConfig {
   readonly autoCompactionMode: 'periodic' | 'revision';
   readonly autoCompactionRetention: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** --log-outputs: 'stderr', 'stdout' or file paths. */
+  readonly logOutputs: readonly string[];
+  /** --listen-metrics-urls: may be empty. */
+  readonly listenMetricsUrls: readonly URL[];
+  /** --warning-apply-duration, in milliseconds. */
+  readonly warningApplyDurationMs: number;
 }
 
 type Raw = Record<ServeFlagName, string>;
@@ -155,6 +161,12 @@ function validate(raw: Raw): ServeConfig {
     autoCompactionMode: mode,
     autoCompactionRetention: raw['auto-compaction-retention'],
     logLevel: logLevel as ServeConfig['logLevel'],
+    // etcd's 'default' is stderr.
+    logOutputs: list(raw['log-outputs'] || 'stderr').map((o) => (o === 'default' ? 'stderr' : o)),
+    listenMetricsUrls: list(raw['listen-metrics-urls']).map((text) =>
+      parseUrl('listen-metrics-urls', text),
+    ),
+    warningApplyDurationMs: durationMs(raw, 'warning-apply-duration'),
   };
 }
 
@@ -171,6 +183,32 @@ function positive(raw: Raw, flag: ServeFlagName): number {
   const value = int(raw, flag);
   if (value <= 0) throw new ConfigError(`--${flag} must be positive, got ${value}`);
   return value;
+}
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const durationUnitsMs: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A Go duration with one unit, as etcd's duration flags take them ("100ms", "1s"). */
+function durationMs(raw: Raw, flag: ServeFlagName): number {
+  const match = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(raw[flag].trim());
+  if (match === null) {
+    throw new ConfigError(`--${flag} must be a duration such as 100ms or 1s, got "${raw[flag]}"`);
+  }
+  return Number(match[1]) * durationUnitsMs[match[2]!]!;
 }
 
 function urls(raw: Raw, flag: ServeFlagName): URL[] {

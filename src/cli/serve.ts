@@ -3,9 +3,13 @@ import { isConcordError } from '../base/errors.js';
 import { realClock } from '../env/clock.js';
 import { RealDisk } from '../env/real-disk.js';
 import { Member } from '../node/member.js';
+import { createMetrics } from '../server/metrics/metrics.js';
+import { listenMetricsUrls, type MetricsListener } from '../server/metrics/metrics-listener.js';
 import { createServer } from '../server/server.js';
 import { envName, serveFlags } from './flags.js';
+import { createServeLogger } from './logger.js';
 import { ConfigError, parseServeConfig, type ServeConfig } from './serve-config.js';
+import { loadServeTls, type ServeTls } from './serve-tls.js';
 
 /**
  * `concord serve`: one member, its WAL and database under --data-dir, the etcd v3 API on
@@ -19,8 +23,10 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     return 0;
   }
   let config: ServeConfig;
+  let tls: ServeTls;
   try {
     config = parseServeConfig(argv, process.env, (path) => readFileSync(path, 'utf8'));
+    tls = await loadServeTls(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`concord serve: ${error.message}\n`);
@@ -28,7 +34,12 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     }
     throw error;
   }
-  const log = logger(config);
+  const logger = createServeLogger({
+    member: config.name,
+    level: config.logLevel,
+    outputs: config.logOutputs,
+  });
+  const metrics = createMetrics({ logger, slowRequestMs: config.warningApplyDurationMs });
   let member: Member;
   try {
     member = await Member.open({
@@ -40,6 +51,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       initialClusterToken: config.initialClusterToken,
       clientUrls: config.advertiseClientUrls,
       listenPeerUrls: config.listenPeerUrls,
+      peerTls: tls.peer,
       peerUrls: config.initialAdvertisePeerUrls,
       initialClusterState: config.initialClusterState,
       heartbeatMs: config.heartbeatIntervalMs,
@@ -47,7 +59,9 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       snapshotCount: config.snapshotCount,
       catchUpEntries: config.snapshotCatchUpEntries,
       quotaBackendBytes: config.quotaBackendBytes,
-      log,
+      logger,
+      observer: metrics.observer,
+      warningApplyDurationMs: config.warningApplyDurationMs,
       version,
     });
   } catch (error) {
@@ -60,32 +74,55 @@ export async function serve(argv: readonly string[], version: string): Promise<n
   const server = await createServer({
     api: member,
     listen: config.listenClientUrls,
+    tls: tls.client,
     limits: {
       requestBytesMax: config.maxRequestBytes,
       txnOpsMax: config.maxTxnOps,
       quotaBackendBytes: config.quotaBackendBytes,
     },
+    http: metrics.http,
+    grpcInterceptors: [metrics.grpc],
+    onHealth: (health) => metrics.health(health),
   });
-  log('serving clients', {
-    name: config.name,
+  metrics.attach(() => member.metrics());
+  let metricsListener: MetricsListener;
+  try {
+    metricsListener = await listenMetricsUrls({
+      api: member,
+      urls: config.listenMetricsUrls,
+      metrics,
+    });
+  } catch (error) {
+    process.stderr.write(`concord serve: --listen-metrics-urls: ${String(error)}\n`);
+    await server.close();
+    await member.close();
+    return 1;
+  }
+  logger.info('serving clients', {
     memberId: member.identity.memberId.toString(16),
     dataDir: config.dataDir,
     urls: server.urls.map(String),
+    metricsUrls: metricsListener.urls.map(String),
   });
+  for (const url of metricsListener.urls)
+    process.stdout.write(`concord: serving metrics on ${url.origin}\n`);
   for (const url of server.urls)
     process.stdout.write(`concord: serving client requests on ${url.origin}\n`);
+  // Renewed certificates are picked up for new connections without a restart.
+  tls.watch(logger);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      log('shutting down', { signal });
+      logger.info('shutting down', { signal });
       void server
         .close()
+        .then(() => metricsListener.close())
         .then(() => member.close())
         .then(() => {
-          log('stopped');
+          logger.info('stopped');
           resolve(0);
         });
     };
@@ -93,20 +130,6 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-}
-
-type Level = ServeConfig['logLevel'];
-const levels: Level[] = ['debug', 'info', 'warn', 'error'];
-
-/** JSON lines on stderr (pino arrives with the operations work). */
-function logger(config: ServeConfig): (line: string, fields?: object) => void {
-  const min = levels.indexOf(config.logLevel);
-  return (line, fields) => {
-    if (min > levels.indexOf('info')) return;
-    process.stderr.write(
-      `${JSON.stringify({ level: 'info', time: new Date().toISOString(), member: config.name, msg: line, ...fields })}\n`,
-    );
-  };
 }
 
 function serveHelp(): string {

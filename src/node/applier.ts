@@ -29,6 +29,8 @@ export interface MemberInfo {
 export interface ApplyObserver {
   applied(request: StateMachineRequest, result: ApplyResult): void;
   confChanged(change: ConfChange): void;
+  /** A retried request the at-most-once session table answered without applying it again. */
+  duplicated?(): void;
 }
 
 /**
@@ -72,6 +74,7 @@ export class Applier {
           request: envelope.request,
           id: envelope.id,
           ...(envelope.identity !== undefined ? { identity: envelope.identity } : {}),
+          ...(envelope.auth !== undefined ? { auth: envelope.auth } : {}),
         });
       }
     }
@@ -85,6 +88,7 @@ export class Applier {
     if (result.status === 'skipped') return;
     // A duplicate (at-most-once) changed nothing: only its proposer hears the first outcome.
     if (!result.duplicate) this.observer.applied(entry.request, result);
+    else this.observer.duplicated?.();
     if (result.status === 'applied') {
       this.waiters.resolve(entry.id, { revision: result.revision, response: result.response });
     } else {

@@ -87,6 +87,7 @@ export class Background {
     for (const id of deadlines.expired(options.clock.now(), memberDefaults.leaseRevokesPerCheck)) {
       // Stop counting it, so a slow revoke is not proposed again every check.
       deadlines.revoked(id);
+      this.member.counters.leasesExpired++;
       this.member.propose({ type: 'leaseRevoke', request: { id } }).catch(() => {
         // Not committed (leadership lost, or shutting down): the next leader expires it.
       });

@@ -55,6 +55,7 @@ export class Leases {
       }
       throw new ConcordError('NotLeader', 'etcdserver: not leader');
     }
+    m.counters.leasesRenewed++;
     return { header: m.header(), response: { id, ttl: lease.ttl } };
   }
 

@@ -1,6 +1,9 @@
 import type { Clock } from '../env/clock.js';
 import type { Disk } from '../env/disk.js';
+import type { TlsCredentials } from '../env/tls/tls-credentials.js';
+import type { Logger } from '../env/logger.js';
 import type { InitialMember } from './bootstrap.js';
+import type { MemberObserver } from './member-metrics.js';
 
 export type LogFn = (line: string, fields?: object) => void;
 
@@ -17,6 +20,8 @@ export interface MemberOptions {
   readonly clientUrls: readonly string[];
   /** Where to accept peers (--listen-peer-urls); none: a member that never clusters. */
   readonly listenPeerUrls?: readonly URL[];
+  /** Peer TLS (--peer-* flags): required for https:// peer URLs (src/transport/peer-tls.ts). */
+  readonly peerTls?: TlsCredentials;
   /** This member's advertised peer URLs (--initial-advertise-peer-urls). */
   readonly peerUrls: readonly string[];
   /** 'new' bootstraps a cluster; 'existing' joins one after MemberAdd (etcd's flag). */
@@ -40,7 +45,15 @@ export interface MemberOptions {
   readonly leaseCheckpointMs?: number;
   /** Proposals waiting at once, at most. */
   readonly pendingProposalsMax?: number;
-  readonly log?: LogFn;
+  /** Where the member logs (default: nowhere). Lines carry term and leader where they matter. */
+  readonly logger?: Logger;
+  /** Durations measured as they happen, for /metrics (default: dropped). */
+  readonly observer?: MemberObserver;
+  /**
+   * An apply pass slower than this is logged ("apply request took too long") and counted
+   * (etcd's --warning-apply-duration: 100 ms).
+   */
+  readonly warningApplyDurationMs?: number;
   readonly version: string;
 }
 
@@ -58,4 +71,7 @@ export const memberDefaults = {
   /** How stale the database size may be when checking the quota. */
   dbSizeRefreshMs: 100,
   watchSyncBatch: 1000,
+  warningApplyDurationMs: 100,
+  /** A WAL fdatasync slower than this is logged (etcd's warnSyncDuration: 1 s). */
+  warningFsyncDurationMs: 1000,
 } as const;

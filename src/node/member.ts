@@ -1,6 +1,7 @@
 import { ConcordError, isConcordError } from '../base/errors.js';
 import { Prng } from '../base/prng.js';
 import { joinPath } from '../env/disk.js';
+import { formatDuration, logFunction, silentLogger, type Logger } from '../env/logger.js';
 import { encodeRequest, decodeRequest } from '../mvcc/request-codec.js';
 import { isReadOnlyTxn, StateMachine, type ApplyResult } from '../mvcc/state-machine.js';
 import { minLeaseTtlSeconds } from '../mvcc/lessor.js';
@@ -18,7 +19,8 @@ import type {
   TxnResponse,
 } from '../mvcc/types.js';
 import { RawNode } from '../raft/raw-node.js';
-import type { ConfChange, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, SoftState } from '../raft/types.js';
+import { None } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type {
@@ -51,6 +53,7 @@ import { IdGenerator } from './ids.js';
 import { LeaseDeadlines } from './lease-deadlines.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { memberDefaults, type LogFn, type MemberOptions } from './member-options.js';
+import { MemberCounters, noObserver, type MemberMetrics } from './member-metrics.js';
 import type { PeerRequest } from './peer-rpc.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
@@ -79,7 +82,11 @@ export class Member implements ConcordApi {
   get peers(): Peers | undefined {
     return this.wiring.peers;
   }
+  readonly logger: Logger;
+  /** Info-level lines, for the parts that take a plain log function (storage, transport). */
   readonly log: LogFn;
+  /** What /metrics counts (plain numbers; read at scrape time). */
+  readonly counters = new MemberCounters();
   readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
@@ -106,12 +113,14 @@ export class Member implements ConcordApi {
     readonly appliedWait: AppliedWait,
   ) {
     const { clock } = options;
-    this.log = options.log ?? (() => undefined);
+    this.logger = options.logger ?? silentLogger;
+    this.log = logFunction(this.logger, 'info');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000 + 2 * options.electionMs;
     this.ids = new IdGenerator(identity.memberId, Date.now());
     this.applier = new Applier(stateMachine, () => this.raw, this.waiters, appliedWait, {
       applied: (request, result) => this.observeApplied(request, result),
       confChanged: (change) => this.observeConfChange(change),
+      duplicated: () => void this.counters.atMostOnceDuplicates++,
     });
     for (const member of decodeSnapshotData(store.storage.snapshot().data).members) {
       this.applier.members.set(member.id, member);
@@ -123,7 +132,7 @@ export class Member implements ConcordApi {
         send: (messages) => this.wiring.send(messages),
         softState: (state) => this.onSoftState(state),
         applySnapshot: (snapshot) => this.wiring.installSnapshot(snapshot),
-        applyEntries: (entries) => this.applier.apply(entries),
+        applyEntries: (entries) => this.applyTimed(entries),
         readStates: (states) => this.reads.onReadStates(states),
         proposalsDropped: (proposals, error) => this.onDropped(proposals, error),
         failed: (error) => this.onFailed(error),
@@ -161,7 +170,21 @@ export class Member implements ConcordApi {
     const { disk, dataDir } = options;
     await disk.mkdir(joinPath(dataDir, 'member'));
     let identity = await loadIdentity(disk, dataDir);
-    const store = await RaftLogStore.open(disk, dataDir, { log: options.log });
+    const logger = options.logger ?? silentLogger;
+    const observer = options.observer ?? noObserver;
+    const store = await RaftLogStore.open(disk, dataDir, {
+      log: logFunction(logger, 'info'),
+      onFsync: (seconds) => {
+        observer.walFsync(seconds);
+        const expectedMs = memberDefaults.warningFsyncDurationMs;
+        if (seconds * 1000 > expectedMs) {
+          logger.warn('slow fdatasync', {
+            took: formatDuration(seconds * 1000),
+            'expected-duration': formatDuration(expectedMs),
+          });
+        }
+      },
+    });
     if (identity === undefined) {
       identity =
         options.initialClusterState === 'new'
@@ -169,7 +192,10 @@ export class Member implements ConcordApi {
           : await joining(options);
     }
     const electionTicks = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
-    const backend = new LmdbBackend({ path: joinPath(dataDir, 'member', 'db') });
+    const backend = new LmdbBackend({
+      path: joinPath(dataDir, 'member', 'db'),
+      onCommit: (seconds) => observer.backendCommit(seconds),
+    });
     const stateMachine = new StateMachine(backend, {
       minLeaseTtlSeconds: minLeaseTtlSeconds(electionTicks, options.heartbeatMs),
     });
@@ -443,10 +469,12 @@ export class Member implements ConcordApi {
     try {
       this.driver.propose(data, () => this.waiters.has(id));
     } catch (error) {
+      this.counters.proposalsFailed++;
       this.waiters.reject(id, asConcordError(error));
     }
     const leaderChanges = this.leaderChanges;
     const applied = await this.withTimeout(outcome, options, (reason) => {
+      this.counters.proposalsFailed++;
       const error =
         reason === 'canceled'
           ? new ConcordError('Canceled', 'etcdserver: request canceled')
@@ -517,7 +545,7 @@ export class Member implements ConcordApi {
       .alarms('NOSPACE')
       .some((a) => a.memberId === this.identity.memberId);
     if (!raised) {
-      this.log('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
+      this.logger.warn('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
         dbSize: this.dbSize.bytes,
         quota: this.options.quotaBackendBytes,
       });
@@ -534,10 +562,13 @@ export class Member implements ConcordApi {
   private onSoftState(state: SoftState): void {
     if (state.lead !== this.leader) {
       this.leaderChanges++;
-      this.log('leader changed', {
-        member: this.identity.name,
+      // etcd counts a change only to a known leader (losing one is not a change).
+      if (state.lead !== None) this.counters.leaderChangesSeen++;
+      this.logger.info(state.lead === None ? 'lost leader' : 'leader changed', {
         term: this.raw.raft.term,
         leader: state.lead.toString(16),
+        'previous-leader': this.leader.toString(16),
+        role: state.state,
       });
       this.leader = state.lead;
     }
@@ -553,8 +584,10 @@ export class Member implements ConcordApi {
     if (result.status !== 'applied') return;
     const now = this.options.clock.now();
     if (request.type === 'leaseGrant') {
+      this.counters.leasesGranted++;
       this.deadlines.granted(request.request.id, expect(result.response, 'leaseGrant').ttl, now);
     } else if (request.type === 'leaseRevoke') {
+      this.counters.leasesRevoked++;
       this.deadlines.revoked(request.request.id);
     }
     this.background.noteApplied();
@@ -564,8 +597,9 @@ export class Member implements ConcordApi {
     this.peers?.sync(this.applier.members.values());
     this.membership.confChanged();
     if (change.type === 'RemoveNode' && change.nodeId === this.identity.memberId) {
-      this.log('the member has been permanently removed from the cluster', {
-        member: this.identity.name,
+      this.logger.warn('the member has been permanently removed from the cluster', {
+        term: this.raw.raft.term,
+        leader: this.raw.raft.lead.toString(16),
       });
       this.onRemoved();
     }
@@ -573,14 +607,17 @@ export class Member implements ConcordApi {
   }
 
   private onDropped(proposals: readonly Uint8Array[], error: ConcordError): void {
+    this.counters.proposalsFailed += proposals.length;
     for (const data of proposals) {
       this.waiters.reject(decodeRequest(data).id, error);
     }
   }
 
   private onFailed(error: ConcordError): void {
-    this.log('the log could not be persisted: refusing writes until restarted', {
+    this.logger.error('the log could not be persisted: refusing writes until restarted', {
       error: error.message,
+      term: this.raw.raft.term,
+      leader: this.raw.raft.lead.toString(16),
     });
     this.storageFailure = error;
     this.waiters.rejectAll(error);
@@ -589,6 +626,52 @@ export class Member implements ConcordApi {
 
   get members(): Applier['members'] {
     return this.applier.members;
+  }
+
+  /**
+   * Applies a Ready's committed entries, timing the pass: one slower than
+   * --warning-apply-duration is logged with etcd's words and counted (slow_apply_total).
+   */
+  private applyTimed(entries: readonly Entry[]): void {
+    const start = performance.now();
+    this.applier.apply(entries);
+    const tookMs = performance.now() - start;
+    const expectedMs = this.options.warningApplyDurationMs ?? memberDefaults.warningApplyDurationMs;
+    if (tookMs <= expectedMs) return;
+    this.counters.slowApplies++;
+    this.logger.warn('apply request took too long', {
+      took: formatDuration(tookMs),
+      'expected-duration': formatDuration(expectedMs),
+      entries: entries.length,
+      index: entries[entries.length - 1]?.index,
+      term: this.raw.raft.term,
+      leader: this.raw.raft.lead.toString(16),
+    });
+  }
+
+  /** A snapshot of what /metrics reports (see member-metrics.ts). */
+  metrics(): MemberMetrics {
+    const raft = this.raw.raft;
+    const dbSizeBytes = this.stateMachine.backend.sizeBytes();
+    return {
+      memberId: this.identity.memberId,
+      version: this.options.version,
+      leader: raft.lead,
+      isLearner: raft.isLearner,
+      term: raft.term,
+      commitIndex: raft.log.committed,
+      appliedIndex: this.appliedWait.appliedIndex,
+      proposalsPending: this.waiters.size,
+      dbSizeBytes,
+      dbSizeInUseBytes: dbSizeBytes,
+      quotaBackendBytes: this.options.quotaBackendBytes,
+      currentRevision: this.stateMachine.currentRevision,
+      compactRevision: this.stateMachine.compactRevision,
+      watchers: this.stateMachine.watches.size,
+      leases: this.stateMachine.leases().length,
+      counters: this.counters,
+      peers: this.peers?.transport.peerStats() ?? [],
+    };
   }
 }
 

@@ -32,6 +32,7 @@ export class PeerWiring {
       selfId: m.identity.memberId,
       clusterId: m.identity.clusterId,
       listen,
+      tls: m.options.peerTls,
       onMessages: (messages) => {
         for (const message of messages) m.driver.step(message);
       },
@@ -45,6 +46,7 @@ export class PeerWiring {
       },
       onRpc: (from, body) => this.answer(from, body),
       onClusterId: (clusterId) => void this.adoptClusterId(clusterId),
+      onRoundTrip: (peer, seconds) => m.options.observer?.peerRoundTrip(peer, seconds),
       log: m.log,
     });
     const known = new Map(m.members);

@@ -7,7 +7,8 @@
  * // ... later
  * await server.close();
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
+import type { Health } from './http/health.js';
 import type { ClientListener, RequestListener } from './listener.js';
 import { listenClientUrl, notFound } from './listener.js';
 import type { ServerOptions } from './options.js';
@@ -29,6 +30,10 @@ export interface CreateServerOptions extends ServerOptions {
    * Default: 404.
    */
   readonly http?: RequestListener;
+  /** Interceptors for every gRPC call (the metrics' request counts by method). */
+  readonly grpcInterceptors?: readonly ServerInterceptor[];
+  /** Told each /health answer (the metrics count them, as etcd does). */
+  readonly onHealth?: (health: Health) => void;
 }
 
 export interface ConcordServer {
@@ -50,6 +55,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     // etcd: MaxRecvMsgSize = --max-request-bytes + 512 KiB; sends are not limited.
     'grpc.max_receive_message_length': resolved.limits.requestBytesMax + grpcOverheadBytes,
     'grpc.max_send_message_length': -1,
+    interceptors: [...(options.grpcInterceptors ?? [])],
   });
   grpc.addService(services.KV, kvService(resolved));
   grpc.addService(services.Watch, watchService(resolved, streams));
@@ -63,6 +69,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     timeoutMs: resolved.healthTimeoutMs,
     onBug: resolved.onBug,
     fallback: options.http ?? notFound,
+    ...(options.onHealth !== undefined ? { onHealth: options.onHealth } : {}),
   });
 
   const listeners: ClientListener[] = [];

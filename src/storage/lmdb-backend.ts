@@ -46,6 +46,11 @@ export interface LmdbBackendOptions {
   readonly durability?: LmdbDurability;
   /** Initial map size; LMDB grows it as needed. Default 1 GiB. */
   readonly mapSizeBytes?: number;
+  /**
+   * Told how long each write transaction took, in seconds, from start to commit (etcd's
+   * backend commit duration; LMDB commits inside the transaction call, so the two are one).
+   */
+  readonly onCommit?: (seconds: number) => void;
 }
 
 // lmdb-js TransactionFlags: ABORTABLE (1) so a throwing fn rolls back, SYNCHRONOUS_COMMIT (2)
@@ -63,6 +68,7 @@ export class LmdbBackend implements Backend {
   private readonly buckets = new Map<BucketName, Bucket>();
   private readonly flags: number;
   private writing = false;
+  private readonly onCommit: ((seconds: number) => void) | undefined;
 
   constructor(options: LmdbBackendOptions) {
     const durability = options.durability ?? 'deferred';
@@ -77,6 +83,7 @@ export class LmdbBackend implements Backend {
       encoding: 'binary',
     });
     this.flags = abortable | synchronousCommit | (durability === 'overlapping' ? noSyncFlush : 0);
+    this.onCommit = options.onCommit;
     for (const name of bucketNames) {
       this.buckets.set(
         name,
@@ -109,10 +116,12 @@ export class LmdbBackend implements Backend {
   write<T>(fn: (tx: BackendWrite) => T): T {
     assert(!this.writing, 'LmdbBackend: write() does not nest');
     this.writing = true;
+    const start = this.onCommit === undefined ? 0 : performance.now();
     try {
       return this.root.transactionSync(() => fn(this.tx), this.flags);
     } finally {
       this.writing = false;
+      this.onCommit?.((performance.now() - start) / 1000);
     }
   }
 

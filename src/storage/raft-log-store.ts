@@ -32,6 +32,8 @@ export interface RaftLogStoreOptions {
   /** WAL segments kept at least, even when a snapshot covers them (etcd's --max-wals: 5). */
   segmentsKeep?: number;
   log?: LogFn;
+  /** Told how long each WAL fdatasync took, in seconds. */
+  onFsync?: (seconds: number) => void;
 }
 
 export interface PersistUpdate {

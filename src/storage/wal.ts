@@ -41,6 +41,8 @@ export interface WalOptions {
   segmentBytes?: number;
   /** Where recovery and purge report what they did (default: stderr). */
   log?: LogFn;
+  /** Told how long each fdatasync took, in seconds (for metrics and slow-disk warnings). */
+  onFsync?: (seconds: number) => void;
 }
 
 /** etcd's SegmentSizeBytes. */
@@ -94,6 +96,7 @@ export class Wal {
 
   // Where the current segment's records (after header and preamble) start.
   private segmentStart: number;
+  private onFsync: (seconds: number) => void = () => undefined;
 
   /**
    * Opens the WAL in `dir` (creating it, and a first segment, when there is none), replays
@@ -144,6 +147,7 @@ export class Wal {
       lastIndex,
       hardState,
     );
+    if (options.onFsync !== undefined) wal.onFsync = options.onFsync;
     return { wal, records: found.records };
   }
 
@@ -258,7 +262,9 @@ export class Wal {
     }
     await this.file.write(bytes, this.position);
     failpoint('raftBeforeSave');
+    const start = performance.now();
     await this.file.fdatasync();
+    this.onFsync((performance.now() - start) / 1000);
     failpoint('raftAfterSave');
     this.position += bytes.length;
   }

@@ -20,6 +20,9 @@ export const FrameKind = {
   /** A request to the peer (e.g. a lease renewal forwarded to the leader). */
   rpcRequest: 6,
   rpcResponse: 7,
+  /** A round-trip probe: the payload (the sender's clock) comes back in a pong. */
+  ping: 8,
+  pong: 9,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

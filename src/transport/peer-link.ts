@@ -23,6 +23,9 @@ export class PeerLink {
   private blocked = false;
   private flushScheduled = false;
   private unreachableReported = false;
+  /** Bytes written to this peer's connections, and read from them (for metrics). */
+  sentBytes = 0;
+  receivedBytes = 0;
 
   constructor(
     readonly id: NodeId,
@@ -67,6 +70,7 @@ export class PeerLink {
   /** Writes a raw frame (RPC traffic) if connected; false otherwise. */
   write(frame: Uint8Array): boolean {
     if (this.socket === undefined) return false;
+    this.sentBytes += frame.length;
     if (!this.socket.write(frame)) this.blocked = true;
     return true;
   }
@@ -91,7 +95,9 @@ export class PeerLink {
   private flush(): void {
     while (this.queue.length > 0 && this.socket !== undefined && !this.blocked) {
       const batch = this.queue.splice(0, this.options.batchMessagesMax);
-      const ok = this.socket.write(encodeFrame(FrameKind.messages, encodeMessages(batch)));
+      const frame = encodeFrame(FrameKind.messages, encodeMessages(batch));
+      this.sentBytes += frame.length;
+      const ok = this.socket.write(frame);
       if (!ok) this.blocked = true;
     }
   }

@@ -33,6 +33,10 @@ export interface TransportOptions {
   readonly onRpc: (from: NodeId, body: Uint8Array) => Promise<Uint8Array>;
   /** A joining member (cluster ID 0) learned the cluster's ID from a peer's hello. */
   readonly onClusterId?: (clusterId: bigint) => void;
+  /** A ping to a connected peer came back after `seconds` (etcd's peer round-trip time). */
+  readonly onRoundTrip?: (peer: NodeId, seconds: number) => void;
+  /** How often each connected peer is pinged (default 1 s). */
+  readonly pingIntervalMs?: number;
   readonly log?: LogFn;
   readonly queueMessagesMax?: number;
   readonly snapshotBytesMax?: number;
@@ -63,6 +67,7 @@ export class Transport {
   private closed = false;
   private clusterId: bigint;
   private readonly log: LogFn;
+  private readonly pinger: NodeJS.Timeout;
 
   private constructor(
     private readonly options: TransportOptions,
@@ -72,6 +77,8 @@ export class Transport {
     this.log = options.log ?? (() => undefined);
     this.clusterId = options.clusterId;
     for (const server of servers) server.on('connection', (socket) => this.accept(socket));
+    this.pinger = setInterval(() => this.ping(), options.pingIntervalMs ?? 1000);
+    this.pinger.unref();
   }
 
   static async listen(options: TransportOptions): Promise<Transport> {
@@ -124,6 +131,16 @@ export class Transport {
     return this.links.get(id)?.connected ?? false;
   }
 
+  /** Each peer's connection state and byte counts (for metrics). */
+  peerStats(): { id: NodeId; connected: boolean; sentBytes: number; receivedBytes: number }[] {
+    return [...this.links.values()].map((link) => ({
+      id: link.id,
+      connected: link.connected,
+      sentBytes: link.sentBytes,
+      receivedBytes: link.receivedBytes,
+    }));
+  }
+
   /** Sends Raft messages; never blocks. Snapshots are streamed on their own connection. */
   send(messages: readonly Message[]): void {
     for (const m of messages) {
@@ -169,6 +186,7 @@ export class Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.pinger);
     for (const dialer of this.dialers.values()) dialer.stop();
     this.dialers.clear();
     for (const socket of this.sockets) socket.destroy();
@@ -273,6 +291,8 @@ export class Transport {
       }
       if (peer.purpose === 'snapshot') {
         if (frame.kind === FrameKind.snapshotChunk) {
+          const link = this.links.get(peer.id);
+          if (link !== undefined) link.receivedBytes += frame.payload.length + 5;
           snapshotBytes += frame.payload.length;
           if (snapshotBytes > (this.options.snapshotBytesMax ?? 4096 * MiB)) {
             throw new ConcordError('RequestTooLarge', 'peer snapshot is over the limit');
@@ -316,6 +336,8 @@ export class Transport {
   }
 
   private onFrame(socket: Socket, from: NodeId, frame: Frame): void {
+    const link = this.links.get(from);
+    if (link !== undefined) link.receivedBytes += frame.payload.length + 5;
     switch (frame.kind) {
       case FrameKind.messages:
         this.options.onMessages(decodeMessages(frame.payload));
@@ -330,6 +352,15 @@ export class Transport {
         );
         return;
       }
+      case FrameKind.ping:
+        socket.write(encodeFrame(FrameKind.pong, frame.payload));
+        return;
+      case FrameKind.pong: {
+        if (frame.payload.length !== 8) throw new ConcordError('Corrupt', 'peer pong is malformed');
+        const view = new DataView(frame.payload.buffer, frame.payload.byteOffset, 8);
+        this.options.onRoundTrip?.(from, (performance.now() - view.getFloat64(0)) / 1000);
+        return;
+      }
       case FrameKind.rpcResponse: {
         const { callId, body } = decodeRpc(frame.payload);
         const call = this.calls.get(callId);
@@ -339,6 +370,17 @@ export class Transport {
       }
       default:
         throw new ConcordError('Corrupt', `unexpected peer frame kind ${frame.kind}`);
+    }
+  }
+
+  /** Pings every connected peer; the pong carries the send time back (no state kept here). */
+  private ping(): void {
+    if (this.options.onRoundTrip === undefined) return;
+    for (const link of this.links.values()) {
+      if (!link.connected) continue;
+      const payload = new Uint8Array(8);
+      new DataView(payload.buffer).setFloat64(0, performance.now());
+      link.write(encodeFrame(FrameKind.ping, payload));
     }
   }
 
@@ -380,9 +422,12 @@ export class Transport {
     socket.once('close', () => finish(false));
     socket.once('connect', () => {
       for (let at = 0; at < bytes.length; at += snapshotChunkBytes) {
-        socket.write(
-          encodeFrame(FrameKind.snapshotChunk, bytes.subarray(at, at + snapshotChunkBytes)),
+        const chunk = encodeFrame(
+          FrameKind.snapshotChunk,
+          bytes.subarray(at, at + snapshotChunkBytes),
         );
+        link.sentBytes += chunk.length;
+        socket.write(chunk);
       }
       socket.write(encodeFrame(FrameKind.snapshotEnd, new Uint8Array()));
     });

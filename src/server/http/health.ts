@@ -22,6 +22,8 @@ export interface HealthOptions {
   readonly api: ConcordApi;
   readonly timeoutMs: number;
   readonly onBug: BugHandler;
+  /** Told each answer (for metrics). */
+  readonly onHealth?: (health: Health) => void;
 }
 
 export async function checkHealth(options: HealthOptions, query: URLSearchParams): Promise<Health> {
@@ -46,6 +48,7 @@ export async function serveHealth(
 ): Promise<void> {
   if (!allowGet(request.method, response)) return;
   const health = await checkHealth(options, query);
+  options.onHealth?.(health);
   // etcd writes the healthy JSON without a content type (Go sniffs text/plain) and the
   // unhealthy one through http.Error.
   if (health.health === 'true') {

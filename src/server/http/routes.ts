@@ -6,7 +6,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ConcordApi } from '../../node/api.js';
 import type { BugHandler } from '../status.js';
-import { serveHealth } from './health.js';
+import { serveHealth, type Health } from './health.js';
 import { serveProbe } from './probes.js';
 import { replyError } from './reply.js';
 import { serveVersion } from './version.js';
@@ -18,6 +18,8 @@ export interface HttpOptions {
   readonly onBug: BugHandler;
   /** Paths this router does not serve. */
   readonly fallback: RequestListener;
+  /** Told each /health answer (for metrics). */
+  readonly onHealth?: (health: Health) => void;
 }
 
 export function httpRoutes(options: HttpOptions): RequestListener {
