@@ -9,6 +9,7 @@ import { createServer } from '../server/server.js';
 import { envName, serveFlags } from './flags.js';
 import { createServeLogger } from './logger.js';
 import { ConfigError, parseServeConfig, type ServeConfig } from './serve-config.js';
+import { loadServeTls, type ServeTls } from './serve-tls.js';
 
 /**
  * `concord serve`: one member, its WAL and database under --data-dir, the etcd v3 API on
@@ -22,8 +23,10 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     return 0;
   }
   let config: ServeConfig;
+  let tls: ServeTls;
   try {
     config = parseServeConfig(argv, process.env, (path) => readFileSync(path, 'utf8'));
+    tls = await loadServeTls(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`concord serve: ${error.message}\n`);
@@ -48,6 +51,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       initialClusterToken: config.initialClusterToken,
       clientUrls: config.advertiseClientUrls,
       listenPeerUrls: config.listenPeerUrls,
+      peerTls: tls.peer,
       peerUrls: config.initialAdvertisePeerUrls,
       initialClusterState: config.initialClusterState,
       heartbeatMs: config.heartbeatIntervalMs,
@@ -70,6 +74,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
   const server = await createServer({
     api: member,
     listen: config.listenClientUrls,
+    tls: tls.client,
     limits: {
       requestBytesMax: config.maxRequestBytes,
       txnOpsMax: config.maxTxnOps,
@@ -103,6 +108,8 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     process.stdout.write(`concord: serving metrics on ${url.origin}\n`);
   for (const url of server.urls)
     process.stdout.write(`concord: serving client requests on ${url.origin}\n`);
+  // Renewed certificates are picked up for new connections without a restart.
+  tls.watch(logger);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,5 +1,6 @@
 import type { Clock } from '../env/clock.js';
 import type { Disk } from '../env/disk.js';
+import type { TlsCredentials } from '../env/tls/tls-credentials.js';
 import type { Logger } from '../env/logger.js';
 import type { InitialMember } from './bootstrap.js';
 import type { MemberObserver } from './member-metrics.js';
@@ -19,6 +20,8 @@ export interface MemberOptions {
   readonly clientUrls: readonly string[];
   /** Where to accept peers (--listen-peer-urls); none: a member that never clusters. */
   readonly listenPeerUrls?: readonly URL[];
+  /** Peer TLS (--peer-* flags): required for https:// peer URLs (src/transport/peer-tls.ts). */
+  readonly peerTls?: TlsCredentials;
   /** This member's advertised peer URLs (--initial-advertise-peer-urls). */
   readonly peerUrls: readonly string[];
   /** 'new' bootstraps a cluster; 'existing' joins one after MemberAdd (etcd's flag). */

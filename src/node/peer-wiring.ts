@@ -32,6 +32,7 @@ export class PeerWiring {
       selfId: m.identity.memberId,
       clusterId: m.identity.clusterId,
       listen,
+      tls: m.options.peerTls,
       onMessages: (messages) => {
         for (const message of messages) m.driver.step(message);
       },
