@@ -14,6 +14,8 @@ import { listenClientUrl, notFound } from './listener.js';
 import type { ServerOptions } from './options.js';
 import { grpcOverheadBytes, resolveOptions } from './options.js';
 import { httpRoutes } from './http/routes.js';
+import { createGateway } from './gateway/gateway.js';
+import { dashboardHandler } from './ui/dashboard.js';
 import { etcdServices } from './proto.js';
 import { kvService } from './services/kv.js';
 import { leaseService } from './services/lease.js';
@@ -64,7 +66,14 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
   grpc.addService(services.Auth, authService());
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+  // etcd's JSON gateway: each request a gRPC call to this server over an in-memory connection.
+  const gateway = createGateway({
+    inject: (connection) => injector.injectConnection(connection),
+    requestBytesMax: resolved.limits.requestBytesMax,
+    onBug: resolved.onBug,
+  });
   const http = httpRoutes({
+    handlers: [gateway.serve, dashboardHandler({ api: resolved.api, onBug: resolved.onBug })],
     api: resolved.api,
     timeoutMs: resolved.healthTimeoutMs,
     onBug: resolved.onBug,
@@ -89,6 +98,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   return {
     urls: listeners.map((listener) => listener.url),
     close: () => {
+      gateway.close();
       closing ??= shutdown(grpc, streams, listeners, resolved.shutdownGraceMs);
       return closing;
     },

@@ -51,6 +51,13 @@ export interface ClusterOptions {
   readonly netns?: boolean;
   /** Called once the members are allocated, before any starts (to restore data dirs, say). */
   readonly prepare?: (cluster: Cluster) => Promise<void>;
+  /**
+   * Loopback only: each member listens for peers on a port of its own and advertises another
+   * (`peerPort`), where the caller puts a fault proxy (test/chaos) in front of it.
+   */
+  readonly peerProxy?: boolean;
+  /** Extra environment per member start (failpoints, libfaketime), after process.env. */
+  readonly env?: (member: ClusterMember) => NodeJS.ProcessEnv | undefined;
 }
 
 export interface Exit {
@@ -75,6 +82,8 @@ export class ClusterMember {
     readonly peerPort: number,
     /** Its network namespace, in netns mode. */
     readonly ns: string | undefined,
+    /** Where it listens for peers: `peerPort` unless a proxy sits in front of it. */
+    readonly listenPeerPort: number = peerPort,
   ) {}
 
   get clientUrl(): string {
@@ -106,6 +115,7 @@ export class ClusterMember {
     state: 'new' | 'existing';
     initialCluster: string;
     args?: readonly string[];
+    env?: NodeJS.ProcessEnv;
   }): Promise<void> {
     assert.equal(this.child, undefined, `member ${this.name} is already running`);
     const { heartbeatMs, electionMs } = this.cluster;
@@ -116,7 +126,8 @@ export class ClusterMember {
       'serve',
       ...['--name', this.name, '--data-dir', this.dataDir],
       ...['--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl],
-      ...['--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl],
+      ...['--listen-peer-urls', `http://${this.host}:${this.listenPeerPort}`],
+      ...['--initial-advertise-peer-urls', this.peerUrl],
       ...['--initial-cluster', options.initialCluster],
       ...['--initial-cluster-token', this.cluster.token],
       ...['--initial-cluster-state', options.state],
@@ -129,7 +140,8 @@ export class ClusterMember {
       this.ns === undefined
         ? [process.execPath, serve]
         : ['ip', ['netns', 'exec', this.ns, process.execPath, ...serve]];
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...this.cluster.env?.(this), ...options.env };
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.logText = '';
     const exited = new Promise<Exit>((resolve) =>
@@ -165,8 +177,13 @@ export class ClusterMember {
   }
 
   /** Starts it again on its data dir (the flags that name the cluster are then ignored). */
-  restart(args?: readonly string[]): Promise<void> {
-    return this.start({ state: 'existing', initialCluster: this.cluster.initialCluster(), args });
+  restart(args?: readonly string[], env?: NodeJS.ProcessEnv): Promise<void> {
+    return this.start({
+      state: 'existing',
+      initialCluster: this.cluster.initialCluster(),
+      args,
+      env,
+    });
   }
 
   /** SIGKILL: a crash. Resolves once the process is gone. */
@@ -327,6 +344,8 @@ export class Cluster {
   readonly heartbeatMs: number;
   readonly electionMs: number;
   readonly args: readonly string[];
+  readonly env: ClusterOptions['env'];
+  private readonly peerProxy: boolean;
   private readonly clients: Etcd3[] = [];
   private readonly namespaces: string[] = [];
   /** The hub namespace (netns mode), where etcdctl runs. */
@@ -340,6 +359,8 @@ export class Cluster {
     this.heartbeatMs = options.heartbeatMs ?? 50;
     this.electionMs = options.electionMs ?? 500;
     this.args = options.args ?? [];
+    this.env = options.env;
+    this.peerProxy = options.peerProxy === true;
     this.prefix = `cc${process.pid % 100_000}`;
     this.hub = options.netns === true ? `${this.prefix}-hub` : undefined;
     liveClusters.add(this);
@@ -374,13 +395,15 @@ export class Cluster {
     const name = `m${index}`;
     let member: ClusterMember;
     if (this.hub === undefined) {
+      const peerPort = await freePort();
       member = new ClusterMember(
         this,
         name,
         '127.0.0.1',
         await freePort(),
-        await freePort(),
+        peerPort,
         undefined,
+        this.peerProxy ? await freePort() : peerPort,
       );
     } else {
       const ns = `${this.prefix}-${name}`;

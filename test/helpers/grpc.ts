@@ -32,12 +32,17 @@ function constructorFor(service: ServiceName): grpc.ServiceClientConstructor {
   return constructor;
 }
 
-/** A raw client for one etcd service; `maxSendBytes` lifts grpc-js's own limit if needed. */
-export function rawClient(service: ServiceName, endpoint: string): grpc.Client {
+/** A raw client for one etcd service, without grpc-js's message size limits. */
+export function rawClient(
+  service: ServiceName,
+  endpoint: string,
+  options: grpc.ChannelOptions = {},
+): grpc.Client {
   const Constructor = constructorFor(service);
   return new Constructor(endpoint, grpc.credentials.createInsecure(), {
     'grpc.max_send_message_length': -1,
     'grpc.max_receive_message_length': -1,
+    ...options,
   });
 }
 

@@ -20,7 +20,18 @@ export interface HttpOptions {
   readonly fallback: RequestListener;
   /** Told each /health answer (for metrics). */
   readonly onHealth?: (health: Health) => void;
+  /**
+   * Tried in order before `fallback` (the JSON gateway, the dashboard): each answers the
+   * paths it owns and resolves true, or resolves false without touching the response.
+   */
+  readonly handlers?: readonly PathHandler[];
 }
+
+export type PathHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+) => Promise<boolean>;
 
 export function httpRoutes(options: HttpOptions): RequestListener {
   return (request, response) => {
@@ -43,5 +54,8 @@ async function route(
   if (path === '/health') return serveHealth(options, request, response, url.searchParams);
   if (path === '/version') return serveVersion(options.api, request, response);
   if (await serveProbe(options, path, request, response, url.searchParams)) return;
+  for (const handler of options.handlers ?? []) {
+    if (await handler(request, response, path)) return;
+  }
   options.fallback(request, response);
 }

@@ -1,0 +1,63 @@
+/**
+ * The gateway's paths, as etcd 3.4/3.5 serves them on its client port (its generated
+ * rpc.pb.gw.go): every one is a POST with a JSON body, answered by the gRPC method named here.
+ * Auth paths answer whatever the registered Auth service answers (UNIMPLEMENTED until it lands).
+ */
+import type { ServiceName } from '../proto.js';
+
+export interface GatewayRoute {
+  readonly service: ServiceName;
+  readonly method: string;
+  /** A bidirectional stream: newline-delimited requests in, `{"result": ...}` lines out. */
+  readonly stream?: true;
+}
+
+const kv = (method: string): GatewayRoute => ({ service: 'KV', method });
+const lease = (method: string): GatewayRoute => ({ service: 'Lease', method });
+const cluster = (method: string): GatewayRoute => ({ service: 'Cluster', method });
+const maintenance = (method: string): GatewayRoute => ({ service: 'Maintenance', method });
+const auth = (method: string): GatewayRoute => ({ service: 'Auth', method });
+
+export const gatewayRoutes: ReadonlyMap<string, GatewayRoute> = new Map([
+  ['/v3/kv/range', kv('Range')],
+  ['/v3/kv/put', kv('Put')],
+  ['/v3/kv/deleterange', kv('DeleteRange')],
+  ['/v3/kv/txn', kv('Txn')],
+  ['/v3/kv/compaction', kv('Compact')],
+  ['/v3/watch', { service: 'Watch', method: 'Watch', stream: true }],
+  ['/v3/lease/grant', lease('LeaseGrant')],
+  ['/v3/lease/revoke', lease('LeaseRevoke')],
+  ['/v3/kv/lease/revoke', lease('LeaseRevoke')],
+  ['/v3/lease/keepalive', { service: 'Lease', method: 'LeaseKeepAlive', stream: true }],
+  ['/v3/lease/timetolive', lease('LeaseTimeToLive')],
+  ['/v3/kv/lease/timetolive', lease('LeaseTimeToLive')],
+  ['/v3/lease/leases', lease('LeaseLeases')],
+  ['/v3/kv/lease/leases', lease('LeaseLeases')],
+  ['/v3/cluster/member/add', cluster('MemberAdd')],
+  ['/v3/cluster/member/remove', cluster('MemberRemove')],
+  ['/v3/cluster/member/update', cluster('MemberUpdate')],
+  ['/v3/cluster/member/list', cluster('MemberList')],
+  ['/v3/cluster/member/promote', cluster('MemberPromote')],
+  ['/v3/maintenance/alarm', maintenance('Alarm')],
+  ['/v3/maintenance/status', maintenance('Status')],
+  ['/v3/maintenance/defragment', maintenance('Defragment')],
+  ['/v3/maintenance/hash', maintenance('HashKV')],
+  ['/v3/maintenance/transfer-leadership', maintenance('MoveLeader')],
+  ['/v3/auth/enable', auth('AuthEnable')],
+  ['/v3/auth/disable', auth('AuthDisable')],
+  ['/v3/auth/status', auth('AuthStatus')],
+  ['/v3/auth/authenticate', auth('Authenticate')],
+  ['/v3/auth/user/add', auth('UserAdd')],
+  ['/v3/auth/user/get', auth('UserGet')],
+  ['/v3/auth/user/list', auth('UserList')],
+  ['/v3/auth/user/delete', auth('UserDelete')],
+  ['/v3/auth/user/changepw', auth('UserChangePassword')],
+  ['/v3/auth/user/grant', auth('UserGrantRole')],
+  ['/v3/auth/user/revoke', auth('UserRevokeRole')],
+  ['/v3/auth/role/add', auth('RoleAdd')],
+  ['/v3/auth/role/get', auth('RoleGet')],
+  ['/v3/auth/role/list', auth('RoleList')],
+  ['/v3/auth/role/delete', auth('RoleDelete')],
+  ['/v3/auth/role/grant', auth('RoleGrantPermission')],
+  ['/v3/auth/role/revoke', auth('RoleRevokePermission')],
+]);

@@ -1,0 +1,54 @@
+/**
+ * Process faults: SIGKILL and restart (a crash: whatever was not fsynced is lost), and
+ * SIGSTOP/SIGCONT (a long pause: the member's sockets stay open, its timers stop, and when it
+ * continues it believes no time passed). The victim is the leader half of the time.
+ */
+import type { ClusterMember } from '../../helpers/cluster-process.js';
+import type { Nemesis, NemesisContext } from './nemesis.js';
+
+/** The leader (half the time, when one answers) or a random live member. */
+export async function pickVictim(context: NemesisContext): Promise<ClusterMember | undefined> {
+  const { chaos, prng } = context;
+  if (prng.chance(0.5)) {
+    const leader = await chaos.leaderNow();
+    if (leader !== undefined) return leader;
+  }
+  const live = chaos.live();
+  return live.length > 0 ? prng.pick(live) : undefined;
+}
+
+/** Restarts every member that is not running (after a kill or a crash at a failpoint). */
+export async function restartDead(context: NemesisContext): Promise<void> {
+  for (const member of context.chaos.cluster.members) {
+    if (member.running) continue;
+    await member.restart();
+  }
+}
+
+export function killNemesis(): Nemesis {
+  return {
+    name: 'kill',
+    async start(context) {
+      const victim = await pickVictim(context);
+      if (victim === undefined) return undefined;
+      await victim.kill();
+      return `SIGKILL ${victim.name}`;
+    },
+    heal: restartDead,
+  };
+}
+
+export function pauseNemesis(): Nemesis {
+  return {
+    name: 'pause',
+    async start(context) {
+      const victim = await pickVictim(context);
+      if (victim === undefined) return undefined;
+      context.chaos.pause(victim);
+      return `SIGSTOP ${victim.name}`;
+    },
+    async heal(context) {
+      for (const member of [...context.chaos.paused]) context.chaos.resume(member);
+    },
+  };
+}
