@@ -27,7 +27,12 @@ export interface Logger {
 const discard = (): void => undefined;
 
 /** Drops every line. */
-export const silentLogger: Logger = { debug: discard, info: discard, warn: discard, error: discard };
+export const silentLogger: Logger = {
+  debug: discard,
+  info: discard,
+  warn: discard,
+  error: discard,
+};
 
 /**
  * The older `(line, fields) => void` log functions that storage and transport take, writing at
@@ -46,6 +51,7 @@ export function logFunction(
  */
 export function formatDuration(ms: number): string {
   const trim = (value: number): string => String(Number(value.toFixed(6)));
+  if (ms === 0) return '0s';
   if (ms >= 1000) return `${trim(ms / 1000)}s`;
   if (ms >= 1) return `${trim(ms)}ms`;
   return `${trim(ms * 1000)}µs`;

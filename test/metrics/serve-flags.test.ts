@@ -1,0 +1,98 @@
+/**
+ * One member (a real process) started with the operating flags: --listen-metrics-urls (a
+ * plain-HTTP listener with /metrics and the health probes, no gRPC), --log-level warn (no
+ * info lines), --log-outputs (stderr and a file, the same lines), and
+ * --warning-apply-duration 0s (every apply and request is "too long": logged and counted).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { MemberProcess } from '../helpers/member-process.js';
+import { eventually } from '../helpers/wait.js';
+import { logLines, scrape } from './scrape.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+describe('concord serve with the operating flags', () => {
+  let member: MemberProcess;
+  let metricsUrl: string;
+  let client: Etcd3;
+  const dir = mkdtempSync(join(tmpdir(), 'concord-logs-'));
+  const logFile = join(dir, 'member.log');
+  before(async () => {
+    metricsUrl = `http://127.0.0.1:${await freePort()}`;
+    member = await MemberProcess.start({
+      name: 'ops',
+      args: [
+        ...['--listen-metrics-urls', metricsUrl],
+        ...['--log-level', 'warn', '--log-outputs', `stderr,${logFile}`],
+        ...['--warning-apply-duration', '0s'],
+      ],
+    });
+    client = new Etcd3({ hosts: member.url });
+  });
+  after(async () => {
+    client?.close();
+    await MemberProcess.destroyAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves /metrics and the health probes on --listen-metrics-urls', async () => {
+    await client.put('k').value('v');
+    const scraped = await scrape(metricsUrl);
+    assert.equal(scraped.value('etcd_server_has_leader'), 1);
+    assert.equal(scraped.value('etcd_server_is_leader'), 1);
+    assert.equal(
+      scraped.value('grpc_server_handled_total', { grpc_method: 'Put', grpc_code: 'OK' }),
+      1,
+    );
+    assert.ok(scraped.value('etcd_server_slow_apply_total') >= 1, 'every apply is slow at 0s');
+    assert.ok(scraped.value('concord_slow_requests_total', { grpc_method: 'Put' }) >= 1);
+    assert.ok(scraped.value('process_resident_memory_bytes') > 0, 'process metrics');
+    const health = await fetch(`${metricsUrl}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), '{"health":"true","reason":""}');
+    const readyz = await fetch(`${metricsUrl}/readyz?verbose`);
+    assert.equal(readyz.status, 200);
+    assert.match(await readyz.text(), /\[\+\]linearizable_read ok\n[\s\S]*ok\n$/);
+    assert.equal((await fetch(`${metricsUrl}/livez`)).status, 200);
+    assert.equal((await fetch(`${metricsUrl}/nothing-here`)).status, 404);
+    // The client port serves the same /metrics.
+    assert.equal((await scrape(member.url)).value('etcd_server_is_leader'), 1);
+  });
+
+  it('--log-level warn keeps warnings (slow applies, with durations) and drops info lines', async () => {
+    const lines = await eventually(
+      'the member to log a slow apply',
+      () => logLines(member.stderr),
+      (list) => list.some((l) => l.msg === 'apply request took too long'),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const slow = lines.find((l) => l.msg === 'apply request took too long')!;
+    assert.equal(slow.level, 'warn');
+    assert.equal(slow.member, 'ops');
+    assert.equal(slow['expected-duration'], '0s');
+    assert.match(String(slow.took), /^\d+(\.\d+)?(µs|ms|s)$/);
+    assert.equal(typeof slow.term, 'number');
+    assert.equal(typeof slow.leader, 'string');
+    assert.deepEqual(
+      lines.filter((l) => l.level === 'info' || l.level === 'debug'),
+      [],
+      'no info or debug lines at --log-level warn',
+    );
+    // --log-outputs: the file has the lines stderr has.
+    const fromFile = logLines(readFileSync(logFile, 'utf8'));
+    assert.ok(fromFile.some((l) => l.msg === 'apply request took too long' && l.member === 'ops'));
+  });
+});
