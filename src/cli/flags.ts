@@ -58,6 +58,40 @@ export const serveFlags = {
     default: 'etcd-cluster',
     help: 'a token unique to this cluster, so two clusters never mix',
   },
+  'cert-file': { kind: 'string', default: '', help: 'client TLS certificate (PEM) for https://' },
+  'key-file': { kind: 'string', default: '', help: 'client TLS key (PEM) for --cert-file' },
+  'trusted-ca-file': {
+    kind: 'string',
+    default: '',
+    help: 'CA (PEM) that signs client certificates; clients must present one',
+  },
+  'client-cert-auth': {
+    kind: 'bool',
+    default: 'false',
+    help: 'clients must present a certificate signed by --trusted-ca-file (its CN names the user)',
+  },
+  'auto-tls': {
+    kind: 'bool',
+    default: 'false',
+    help: 'client TLS with a self-signed certificate (<data-dir>/fixtures/client), for development',
+  },
+  'peer-cert-file': { kind: 'string', default: '', help: 'peer TLS certificate (PEM)' },
+  'peer-key-file': { kind: 'string', default: '', help: 'peer TLS key (PEM)' },
+  'peer-trusted-ca-file': {
+    kind: 'string',
+    default: '',
+    help: 'CA (PEM) for peer certificates: peers must present one, dialed peers are verified',
+  },
+  'peer-client-cert-auth': {
+    kind: 'bool',
+    default: 'false',
+    help: 'peers must present a certificate signed by --peer-trusted-ca-file; no plain-text peers',
+  },
+  'peer-auto-tls': {
+    kind: 'bool',
+    default: 'false',
+    help: 'peer TLS with a self-signed certificate (<data-dir>/fixtures/peer), for development',
+  },
   'heartbeat-interval': { kind: 'int', default: '100', help: 'milliseconds between heartbeats' },
   'election-timeout': {
     kind: 'int',

@@ -12,6 +12,15 @@ export interface InitialClusterMember {
   readonly peerUrls: readonly string[];
 }
 
+/** One side's TLS flags (client: --cert-file...; peer: --peer-cert-file...); '' = not given. */
+export interface TlsFlags {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly trustedCaFile: string;
+  readonly clientCertAuth: boolean;
+  readonly autoTls: boolean;
+}
+
 /** `concord serve`'s configuration, validated. */
 export interface ServeConfig {
   readonly name: string;
@@ -33,6 +42,8 @@ export interface ServeConfig {
   readonly autoCompactionMode: 'periodic' | 'revision';
   readonly autoCompactionRetention: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly clientTls: TlsFlags;
+  readonly peerTls: TlsFlags;
   /** --log-outputs: 'stderr', 'stdout' or file paths. */
   readonly logOutputs: readonly string[];
   /** --listen-metrics-urls: may be empty. */
@@ -56,7 +67,7 @@ export function parseServeConfig(
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: argv.map(bareBoolFlag),
       options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
       allowPositionals: false,
       strict: true,
@@ -133,6 +144,8 @@ function validate(raw: Raw): ServeConfig {
   if (state !== 'new' && state !== 'existing') {
     throw new ConfigError(`--initial-cluster-state must be 'new' or 'existing', got "${state}"`);
   }
+  const clientTls = tlsFlags(raw, '');
+  const peerTls = tlsFlags(raw, 'peer-');
   const mode = raw['auto-compaction-mode'];
   if (mode !== 'periodic' && mode !== 'revision') {
     throw new ConfigError(`--auto-compaction-mode must be 'periodic' or 'revision', got "${mode}"`);
@@ -161,6 +174,8 @@ function validate(raw: Raw): ServeConfig {
     autoCompactionMode: mode,
     autoCompactionRetention: raw['auto-compaction-retention'],
     logLevel: logLevel as ServeConfig['logLevel'],
+    clientTls: checkTlsUrls(clientTls, urls(raw, 'listen-client-urls'), 'listen-client-urls', ''),
+    peerTls: checkTlsUrls(peerTls, urls(raw, 'listen-peer-urls'), 'listen-peer-urls', 'peer-'),
     // etcd's 'default' is stderr.
     logOutputs: list(raw['log-outputs'] || 'stderr').map((o) => (o === 'default' ? 'stderr' : o)),
     listenMetricsUrls: list(raw['listen-metrics-urls']).map((text) =>
@@ -168,6 +183,71 @@ function validate(raw: Raw): ServeConfig {
     ),
     warningApplyDurationMs: durationMs(raw, 'warning-apply-duration'),
   };
+}
+
+/** Go's flag package takes a bool flag bare (`--auto-tls`): that is `--auto-tls=true`. */
+function bareBoolFlag(arg: string): string {
+  const name = arg.startsWith('--') ? arg.slice(2) : '';
+  const spec = (serveFlags as Record<string, FlagSpec | undefined>)[name];
+  return spec?.kind === 'bool' ? `${arg}=true` : arg;
+}
+
+function bool(raw: Raw, flag: ServeFlagName): boolean {
+  const text = raw[flag].trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0' || text === '') return false;
+  throw new ConfigError(`--${flag} must be true or false, got "${raw[flag]}"`);
+}
+
+function tlsFlags(raw: Raw, prefix: '' | 'peer-'): TlsFlags {
+  const flag = (name: string): ServeFlagName => `${prefix}${name}` as ServeFlagName;
+  const tls: TlsFlags = {
+    certFile: raw[flag('cert-file')].trim(),
+    keyFile: raw[flag('key-file')].trim(),
+    trustedCaFile: raw[flag('trusted-ca-file')].trim(),
+    clientCertAuth: bool(raw, flag('client-cert-auth')),
+    autoTls: bool(raw, flag('auto-tls')),
+  };
+  if ((tls.certFile === '') !== (tls.keyFile === '')) {
+    throw new ConfigError(`--${prefix}cert-file and --${prefix}key-file must be given together`);
+  }
+  if (tls.clientCertAuth && tls.trustedCaFile === '') {
+    throw new ConfigError(
+      `--${prefix}client-cert-auth needs --${prefix}trusted-ca-file (the CA that signs the certificates to accept)`,
+    );
+  }
+  return tls;
+}
+
+/**
+ * https:// needs a certificate. A member that demands peer certificates takes no plain-text
+ * peer URL (a plain peer could not present one); client URLs may mix http and https, as
+ * etcd's may (certificates are then demanded on the https ones only).
+ */
+function checkTlsUrls(
+  tls: TlsFlags,
+  listen: readonly URL[],
+  flag: string,
+  prefix: string,
+): TlsFlags {
+  const hasCert = tls.certFile !== '' || tls.autoTls;
+  for (const url of listen) {
+    if (url.protocol === 'https:' && !hasCert) {
+      throw new ConfigError(
+        `--${flag}: ${url.href} needs --${prefix}cert-file and --${prefix}key-file, or --${prefix}auto-tls`,
+      );
+    }
+    if (
+      prefix === 'peer-' &&
+      url.protocol === 'http:' &&
+      (tls.clientCertAuth || tls.trustedCaFile !== '')
+    ) {
+      throw new ConfigError(
+        `--${flag}: ${url.href} is plain text, but --${prefix}${tls.clientCertAuth ? 'client-cert-auth' : 'trusted-ca-file'} demands certificates: use https://`,
+      );
+    }
+  }
+  return tls;
 }
 
 function int(raw: Raw, flag: ServeFlagName): number {

@@ -10,17 +10,33 @@
  * and Node offers no option to turn that check off. So each gRPC connection's bytes go
  * through ./http2/rewriting-socket.ts, which rewrites such an :authority into one nghttp2
  * accepts ("httpx--host:port", same encoded length) before the HTTP/2 session reads it.
+ *
+ * An https:// URL terminates TLS here (node:tls, TLS 1.2 at least) and feeds the decrypted
+ * socket to the same routing. ALPN picks the protocol: a client that offers http/1.1 gets it
+ * (curl, browsers and load balancer probes offer both, and /health is served over HTTP/1),
+ * one that offers only h2 gets h2 (gRPC clients: etcdctl, grpc-js). A connection that
+ * negotiated h2 goes to gRPC as the TLSSocket itself, without the rewriter: over TLS etcdctl
+ * sends a plain host as :authority, and grpc-js, seeing a TLSSocket under the session,
+ * reports the verified client certificate in each call's getAuthContext()
+ * (./tls/peer-identity.ts). Anything else (http/1.1, or no ALPN) is sniffed like a plain
+ * connection. The certificate is swapped for new connections when the files change
+ * (TlsCredentials.subscribe).
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { RequestListener } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import type { TlsCredentials } from '../env/tls/tls-credentials.js';
 import { AuthorityRewritingSocket } from './http2/rewriting-socket.js';
 
 export type { RequestListener };
 
 const preface = Buffer.from('PRI');
+/** A client that has not finished its TLS handshake by then is cut off (Node's default: 120 s). */
+const tlsHandshakeTimeoutMs = 10_000;
 
 export const notFound: RequestListener = (_request, response) => {
   response.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
@@ -31,19 +47,25 @@ export interface ClientListener {
   close(): Promise<void>;
 }
 
+/**
+ * Listens on one client URL; `tls` is required for an https:// URL (options.ts checks it).
+ */
 export async function listenClientUrl(
   url: URL,
   grpc: (connection: Duplex) => void,
   http: RequestListener,
+  tls?: TlsCredentials,
 ): Promise<ClientListener> {
   const httpServer = createHttpServer(http);
   const sockets = new Set<Socket>();
-  const server = createNetServer((socket) => {
+  const accept = (socket: Socket): void => {
     // gRPC answers are small writes: without this, Nagle's algorithm holds each one back
     // until the client's delayed ACK (about 40 ms), capping a connection's throughput.
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  };
+  const route = (socket: Socket): void =>
     sniff(socket, (isHttp2, seen) => {
       if (isHttp2) {
         grpc(new AuthorityRewritingSocket(socket, seen));
@@ -55,7 +77,31 @@ export async function listenClientUrl(
       socket.emit('data', seen);
       socket.resume();
     });
-  });
+  let server: NetServer;
+  let unsubscribe = (): void => undefined;
+  if (url.protocol === 'https:') {
+    if (tls === undefined) throw new Error(`${url.href}: https needs TLS credentials`);
+    const tlsServer = createTlsServer(
+      {
+        ...tls.serverOptions(),
+        ALPNCallback: ({ protocols }) => selectProtocol(protocols),
+        handshakeTimeout: tlsHandshakeTimeoutMs,
+      },
+      (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? grpc(socket) : route(socket)),
+    );
+    tlsServer.on('connection', accept);
+    const credentials = tls;
+    const swap = credentials.subscribe(() =>
+      tlsServer.setSecureContext(credentials.secureContextOptions()),
+    );
+    unsubscribe = () => void swap();
+    server = tlsServer;
+  } else {
+    server = createNetServer((socket) => {
+      accept(socket);
+      route(socket);
+    });
+  }
   await listen(server, url);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('listener has no port');
@@ -65,6 +111,7 @@ export async function listenClientUrl(
     url: bound,
     close: () =>
       new Promise<void>((resolve) => {
+        unsubscribe();
         server.close(() => resolve());
         // Sockets still sniffing or serving HTTP/1 would hold close() open; gRPC's own
         // sessions are drained by the gRPC server before this runs.
@@ -83,6 +130,11 @@ function listen(server: NetServer, url: URL): Promise<void> {
       resolve();
     });
   });
+}
+
+/** http/1.1 when offered (see the header), else h2; neither fails the handshake. */
+function selectProtocol(offered: readonly string[]): string | undefined {
+  return ['http/1.1', 'h2'].find((protocol) => offered.includes(protocol));
 }
 
 /** Reads enough of the first bytes to tell HTTP/2 from HTTP/1; `route` must hand them on. */

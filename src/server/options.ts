@@ -3,6 +3,7 @@
  * names the flag.
  */
 import { KiB, limits as defaultLimits } from '../base/limits.js';
+import type { TlsCredentials } from '../env/tls/tls-credentials.js';
 import type { ConcordApi } from '../node/api.js';
 import type { BugHandler } from './status.js';
 import { crashOnBug } from './status.js';
@@ -22,8 +23,13 @@ export interface ServerLimits {
 export interface ServerOptions {
   /** The member behind the front door; the server calls nothing else. */
   readonly api: ConcordApi;
-  /** Where to listen: `http://host:port` (port 0 picks a free one). TLS comes later. */
+  /** Where to listen: `http://host:port` or `https://host:port` (port 0 picks a free one). */
   readonly listen: readonly URL[];
+  /**
+   * The certificate for https:// URLs, and whether clients must present one (--cert-file,
+   * --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls). Required for https.
+   */
+  readonly tls?: TlsCredentials;
   readonly limits?: Partial<ServerLimits>;
   /**
    * Period of progress notifications to watchers created with progress_notify, in ms
@@ -52,6 +58,7 @@ export interface ServerOptions {
 export interface ResolvedOptions {
   readonly api: ConcordApi;
   readonly listen: readonly URL[];
+  readonly tls: TlsCredentials | undefined;
   readonly limits: ServerLimits;
   readonly watchProgressNotifyIntervalMs: number;
   readonly watchQueueResponsesMax: number;
@@ -65,6 +72,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     api: options.api,
     listen: options.listen,
+    tls: options.tls,
     limits: {
       requestBytesMax: options.limits?.requestBytesMax ?? defaultLimits.requestBytesMax,
       txnOpsMax: options.limits?.txnOpsMax ?? defaultLimits.txnOpsMax,
@@ -96,8 +104,15 @@ function validate(options: ResolvedOptions): void {
   positive(options.healthTimeoutMs, 'healthTimeoutMs');
   if (options.listen.length === 0) throw new RangeError('--listen-client-urls: no URL given');
   for (const url of options.listen) {
-    if (url.protocol !== 'http:') {
-      throw new RangeError(`--listen-client-urls: ${url.href}: only http:// is served (TLS later)`);
+    if (url.protocol === 'https:' && options.tls === undefined) {
+      throw new RangeError(
+        `--listen-client-urls: ${url.href}: https needs --cert-file and --key-file, or --auto-tls`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new RangeError(
+        `--listen-client-urls: ${url.href}: only http:// and https:// are served`,
+      );
     }
   }
 }

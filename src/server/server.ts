@@ -85,7 +85,12 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   try {
     for (const url of resolved.listen) {
       listeners.push(
-        await listenClientUrl(url, (socket) => injector.injectConnection(socket), http),
+        await listenClientUrl(
+          url,
+          (socket) => injector.injectConnection(socket),
+          http,
+          resolved.tls,
+        ),
       );
     }
   } catch (error) {

@@ -1,4 +1,6 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import type { TlsCredentials } from '../env/tls/tls-credentials.js';
 import { ConcordError, isConcordError } from '../base/errors.js';
 import { MiB } from '../base/limits.js';
 import type { Message, NodeId } from '../raft/types.js';
@@ -15,14 +17,17 @@ import {
 } from './frame.js';
 import { decodeMessages, encodeMessages } from './message-codec.js';
 import { PeerLink } from './peer-link.js';
+import { admitPeer, dialPeer, peerServer, readyEvent } from './peer-tls.js';
 
 export type LogFn = (line: string, fields?: object) => void;
 
 export interface TransportOptions {
   readonly selfId: NodeId;
   readonly clusterId: bigint;
-  /** Where to accept peers (`http://host:port`; port 0 picks one). */
+  /** Where to accept peers (`http://host:port` or `https://`; port 0 picks one). */
   readonly listen: readonly URL[];
+  /** Peer TLS (./peer-tls.ts): required for https:// listen URLs; used to dial https:// peers. */
+  readonly tls?: TlsCredentials;
   /** Raft messages from peers (already decoded). */
   readonly onMessages: (messages: Message[]) => void;
   /** The outcome of sending a snapshot (Raft's ReportSnapshot). */
@@ -76,7 +81,12 @@ export class Transport {
   ) {
     this.log = options.log ?? (() => undefined);
     this.clusterId = options.clusterId;
-    for (const server of servers) server.on('connection', (socket) => this.accept(socket));
+    for (const server of servers) {
+      const event = server instanceof TlsServer ? 'secureConnection' : 'connection';
+      server.on(event, (socket: Socket) => {
+        if (admitPeer(socket, options.tls, this.log)) this.accept(socket);
+      });
+    }
     this.pinger = setInterval(() => this.ping(), options.pingIntervalMs ?? 1000);
     this.pinger.unref();
   }
@@ -85,7 +95,7 @@ export class Transport {
     const servers: Server[] = [];
     const urls: URL[] = [];
     for (const url of options.listen) {
-      const server = createServer({ noDelay: true });
+      const { server } = peerServer(url, options.tls, options.log ?? (() => undefined));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(Number(url.port), url.hostname, () => resolve());
@@ -211,7 +221,7 @@ export class Transport {
         if (frame.kind === FrameKind.hello) this.checkReplyHello(socket, frame.payload);
         else this.onFrame(socket, link.id, frame);
       });
-      socket.once('connect', () => {
+      socket.once(readyEvent(socket), () => {
         attempt = 0;
         link.attach(socket);
       });
@@ -234,9 +244,9 @@ export class Transport {
 
   /** Dials `url` and says hello; frames from the peer go to `onFrame`. */
   private open(url: URL, purpose: ConnectionPurpose, onFrame: (frame: Frame) => void): Socket {
-    const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    const socket = dialPeer(url, this.options.tls, this.log);
     this.track(socket);
-    socket.once('connect', () => {
+    socket.once(readyEvent(socket), () => {
       socket.write(
         encodeFrame(
           FrameKind.hello,
@@ -420,7 +430,7 @@ export class Transport {
       }
     });
     socket.once('close', () => finish(false));
-    socket.once('connect', () => {
+    socket.once(readyEvent(socket), () => {
       for (let at = 0; at < bytes.length; at += snapshotChunkBytes) {
         const chunk = encodeFrame(
           FrameKind.snapshotChunk,
