@@ -43,8 +43,10 @@ export function memberGauges(registry: Registry, snapshot: MemberSnapshot): void
     });
   };
 
-  gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', (m) =>
-    m.leader === 0n ? 0 : 1,
+  gauge(
+    'etcd_server_has_leader',
+    'Whether or not a leader exists. 1 is existence, 0 is not.',
+    (m) => (m.leader === 0n ? 0 : 1),
   );
   gauge(
     'etcd_server_is_leader',
