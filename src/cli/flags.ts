@@ -123,6 +123,21 @@ export const serveFlags = {
     default: String(limits.txnOpsMax),
     help: 'operations in one Txn, at most',
   },
+  'auth-token': {
+    kind: 'string',
+    default: 'simple',
+    help: "'simple' or 'jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|ES256|HS256|...>[,ttl=5m]'",
+  },
+  'auth-token-ttl': {
+    kind: 'int',
+    default: '300',
+    help: 'seconds a simple token lives without use',
+  },
+  'bcrypt-cost': {
+    kind: 'int',
+    default: '10',
+    help: 'password hash cost, 4..31 (scrypt with N = 2^(cost+4), at most 2^17)',
+  },
   'auto-compaction-mode': {
     kind: 'string',
     default: 'periodic',

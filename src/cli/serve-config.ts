@@ -39,6 +39,10 @@ export interface ServeConfig {
   readonly quotaBackendBytes: number;
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
+  /** --auth-token, as given (src/server/auth/token-options.ts parses it). */
+  readonly authToken: string;
+  readonly authTokenTtlSeconds: number;
+  readonly bcryptCost: number;
   readonly autoCompactionMode: 'periodic' | 'revision';
   readonly autoCompactionRetention: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -171,6 +175,9 @@ function validate(raw: Raw): ServeConfig {
     quotaBackendBytes: positive(raw, 'quota-backend-bytes'),
     maxRequestBytes: positive(raw, 'max-request-bytes'),
     maxTxnOps: positive(raw, 'max-txn-ops'),
+    authToken: raw['auth-token'],
+    authTokenTtlSeconds: positive(raw, 'auth-token-ttl'),
+    bcryptCost: positive(raw, 'bcrypt-cost'),
     autoCompactionMode: mode,
     autoCompactionRetention: raw['auto-compaction-retention'],
     logLevel: logLevel as ServeConfig['logLevel'],

@@ -6,6 +6,7 @@ import { Member } from '../node/member.js';
 import { createMetrics } from '../server/metrics/metrics.js';
 import { listenMetricsUrls, type MetricsListener } from '../server/metrics/metrics-listener.js';
 import { createServer } from '../server/server.js';
+import { parseAuthToken, type TokenConfig } from '../server/auth/token-options.js';
 import { envName, serveFlags } from './flags.js';
 import { createServeLogger } from './logger.js';
 import { ConfigError, parseServeConfig, type ServeConfig } from './serve-config.js';
@@ -33,6 +34,13 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       return 2;
     }
     throw error;
+  }
+  let authToken: TokenConfig;
+  try {
+    authToken = parseAuthToken(config.authToken);
+  } catch (error) {
+    process.stderr.write(`concord serve: ${error instanceof Error ? error.message : error}\n`);
+    return 2;
   }
   const logger = createServeLogger({
     member: config.name,
@@ -73,6 +81,12 @@ export async function serve(argv: readonly string[], version: string): Promise<n
   }
   const server = await createServer({
     api: member,
+    auth: {
+      token: authToken,
+      tokenTtlSeconds: config.authTokenTtlSeconds,
+      bcryptCost: config.bcryptCost,
+      log: (line, fields) => logger.warn(line, fields as Record<string, unknown>),
+    },
     listen: config.listenClientUrls,
     tls: tls.client,
     limits: {

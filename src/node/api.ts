@@ -21,6 +21,8 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../mvcc/types.js';
+import type { AuthStoreView } from '../mvcc/auth/auth-store.js';
+import type { AuthInfo, AuthRequest, AuthResponse } from '../mvcc/auth/types.js';
 
 /** Carried by every response (etcdserverpb.ResponseHeader). */
 export interface ResponseHeader {
@@ -42,7 +44,16 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** At-most-once identity of a retried write (Concord's client sets it). */
   readonly identity?: { readonly clientId: string; readonly sequence: number };
+  /**
+   * Who a client's request speaks for, with the auth revision its permissions were checked
+   * at (the server sets it on every client request; src/server/auth). A write carries it
+   * through Raft and apply checks it again. Absent: the member's own request, not checked.
+   */
+  readonly auth?: AuthInfo;
 }
+
+/** Hears each auth request applied on this member (every member applies every one). */
+export type AuthAppliedListener = (request: AuthRequest, response: AuthResponse) => void;
 
 export interface LeaseGrantResult {
   readonly id: bigint;
@@ -273,4 +284,18 @@ export interface ConcordApi {
   activeAlarms(): readonly AlarmMember[];
   /** Compacts the member's database file, returning free space to the file system. */
   defragment(options?: RequestOptions): Promise<void>;
+
+  // ---- Auth (replicated state: src/mvcc/auth).
+
+  /**
+   * An auth change, or Authenticate, through Raft. Errors: etcd's auth errors
+   * ('UserNotFound', 'RoleAlreadyExist', 'PermissionDenied', 'AuthOldRevision', ...).
+   */
+  auth(request: AuthRequest, options?: RequestOptions): Promise<WithHeader<AuthResponse>>;
+  /** The applied auth state, after a ReadIndex round when `linearizable`. */
+  authStore(linearizable: boolean, options?: RequestOptions): Promise<WithHeader<AuthStoreView>>;
+  /** The applied auth state now, synchronously (for checks on every request). */
+  authView(): AuthStoreView;
+  /** Subscribes to applied auth requests; returns the unsubscribe function. */
+  onAuthApplied(listener: AuthAppliedListener): () => void;
 }

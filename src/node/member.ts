@@ -1,7 +1,13 @@
 import { ConcordError, isConcordError } from '../base/errors.js';
 import { Prng } from '../base/prng.js';
 import { joinPath } from '../env/disk.js';
-import { formatDuration, logFunction, silentLogger, type Logger } from '../env/logger.js';
+import {
+  formatDuration,
+  LogThrottle,
+  logFunction,
+  silentLogger,
+  type Logger,
+} from '../env/logger.js';
 import { encodeRequest, decodeRequest } from '../mvcc/request-codec.js';
 import { isReadOnlyTxn, StateMachine, type ApplyResult } from '../mvcc/state-machine.js';
 import { minLeaseTtlSeconds } from '../mvcc/lessor.js';
@@ -23,9 +29,12 @@ import type { ConfChange, Entry, SoftState } from '../raft/types.js';
 import { None } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
+import type { AuthStoreView } from '../mvcc/auth/auth-store.js';
+import type { AuthRequest, AuthResponse } from '../mvcc/auth/types.js';
 import type {
   AlarmMember,
   AlarmRequest,
+  AuthAppliedListener,
   ClusterMember,
   ConcordApi,
   HashKvResult,
@@ -46,6 +55,7 @@ import { AppliedWait } from './applied-wait.js';
 import { Background } from './background.js';
 import { bootstrap, joining } from './bootstrap.js';
 import { Leases } from './leases.js';
+import { MemberAuth } from './auth.js';
 import { expect } from './responses.js';
 import { Driver } from './driver.js';
 import { loadIdentity, type Identity } from './identity.js';
@@ -87,6 +97,7 @@ export class Member implements ConcordApi {
   readonly log: LogFn;
   /** What /metrics counts (plain numbers; read at scrape time). */
   readonly counters = new MemberCounters();
+  private readonly slowApplyLog = new LogThrottle(1000);
   readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
@@ -95,6 +106,7 @@ export class Member implements ConcordApi {
   readonly membership = new Membership(this);
   private readonly leases = new Leases(this);
   private readonly maintenance = new Maintenance(this);
+  private readonly authService = new MemberAuth(this);
   /** The peer transport and what travels on it. */
   private readonly wiring = new PeerWiring(this);
   /** Called once when this member learns it was removed from the cluster (etcd exits). */
@@ -441,6 +453,22 @@ export class Member implements ConcordApi {
     return this.stateMachine.alarms('NONE');
   }
 
+  auth(request: AuthRequest, options?: RequestOptions): Promise<WithHeader<AuthResponse>> {
+    return this.authService.propose(request, options);
+  }
+
+  authStore(linearizable: boolean, options?: RequestOptions): Promise<WithHeader<AuthStoreView>> {
+    return this.authService.store(linearizable, options);
+  }
+
+  authView(): AuthStoreView {
+    return this.stateMachine.auth;
+  }
+
+  onAuthApplied(listener: AuthAppliedListener): () => void {
+    return this.authService.onApplied(listener);
+  }
+
   defragment(): Promise<void> {
     return this.maintenance.defragment();
   }
@@ -464,7 +492,7 @@ export class Member implements ConcordApi {
   ): Promise<{ header: ResponseHeader; response: StateMachineResponse }> {
     if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
     const id = this.ids.next();
-    const data = encodeRequest({ id, identity: options?.identity, request });
+    const data = encodeRequest({ id, identity: options?.identity, auth: options?.auth, request });
     const outcome = this.waiters.register(id);
     try {
       this.driver.propose(data, () => this.waiters.has(id));
@@ -581,6 +609,7 @@ export class Member implements ConcordApi {
   }
 
   private observeApplied(request: StateMachineRequest, result: ApplyResult): void {
+    this.authService.applied(request, result);
     if (result.status !== 'applied') return;
     const now = this.options.clock.now();
     if (request.type === 'leaseGrant') {
@@ -630,7 +659,8 @@ export class Member implements ConcordApi {
 
   /**
    * Applies a Ready's committed entries, timing the pass: one slower than
-   * --warning-apply-duration is logged with etcd's words and counted (slow_apply_total).
+   * --warning-apply-duration is counted (slow_apply_total) and logged with etcd's words (at
+   * most one line a second).
    */
   private applyTimed(entries: readonly Entry[]): void {
     const start = performance.now();
@@ -639,6 +669,8 @@ export class Member implements ConcordApi {
     const expectedMs = this.options.warningApplyDurationMs ?? memberDefaults.warningApplyDurationMs;
     if (tookMs <= expectedMs) return;
     this.counters.slowApplies++;
+    const suppressed = this.slowApplyLog.admit(this.options.clock.now());
+    if (suppressed === undefined) return;
     this.logger.warn('apply request took too long', {
       took: formatDuration(tookMs),
       'expected-duration': formatDuration(expectedMs),
@@ -646,6 +678,7 @@ export class Member implements ConcordApi {
       index: entries[entries.length - 1]?.index,
       term: this.raw.raft.term,
       leader: this.raw.raft.lead.toString(16),
+      'similar-lines-suppressed': suppressed,
     });
   }
 

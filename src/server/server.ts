@@ -21,11 +21,15 @@ import { kvService } from './services/kv.js';
 import { leaseService } from './services/lease.js';
 import { maintenanceService } from './services/maintenance.js';
 import { clusterService } from './services/cluster.js';
-import { authService } from './services/not-yet-served.js';
+import { authService } from './services/auth.js';
+import { AuthGate, type AuthServerOptions } from './auth/auth-gate.js';
+import { authorizingApi, guardServices } from './auth/guard.js';
 import { StreamRegistry } from './services/stream-registry.js';
 import { watchService } from './services/watch.js';
 
 export interface CreateServerOptions extends ServerOptions {
+  /** Auth: --auth-token, --auth-token-ttl, --bcrypt-cost (auth/auth-gate.ts). */
+  readonly auth?: AuthServerOptions;
   /**
    * Plain HTTP/1 requests on the client port that the server does not answer itself (it
    * serves /health, /livez, /readyz and /version): the seam for /metrics and the dashboard.
@@ -50,7 +54,10 @@ export interface ConcordServer {
 }
 
 export async function createServer(options: CreateServerOptions): Promise<ConcordServer> {
-  const resolved = resolveOptions(options);
+  const plain = resolveOptions(options);
+  const gate = new AuthGate(plain.api, options.auth);
+  // Every service sees the member through the auth checks (auth/guard.ts).
+  const resolved = { ...plain, api: authorizingApi(plain.api) };
   const services = etcdServices();
   const streams = new StreamRegistry();
   const grpc = new Server({
@@ -59,12 +66,13 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     'grpc.max_send_message_length': -1,
     interceptors: [...(options.grpcInterceptors ?? [])],
   });
+  guardServices(grpc, gate, resolved.onBug); // each handler runs as its caller (auth/guard.ts)
   grpc.addService(services.KV, kvService(resolved));
   grpc.addService(services.Watch, watchService(resolved, streams));
   grpc.addService(services.Lease, leaseService(resolved, streams));
   grpc.addService(services.Cluster, clusterService(resolved));
   grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
-  grpc.addService(services.Auth, authService());
+  grpc.addService(services.Auth, authService(plain.api, gate, resolved.onBug));
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
   // etcd's JSON gateway: each request a gRPC call to this server over an in-memory connection.
   const gateway = createGateway({

@@ -27,6 +27,8 @@ import type {
   WatchSink,
   WithHeader,
 } from '../../../src/node/api.js';
+import { AuthStore, type AuthStoreView } from '../../../src/mvcc/auth/auth-store.js';
+import type { AuthResponse } from '../../../src/mvcc/auth/types.js';
 import { FakeCluster } from './fake-cluster.js';
 import { FakeMaintenance } from './fake-maintenance.js';
 import { FakeStore } from './fake-store.js';
@@ -72,6 +74,7 @@ export class FakeMember implements ConcordApi {
   /** When set, linearizable reads (and so /health) hang until aborted, as with no quorum. */
   stalled = false;
   private readonly failures = new Map<Method, ErrorCode>();
+  private readonly authState = new AuthStore();
 
   /** The next call of `method` rejects with `code`. */
   failNext(method: Method, code: ErrorCode): void {
@@ -220,6 +223,23 @@ export class FakeMember implements ConcordApi {
     await this.answer('defragment', () => {
       this.maintenance.defragmented++;
     });
+  }
+
+  /** Auth is never enabled here: the auth store stays empty (test/auth runs real members). */
+  auth(): Promise<WithHeader<AuthResponse>> {
+    return Promise.reject(new ConcordError('AuthNotEnabled'));
+  }
+
+  async authStore(): Promise<WithHeader<AuthStoreView>> {
+    return this.answer(undefined, () => this.authState);
+  }
+
+  authView(): AuthStoreView {
+    return this.authState;
+  }
+
+  onAuthApplied(): () => void {
+    return () => undefined;
   }
 
   close(): void {

@@ -1,0 +1,219 @@
+/**
+ * Every request is checked (etcd's auth on each RPC), without touching each service:
+ *
+ * 1. `guardService` wraps a service's handlers: before the handler runs it finds who the call
+ *    speaks for (AuthGate.identify: the token, else the certificate's CN) and runs the
+ *    handler inside an AsyncLocalStorage context holding that AuthInfo. A bad token fails a
+ *    unary call with "invalid auth token" before the handler sees it. Streams (Watch,
+ *    LeaseKeepAlive) resolve the token on each use instead, since a stream outlives tokens;
+ *    their event listeners are bound to the context so the member calls they make see it.
+ * 2. `authorizingApi` is the ConcordApi the services are given: it reads the context, checks
+ *    what etcd checks at its server (reads, watch creation, root-only operations), and puts
+ *    the AuthInfo on every proposal (RequestOptions.auth) so apply checks writes again
+ *    against the replicated auth state (src/mvcc/auth/request-auth.ts).
+ *
+ * What needs what (etcd 3.4/3.5's servers and authApplierV3, and issue 8):
+ * - Range, read-only Txn: READ, checked here. Put, DeleteRange, Txn with writes: checked at
+ *   apply. Watch: READ on its range at creation; a denied watch is created and canceled at
+ *   once with "etcdserver: permission denied" (watch-stream turns the error into that).
+ * - LeaseRevoke: WRITE on every attached key (at apply). LeaseGrant, KeepAlive, TimeToLive,
+ *   Leases: not checked (etcd does not either).
+ * - Compact, Hash, HashKV, Snapshot, Defragment, MoveLeader, Alarm ACTIVATE/DEACTIVATE, and
+ *   MemberAdd/Remove/Update/Promote: the root role. Status, Alarm GET, MemberList: anyone.
+ * Calls made by the member itself (lease expiry, alarms it raises) carry no AuthInfo and are
+ * not checked.
+ */
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import type {
+  MethodDefinition,
+  Server,
+  ServerUnaryCall,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+  sendUnaryData,
+} from '@grpc/grpc-js';
+import { isConcordError, type ConcordError } from '../../base/errors.js';
+import { authError } from '../../mvcc/auth/auth-errors.js';
+import { rangeRefusal, txnRefusal } from '../../mvcc/auth/request-auth.js';
+import type { AuthInfo } from '../../mvcc/auth/types.js';
+import { isReadOnlyTxn } from '../../mvcc/state-machine.js';
+import type { ConcordApi, RequestOptions } from '../../node/api.js';
+import type { BugHandler } from '../status.js';
+import { statusOf } from '../status.js';
+import { peerCertificateCommonName } from '../tls/peer-identity.js';
+import { noUser, type AuthGate } from './auth-gate.js';
+
+/** Resolves who the current call speaks for (throws 'InvalidAuthToken'). */
+type CallAuth = () => AuthInfo;
+
+const current = new AsyncLocalStorage<CallAuth>();
+
+/** The AuthInfo of the call being served, or undefined outside any guarded call. */
+export function currentAuth(): AuthInfo | undefined {
+  const resolve = current.getStore();
+  return resolve === undefined ? undefined : resolve();
+}
+
+type Handler = (call: ServerUnaryCall<unknown, unknown>, callback?: sendUnaryData<unknown>) => void;
+
+export function guardService(
+  gate: AuthGate,
+  definition: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+  onBug: BugHandler,
+): UntypedServiceImplementation {
+  const guarded: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(implementation)) {
+    const method = (definition as Record<string, MethodDefinition<unknown, unknown>>)[name];
+    guarded[name] = method === undefined ? handler : guard(gate, method, handler as Handler, onBug);
+  }
+  return guarded;
+}
+
+function guard(
+  gate: AuthGate,
+  method: MethodDefinition<unknown, unknown>,
+  handler: Handler,
+  onBug: BugHandler,
+): Handler {
+  const resolve = (call: ServerUnaryCall<unknown, unknown>): AuthInfo =>
+    gate.identify(call.metadata, peerCertificateCommonName(call)) ?? noUser;
+  if (method.requestStream) {
+    // A stream: resolve on each use; bind its listeners to the context.
+    return (call) =>
+      current.run(
+        () => resolve(call),
+        () => {
+          const on = call.on.bind(call);
+          call.on = ((event: string, listener: (...args: unknown[]) => void) =>
+            on(event, AsyncResource.bind(listener))) as typeof call.on;
+          handler(call);
+        },
+      );
+  }
+  return (call, callback) => {
+    let info: AuthInfo;
+    try {
+      info = resolve(call);
+    } catch (error) {
+      const status = statusOf(error, onBug);
+      if (callback !== undefined) callback(status);
+      else call.emit('error', status);
+      return;
+    }
+    current.run(
+      () => info,
+      () => handler(call, callback),
+    );
+  };
+}
+
+/** The member as the services see it: checked and attributed (see the file comment). */
+export function authorizingApi(api: ConcordApi): ConcordApi {
+  const auth = (): AuthInfo | undefined => currentAuth();
+  const attributed = (options?: RequestOptions): RequestOptions | undefined => {
+    const info = auth();
+    return info === undefined ? options : { ...options, auth: info };
+  };
+  const refuse = (check: (info: AuthInfo) => ConcordError | undefined): void => {
+    const info = auth();
+    if (info === undefined) return;
+    const error = check(info);
+    if (error !== undefined) throw error;
+  };
+  const admin = (): void => refuse((info) => api.authView().checkAdmin(info));
+  const noLeaseKeys = (): Uint8Array[] => []; // apply checks lease keys
+  const overrides: Partial<ConcordApi> = {
+    range: async (request, options) => {
+      refuse((info) => rangeRefusal(api.authView(), info, request.key, request.rangeEnd));
+      return api.range(request, attributed(options));
+    },
+    put: async (request, options) => api.put(request, attributed(options)),
+    deleteRange: async (request, options) => api.deleteRange(request, attributed(options)),
+    txn: async (request, options) => {
+      if (isReadOnlyTxn(request)) {
+        refuse((info) => txnRefusal(api.authView(), info, request, noLeaseKeys));
+      }
+      return api.txn(request, attributed(options));
+    },
+    compact: async (request, options) => {
+      admin();
+      return api.compact(request, attributed(options));
+    },
+    leaseGrant: async (id, ttl, options) => api.leaseGrant(id, ttl, attributed(options)),
+    leaseRevoke: async (id, options) => api.leaseRevoke(id, attributed(options)),
+    watch: (create, sink) => {
+      let denied: ConcordError | undefined;
+      try {
+        refuse((info) => rangeRefusal(api.authView(), info, create.key, create.rangeEnd));
+      } catch (error) {
+        if (!isConcordError(error)) throw error;
+        denied = error;
+      }
+      // etcd cancels a watch it may not serve with "permission denied", whatever the cause.
+      if (denied !== undefined) throw authError('PermissionDenied');
+      return api.watch(create, sink);
+    },
+    memberAdd: async (peerUrls, isLearner, options) => {
+      admin();
+      return api.memberAdd(peerUrls, isLearner, options);
+    },
+    memberRemove: async (id, options) => {
+      admin();
+      return api.memberRemove(id, options);
+    },
+    memberUpdate: async (id, peerUrls, options) => {
+      admin();
+      return api.memberUpdate(id, peerUrls, options);
+    },
+    memberPromote: async (id, options) => {
+      admin();
+      return api.memberPromote(id, options);
+    },
+    hash: async (options) => {
+      admin();
+      return api.hash(options);
+    },
+    hashKv: async (revision, options) => {
+      admin();
+      return api.hashKv(revision, options);
+    },
+    snapshot: async (options) => {
+      admin();
+      return api.snapshot(options);
+    },
+    defragment: async (options) => {
+      admin();
+      return api.defragment(options);
+    },
+    moveLeader: async (target, options) => {
+      admin();
+      return api.moveLeader(target, options);
+    },
+    alarm: async (request, options) => {
+      if (request.action !== 'GET') admin();
+      return api.alarm(request, attributed(options));
+    },
+  };
+  return new Proxy(api, {
+    get(target, property) {
+      const override = (overrides as Record<string | symbol, unknown>)[property];
+      if (override !== undefined) return override;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+/**
+ * Makes every service later added to `server` run its handlers as their caller
+ * (guardService), so each service — present or future — is covered without knowing about
+ * auth. Called once, right after the server is built.
+ */
+export function guardServices(server: Server, gate: AuthGate, onBug: BugHandler): void {
+  const addService = server.addService.bind(server);
+  server.addService = (definition, implementation) =>
+    addService(definition, guardService(gate, definition, implementation, onBug));
+}
