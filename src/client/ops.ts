@@ -184,17 +184,20 @@ export function wireRange(
   ns: Namespace,
   key: Buffer,
   range: KeyRange | undefined,
-): { key: Buffer; rangeEnd: Buffer } {
+): { key: Buffer; rangeEnd?: Buffer } {
   let end: Buffer = Buffer.alloc(0);
   if (range?.prefix === true) end = key.length === 0 ? rangeEndAll : prefixEnd(key);
   else if (range?.fromKey === true) end = rangeEndAll;
   else if (range?.rangeEnd !== undefined) end = toBuffer(range.rangeEnd);
   // The empty key with a range end means "from the start" (of the namespace); etcd refuses an
   // empty key, so outside a namespace the start is `\0`, as etcd's own client sends it.
+  // An empty range end is left out, not sent empty: protobufjs would put an empty field on the
+  // wire, and etcd 3.4 then reads "from key to the end" instead of "this key alone".
   const wireKey = ns.key(key);
+  const rangeEnd = ns.rangeEnd(key, end);
   return {
     key: wireKey.length === 0 && end.length > 0 ? Buffer.from(rangeEndAll) : wireKey,
-    rangeEnd: ns.rangeEnd(key, end),
+    ...(rangeEnd.length > 0 ? { rangeEnd } : {}),
   };
 }
 

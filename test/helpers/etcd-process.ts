@@ -39,6 +39,7 @@ export class EtcdProcess {
     /** host:port of its client listener. */
     readonly endpoint: string,
     readonly peerUrl: string,
+    private readonly args: readonly string[],
   ) {
     live.add(this);
   }
@@ -49,9 +50,10 @@ export class EtcdProcess {
       dir,
       `127.0.0.1:${await freePort()}`,
       `http://127.0.0.1:${await freePort()}`,
+      options.args ?? [],
     );
     try {
-      await etcd.launch(options.args ?? []);
+      await etcd.launch(etcd.args);
     } catch (error) {
       await etcd.destroy();
       throw error;
@@ -99,15 +101,25 @@ export class EtcdProcess {
     );
   }
 
-  /** SIGKILL, waits for the exit, removes the data dir. Idempotent. */
-  async destroy(): Promise<void> {
+  /** SIGKILL (a crash); the data dir stays for restart(). */
+  async kill(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts it again on its data dir and ports (after kill()). */
+  async restart(): Promise<void> {
+    this.log = '';
+    await this.launch(this.args);
+  }
+
+  /** SIGKILL, waits for the exit, removes the data dir. Idempotent. */
+  async destroy(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
   }
