@@ -56,7 +56,10 @@ export function searchLinearization<State>(
   const calls: { readonly entry: Entry; readonly state: State }[] = [];
   let state = model.init();
   let entry: Entry | null = head.next;
-  let deepest: Deepest<State> | undefined;
+  let deepest: (Deepest<State> & { readonly definite: number }) | undefined;
+  // Definite operations linearized: the measure of "furthest". Indeterminate ones do not
+  // count, so an explanation never gets longer by guessing a timed-out write landed.
+  let definite = 0;
   let steps = 0;
 
   while (head.next !== null) {
@@ -73,6 +76,7 @@ export function searchLinearization<State>(
         if (!seen.has(configuration)) {
           seen.add(configuration);
           calls.push({ entry: current, state });
+          if (ops[current.id]!.type !== 'info') definite++;
           state = next;
           lift(current);
           entry = head.next;
@@ -84,8 +88,13 @@ export function searchLinearization<State>(
       continue;
     }
     // A return: its operation was not linearized in time on this path.
-    if (deepest === undefined || calls.length > deepest.order.length) {
+    const further =
+      deepest === undefined ||
+      definite > deepest.definite ||
+      (definite === deepest.definite && calls.length < deepest.order.length);
+    if (further) {
       deepest = {
+        definite,
         order: calls.map((call) => call.entry.id),
         state,
         stuck: current.id,
@@ -95,6 +104,7 @@ export function searchLinearization<State>(
     const top = calls.pop();
     if (top === undefined) return { kind: 'nonlinearizable', deepest, steps };
     state = top.state;
+    if (ops[top.entry.id]!.type !== 'info') definite--;
     linearized.clear(top.entry.id);
     unlift(top.entry);
     entry = top.entry.next;
