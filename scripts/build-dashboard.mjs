@@ -19,7 +19,7 @@ export async function buildDashboard() {
     bundle: true,
     minify: true,
     format: 'esm',
-    target: ['es2020', 'chrome90', 'safari14', 'firefox90'],
+    target: 'es2022',
     jsx: 'automatic',
     jsxImportSource: 'preact',
     outdir,

@@ -1,0 +1,71 @@
+/** Small pieces every view uses: error notes, a confirmation dialog, empty states. */
+import type { ComponentChildren } from 'preact';
+import { isPermissionDenied } from './api.js';
+
+/** An error as a note; permission errors read "not permitted", as a user expects. */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (error === undefined || error === null) return null;
+  if (isPermissionDenied(error)) {
+    return (
+      <p class="note denied" data-testid="not-permitted">
+        Not permitted: your role does not grant this.
+      </p>
+    );
+  }
+  return <p class="note error">{error instanceof Error ? error.message : String(error)}</p>;
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+export function Card({
+  title,
+  actions,
+  children,
+  testid,
+}: {
+  title: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  testid?: string;
+}) {
+  return (
+    <section class="card" data-testid={testid}>
+      <header class="card-head">
+        <h2>{title}</h2>
+        {actions !== undefined && <div class="actions">{actions}</div>}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+/** A modal asking to confirm a destructive step. */
+export function Confirm({
+  message,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  message: ComponentChildren;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div class="modal-backdrop" onClick={onCancel}>
+      <div class="modal" role="dialog" aria-modal="true" onClick={(e) => e.stopPropagation()}>
+        <p>{message}</p>
+        <div class="modal-actions">
+          <button type="button" class="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="button" class="danger" data-testid="confirm" onClick={onConfirm}>
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
