@@ -87,12 +87,13 @@ export function searchLinearization<State>(
       entry = current.next;
       continue;
     }
-    // A return: its operation was not linearized in time on this path.
-    const further =
+    // A return: its operation was not linearized in time on this path. Ties go to the
+    // shorter prefix: fewer indeterminate operations guessed in.
+    if (
       deepest === undefined ||
       definite > deepest.definite ||
-      (definite === deepest.definite && calls.length < deepest.order.length);
-    if (further) {
+      (definite === deepest.definite && calls.length < deepest.order.length)
+    ) {
       deepest = {
         definite,
         order: calls.map((call) => call.entry.id),
