@@ -1,0 +1,317 @@
+/**
+ * The JSON gateway (src/server/gateway) through real sockets: plain `fetch` requests against a
+ * member, as curl would send them, and the same requests against Debian's etcd 3.4 where the
+ * shapes can be compared cheaply: field names, which fields are present, int64 as strings,
+ * bytes as base64, error bodies and HTTP statuses.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { EtcdProcess, etcdUnavailable } from '../helpers/etcd-process.js';
+import { MemberProcess } from '../helpers/member-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+}
+
+async function post(base: string, path: string, body: unknown = {}): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(text) as Record<string, unknown>,
+  };
+}
+
+/** The JSON's shape: keys kept, decimal strings as "<int>", other strings as "<string>". */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]));
+  }
+  if (typeof value === 'string') return /^-?\d+$/.test(value) ? '<int>' : '<string>';
+  return value;
+}
+
+/** Reads a /v3/watch stream's lines until `count` results arrived. */
+async function watchLines(
+  base: string,
+  request: object,
+  count: number,
+  afterCreated: () => Promise<void>,
+): Promise<Record<string, unknown>[]> {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/v3/watch`, {
+    method: 'POST',
+    body: JSON.stringify(request),
+    signal: controller.signal,
+  });
+  assert.equal(response.status, 200);
+  assert.ok(response.body !== null);
+  const reader = response.body.getReader();
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  try {
+    await waitFor<void>(`${count} watch responses from ${base}`, (done, fail) => {
+      void (async () => {
+        try {
+          while (lines.length < count) {
+            const { done: ended, value } = await reader.read();
+            if (ended) throw new Error(`the watch stream ended after ${lines.length} lines`);
+            buffered += Buffer.from(value).toString('utf8');
+            for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+              lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+              buffered = buffered.slice(nl + 1);
+              if (lines.length === 1) await afterCreated();
+            }
+          }
+          done();
+        } catch (error) {
+          fail(error as Error);
+        }
+      })();
+    });
+  } finally {
+    controller.abort();
+  }
+  return lines;
+}
+
+describe('JSON gateway', { timeout: 120_000 }, () => {
+  let member: MemberProcess;
+  let concord: string;
+  let etcd: EtcdProcess | undefined;
+  let reference: string | undefined;
+
+  before(async () => {
+    [member, etcd] = await Promise.all([
+      MemberProcess.start({ args: ['--max-request-bytes', '4096'] }),
+      etcdUnavailable() === false
+        ? EtcdProcess.start({ args: ['--max-request-bytes=4096'] })
+        : undefined,
+    ]);
+    concord = member.url;
+    reference = etcd === undefined ? undefined : `http://${etcd.endpoint}`;
+  });
+
+  after(async () => {
+    await member?.destroy();
+    await etcd?.destroy();
+  });
+
+  /** Runs `request` against Concord and, when etcd is here, against etcd; returns both. */
+  async function both(
+    run: (base: string) => Promise<Answer>,
+  ): Promise<[Answer, Answer | undefined]> {
+    const ours = await run(concord);
+    const theirs = reference === undefined ? undefined : await run(reference);
+    return [ours, theirs];
+  }
+
+  it('puts and ranges in etcd gateway shape: original names, int64 strings, base64 bytes', async () => {
+    const [put, etcdPut] = await both((base) =>
+      post(base, '/v3/kv/put', { key: b64('gw/a'), value: b64('alpha') }),
+    );
+    assert.equal(put.status, 200);
+    assert.equal(put.headers.get('content-type'), 'application/json');
+    assert.equal(put.headers.get('access-control-allow-origin'), '*');
+    if (etcdPut !== undefined) assert.deepEqual(shape(put.body), shape(etcdPut.body));
+
+    const [range, etcdRange] = await both((base) =>
+      post(base, '/v3/kv/range', { key: b64('gw/a') }),
+    );
+    assert.equal(range.status, 200);
+    const kvs = range.body.kvs as { key: string; value: string; version: string }[];
+    assert.equal(kvs[0]?.key, b64('gw/a'));
+    assert.equal(kvs[0]?.value, b64('alpha'));
+    assert.equal(kvs[0]?.version, '1');
+    assert.equal(range.body.count, '1');
+    assert.ok(
+      'cluster_id' in (range.body.header as object),
+      'header fields keep their proto names',
+    );
+    if (etcdRange !== undefined) assert.deepEqual(shape(range.body), shape(etcdRange.body));
+
+    // jsonpb accepts the lowerCamelCase name too; defaults (more: false) are left out.
+    const [counted, etcdCounted] = await both((base) =>
+      post(base, '/v3/kv/range', { key: b64('gw/'), range_end: b64('gw0'), countOnly: true }),
+    );
+    assert.equal(counted.body.count, '1');
+    assert.equal(counted.body.kvs, undefined);
+    assert.equal(counted.body.more, undefined);
+    if (etcdCounted !== undefined) assert.deepEqual(shape(counted.body), shape(etcdCounted.body));
+  });
+
+  it("answers etcd's errors with grpc-gateway's HTTP status and body", async () => {
+    const cases: [string, unknown, number, number, string | undefined][] = [
+      [
+        '/v3/kv/range',
+        { key: b64('gw/a'), revision: '1000000' },
+        400,
+        11,
+        'etcdserver: mvcc: required revision is a future revision',
+      ],
+      ['/v3/kv/range', { key: '' }, 400, 3, 'etcdserver: key is not provided'],
+      [
+        '/v3/kv/range',
+        { key: 1 },
+        400,
+        3,
+        'json: cannot unmarshal number into Go value of type []uint8',
+      ],
+      ['/v3/lease/revoke', { ID: '12345' }, 404, 5, 'etcdserver: requested lease not found'],
+      [
+        '/v3/kv/put',
+        { key: b64('gw/big'), value: b64('x'.repeat(5000)) },
+        400,
+        3,
+        'etcdserver: request is too large',
+      ],
+      ['/v3/kv/range', 'not json', 400, 3, undefined],
+    ];
+    for (const [path, body, status, code, message] of cases) {
+      const [ours, theirs] = await both((base) => post(base, path, body));
+      const what = `${path} ${JSON.stringify(body).slice(0, 60)}`;
+      assert.equal(ours.status, status, `${what}: HTTP status`);
+      assert.equal(ours.body.code, code, `${what}: gRPC code`);
+      assert.equal(ours.body.error, ours.body.message, `${what}: error and message agree`);
+      if (message !== undefined) {
+        assert.deepEqual(ours.body, { error: message, message, code }, what);
+        if (theirs !== undefined) assert.deepEqual(ours.body, theirs.body, `${what}: same as etcd`);
+      }
+    }
+  });
+
+  it('runs a txn with oneof ops named as in the proto', async () => {
+    const txn = {
+      compare: [{ key: b64('gw/a'), result: 'EQUAL', target: 'VALUE', value: b64('alpha') }],
+      success: [{ request_put: { key: b64('gw/a'), value: b64('beta') } }],
+      failure: [{ requestRange: { key: b64('gw/a') } }],
+    };
+    const [ours, theirs] = await both((base) => post(base, '/v3/kv/txn', txn));
+    assert.equal(ours.status, 200);
+    assert.equal(ours.body.succeeded, true);
+    const responses = ours.body.responses as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(responses[0] ?? {}), ['response_put']);
+    if (theirs !== undefined) {
+      assert.deepEqual(Object.keys(ours.body), Object.keys(theirs.body));
+      assert.deepEqual(
+        (theirs.body.responses as object[]).map((r) => Object.keys(r)),
+        responses.map((r) => Object.keys(r)),
+      );
+    }
+  });
+
+  it('grants, inspects, keeps alive (stream) and revokes leases', async () => {
+    const [grant, etcdGrant] = await both((base) => post(base, '/v3/lease/grant', { TTL: '60' }));
+    assert.equal(grant.status, 200);
+    assert.equal(grant.body.TTL, '60');
+    if (etcdGrant !== undefined) assert.deepEqual(shape(grant.body), shape(etcdGrant.body));
+    const id = grant.body.ID as string;
+    await post(concord, '/v3/kv/put', { key: b64('gw/leased'), value: b64('v'), lease: id });
+
+    const ttl = await post(concord, '/v3/lease/timetolive', { ID: id, keys: true });
+    assert.deepEqual(ttl.body.keys, [b64('gw/leased')]);
+    assert.equal(ttl.body.grantedTTL, '60');
+    if (etcdGrant !== undefined && reference !== undefined) {
+      const etcdId = etcdGrant.body.ID as string;
+      await post(reference, '/v3/kv/put', {
+        key: b64('gw/leased'),
+        value: b64('v'),
+        lease: etcdId,
+      });
+      const etcdTtl = await post(reference, '/v3/lease/timetolive', { ID: etcdId, keys: true });
+      assert.deepEqual(shape(ttl.body), shape(etcdTtl.body));
+    }
+
+    const keepAlive = await fetch(`${concord}/v3/lease/keepalive`, {
+      method: 'POST',
+      body: JSON.stringify({ ID: id }),
+    });
+    const lines = (await keepAlive.text()).trim().split('\n');
+    assert.equal(lines.length, 1);
+    const result = (JSON.parse(lines[0] as string) as { result: { ID: string; TTL: string } })
+      .result;
+    assert.equal(result.ID, id);
+    assert.equal(result.TTL, '60');
+
+    const leases = await post(concord, '/v3/lease/leases');
+    assert.ok((leases.body.leases as { ID: string }[]).some((lease) => lease.ID === id));
+    assert.equal((await post(concord, '/v3/lease/revoke', { ID: id })).status, 200);
+    const gone = await post(concord, '/v3/lease/timetolive', { ID: id });
+    assert.equal(gone.body.TTL, '-1');
+  });
+
+  it('streams watch events as {"result": ...} lines, PUT without a type, DELETE with one', async () => {
+    const request = { create_request: { key: b64('gw/w'), prev_kv: true } };
+    const run = async (base: string): Promise<Record<string, unknown>[]> =>
+      watchLines(base, request, 3, async () => {
+        await post(base, '/v3/kv/put', { key: b64('gw/w'), value: b64('1') });
+        await post(base, '/v3/kv/deleterange', { key: b64('gw/w') });
+      });
+    const ours = await run(concord);
+    const created = ours[0]?.result as Record<string, unknown>;
+    assert.equal(created.created, true);
+    assert.equal(created.watch_id, undefined, 'watch_id 0 is a default: left out');
+    const put = (ours[1]?.result as { events: Record<string, unknown>[] }).events[0];
+    assert.equal(put?.type, undefined);
+    assert.equal((put?.kv as { value: string }).value, b64('1'));
+    const deleted = (ours[2]?.result as { events: Record<string, unknown>[] }).events[0];
+    assert.equal(deleted?.type, 'DELETE');
+    assert.equal((deleted?.prev_kv as { value: string }).value, b64('1'));
+    if (reference !== undefined) assert.deepEqual(shape(ours), shape(await run(reference)));
+  });
+
+  it('serves member list and status with etcd fields', async () => {
+    const [list, etcdList] = await both((base) => post(base, '/v3/cluster/member/list'));
+    const members = list.body.members as { ID: string; name: string; peerURLs: string[] }[];
+    assert.equal(members.length, 1);
+    assert.match(members[0]?.ID ?? '', /^\d+$/);
+    if (etcdList !== undefined) assert.deepEqual(shape(list.body), shape(etcdList.body));
+
+    const [status, etcdStatus] = await both((base) => post(base, '/v3/maintenance/status'));
+    assert.equal(status.body.leader, (status.body.header as { member_id: string }).member_id);
+    if (etcdStatus !== undefined) {
+      // Concord speaks etcd 3.6's Status (dbSizeQuota, downgradeInfo too): etcd 3.4's fields
+      // are a subset.
+      for (const key of Object.keys(etcdStatus.body))
+        assert.ok(key in status.body, `status has ${key}`);
+    }
+  });
+
+  it('allows any origin, answers OPTIONS, refuses GET, and leaves other paths alone', async () => {
+    const options = await fetch(`${concord}/v3/kv/range`, { method: 'OPTIONS' });
+    assert.equal(options.status, 200);
+    assert.equal(
+      options.headers.get('access-control-allow-headers'),
+      'accept, content-type, authorization',
+    );
+    const get = await fetch(`${concord}/v3/kv/range`);
+    assert.equal(get.status, 405);
+    assert.equal(await get.text(), 'Method Not Allowed\n');
+    const unknown = await fetch(`${concord}/v3/kv/nothing`, { method: 'POST', body: '{}' });
+    assert.equal(unknown.status, 404);
+    const health = await fetch(`${concord}/health`);
+    assert.equal(health.status, 200);
+  });
+
+  it('refuses a body past the gRPC receive limit with RESOURCE_EXHAUSTED', async () => {
+    // --max-request-bytes 4096: the gRPC limit is 4 KiB + 512 KiB; 1 MiB of base64 is past it.
+    const big = await post(concord, '/v3/kv/put', {
+      key: b64('gw/huge'),
+      value: 'A'.repeat(1 << 20),
+    });
+    assert.equal(big.status, 429);
+    assert.equal(big.body.code, 8);
+    const range = await post(concord, '/v3/kv/range', { key: b64('gw/huge') });
+    assert.equal(range.body.count, undefined, 'nothing was written');
+  });
+});
