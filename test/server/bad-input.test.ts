@@ -188,12 +188,12 @@ describe("bad input gets etcd's status and message, and the server keeps serving
   });
 
   it('answers UNIMPLEMENTED for declared methods not served yet, unary and streaming', async () => {
-    const auth = rawClient('Auth', harness.endpoint);
-    assert.deepEqual(await failure(unaryCall(auth, 'AuthStatus', {})), {
+    const maintenance = rawClient('Maintenance', harness.endpoint);
+    assert.deepEqual(await failure(unaryCall(maintenance, 'Downgrade', {})), {
       code: status.UNIMPLEMENTED,
-      details: 'method AuthStatus not implemented',
+      details: 'method Downgrade not implemented',
     });
-    auth.close();
+    maintenance.close();
     const kv = rawClient('KV', harness.endpoint);
     const stream = (kv as unknown as { RangeStream(r: object): NodeJS.EventEmitter }).RangeStream({
       key: Buffer.from('k'),
