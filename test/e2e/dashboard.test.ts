@@ -1,0 +1,214 @@
+/**
+ * The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+ * against a real 3-member cluster, served by a follower so the leader can be killed under it:
+ * the cluster view shows the members and the leader, and the change when the leader dies; a
+ * key put through the page is read back with etcdctl; a watched prefix shows a put made with
+ * etcdctl; leases, locks, services and charts render what etcdctl created. Screenshots of the
+ * main views go to test-output/screenshots/ (gitignored).
+ *
+ * Chromium missing: skipped with a message, except in CI (CI=true), where it must run.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { Cluster } from '../helpers/cluster-process.js';
+import type { ClusterMember } from '../helpers/cluster-process.js';
+import { etcdctlSkip } from '../helpers/etcdctl.js';
+import type { Spawned } from '../helpers/etcdctl.js';
+import { Etcdctl } from '../helpers/etcdctl.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const screenshots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+
+function skipReason(): string | false {
+  if (!existsSync(chromiumPath) && !inCi) {
+    return `${chromiumPath} is missing (apt-get install chromium; CI installs it): skipping the browser tests`;
+  }
+  return etcdctlSkip;
+}
+
+describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () => {
+  let cluster: Cluster;
+  let browser: Browser;
+  let page: Page;
+  /** The follower that serves the page (the leader gets killed in the last test). */
+  let serving: ClusterMember;
+  let leader: ClusterMember;
+  let ctl: Etcdctl;
+  const spawned: Spawned[] = [];
+
+  const shot = async (name: string, target: Page = page): Promise<void> => {
+    await target.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  };
+  const open = async (view: string): Promise<void> => {
+    await page.goto(`${serving.clientUrl}/ui/#/${view}`);
+  };
+
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    [cluster, browser] = await Promise.all([
+      Cluster.start({ size: 3 }),
+      chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] }),
+    ]);
+    leader = await cluster.leader();
+    serving = cluster.members.find((m) => m !== leader) as ClusterMember;
+    // etcdctl talks to the serving member too, so it keeps working after the leader dies.
+    ctl = new Etcdctl(() => serving.endpoint);
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => {
+      throw new Error(`the page threw: ${error.message}`);
+    });
+  });
+
+  after(async () => {
+    for (const child of spawned) await child.stop('SIGKILL');
+    await browser?.close();
+    await cluster?.destroy();
+  });
+
+  it('shows the 3 members and which one leads', async () => {
+    await open('cluster');
+    await page.locator('[data-testid^="member-m"]').nth(2).waitFor();
+    assert.equal(await page.locator('[data-testid^="member-m"]').count(), 3);
+    await page.getByTestId('leader-name').filter({ hasText: leader.name }).waitFor();
+    assert.equal(await page.getByTestId('member-count').textContent(), '3');
+    assert.equal(
+      await page.getByTestId(`member-${leader.name}`).getAttribute('data-role'),
+      'leader',
+    );
+    for (const member of cluster.members.filter((m) => m !== leader)) {
+      assert.equal(
+        await page.getByTestId(`member-${member.name}`).getAttribute('data-role'),
+        'follower',
+      );
+    }
+    await shot('cluster');
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${serving.clientUrl}/ui/#/cluster`);
+    await phone.getByTestId('leader-name').filter({ hasText: leader.name }).waitFor();
+    await shot('cluster-phone', phone);
+    await phone.close();
+  });
+
+  it('puts a key through the page that etcdctl reads back, and shows its history', async () => {
+    await open('keys');
+    await page.getByTestId('new-key').fill('/e2e/greeting');
+    await page.getByTestId('new-value').fill('hello from the browser');
+    await page.getByTestId('put').click();
+    await page.getByTestId('put-result').waitFor();
+    assert.equal(
+      (await ctl.ok('get', '/e2e/greeting', '--print-value-only')).trim(),
+      'hello from the browser',
+    );
+
+    // Edit it, then read both versions back in the history.
+    await page.locator('[data-key="/e2e/greeting"]').click();
+    await page.getByTestId('value').filter({ hasText: 'hello from the browser' }).waitFor();
+    await page.getByTestId('edit').click();
+    await page.getByTestId('edit-value').fill('hello again');
+    await page.getByTestId('save').click();
+    await page.getByTestId('value').filter({ hasText: 'hello again' }).waitFor();
+    assert.equal(
+      (await ctl.ok('get', '/e2e/greeting', '--print-value-only')).trim(),
+      'hello again',
+    );
+    await page.getByTestId('history').click();
+    const rows = page.getByTestId('history-list').locator('tbody tr');
+    await rows.nth(1).waitFor();
+    assert.equal(await rows.count(), 2);
+    assert.match((await rows.nth(1).textContent()) ?? '', /hello from the browser/);
+    await shot('keys');
+
+    // Delete, with confirmation.
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm').click();
+    await page.locator('[data-key="/e2e/greeting"]').waitFor({ state: 'detached' });
+    assert.equal((await ctl.ok('get', '/e2e/greeting')).trim(), '');
+  });
+
+  it('updates a watched prefix live when etcdctl writes under it', async () => {
+    await page.goto(`${serving.clientUrl}/ui/#/keys?prefix=${encodeURIComponent('/e2e/watched/')}`);
+    await page.getByTestId('watch-toggle').click();
+    await page.getByTestId('watch-state').filter({ hasText: 'watching from revision' }).waitFor();
+    await ctl.ok('put', '/e2e/watched/color', 'blue');
+    const events = page.getByTestId('watch-events');
+    await events.filter({ hasText: '/e2e/watched/color' }).waitFor();
+    assert.match((await events.textContent()) ?? '', /PUT.*\/e2e\/watched\/color.*blue/);
+    await ctl.ok('del', '/e2e/watched/color');
+    await events.locator('li', { hasText: 'DELETE' }).waitFor();
+    await shot('keys-watch');
+    await page.getByTestId('watch-toggle').click();
+  });
+
+  it('shows leases counting down with their keys, locks with holder and waiter, services', async () => {
+    const granted = await ctl.ok('lease', 'grant', '120');
+    const leaseId = /lease ([0-9a-f]+) granted/.exec(granted)?.[1];
+    assert.ok(leaseId !== undefined, `lease id in: ${granted}`);
+    await ctl.ok(
+      'put',
+      '--lease',
+      leaseId,
+      '/concord/services/web/instance-1',
+      '{"address":"10.0.0.1:8080"}',
+    );
+    await ctl.ok('put', '--lease', leaseId, '/concord/services/web/instance-2', '10.0.0.2:8080');
+
+    await open('leases');
+    const lease = page.getByTestId(`lease-${leaseId}`);
+    await lease.filter({ hasText: '/concord/services/web/instance-1' }).waitFor();
+    const ttl = Number(((await lease.getByTestId('ttl').textContent()) ?? '').replace(' s', ''));
+    assert.ok(ttl > 0 && ttl <= 120, `a TTL counting down from 120, got ${ttl}`);
+    await shot('leases');
+
+    await open('services');
+    await page.getByTestId('service-web').filter({ hasText: '10.0.0.1:8080' }).waitFor();
+    assert.match((await page.getByTestId('service-web').textContent()) ?? '', /10\.0\.0\.2:8080/);
+    await shot('services');
+
+    // Two etcdctl lock sessions on one name: the first holds, the second waits.
+    const holder = ctl.spawn('lock', '/e2e/mutex');
+    spawned.push(holder);
+    await holder.printed('/e2e/mutex/', 15_000);
+    const waiter = ctl.spawn('lock', '/e2e/mutex');
+    spawned.push(waiter);
+    await open('locks');
+    const lock = page.getByTestId('lock-/e2e/mutex');
+    await lock.locator('li.waiter').waitFor();
+    assert.equal(await lock.locator('li.holder').count(), 1);
+    assert.equal(await lock.locator('li.waiter').count(), 1);
+    await shot('locks');
+    await holder.stop();
+    await waiter.stop();
+  });
+
+  it('charts the serving member’s metrics (or says it has none)', async () => {
+    await open('charts');
+    await page
+      .locator('[data-testid="charts"], .empty:has-text("no /metrics")')
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await shot('charts');
+  });
+
+  it('shows the new leader when the leader is killed', async () => {
+    await open('cluster');
+    await page.getByTestId('leader-name').filter({ hasText: leader.name }).waitFor();
+    await leader.kill();
+    const survivors = cluster.members.filter((m) => m !== leader);
+    const next = await cluster.leader(survivors);
+    await page.getByTestId('leader-name').filter({ hasText: next.name }).waitFor();
+    await page
+      .getByTestId(`member-${leader.name}`)
+      .and(page.locator('[data-role="unreachable"]'))
+      .waitFor();
+    const changes = page.getByTestId('leader-changes');
+    await changes.filter({ hasText: `→ ${next.name}` }).waitFor();
+    await shot('cluster-failover');
+  });
+});
