@@ -51,6 +51,7 @@ export interface TxnResponse {
     response: 'responseRange' | 'responsePut' | 'responseDeleteRange' | 'responseTxn';
     responseRange?: RangeResponse;
     responsePut?: { header: Header };
+    responseDeleteRange?: { deleted: string };
   }[];
 }
 
@@ -268,6 +269,10 @@ export function describeError(error: unknown): string {
  */
 export function definiteFailure(error: unknown): boolean {
   const code = grpcCode(error);
+  const details = String((error as { details?: unknown }).details ?? '');
+  // Refused before anything was proposed: a learner serves no writes; a channel that never
+  // connected sent nothing.
+  if (/not supported for learner|No connection established/.test(details)) return true;
   return (
     code === grpc.status.INVALID_ARGUMENT ||
     code === grpc.status.NOT_FOUND ||

@@ -7,6 +7,7 @@
  * const outcome = await runChaos({ workloads: ['register'], nemeses: ['kill'], timeS: 30, seed: 7 });
  * if (!outcome.passed) console.log(outcome.verdict);
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hrtime } from 'node:process';
@@ -17,8 +18,13 @@ import { HistoryRecorder } from './history/recorder.js';
 import { ChaosCluster, defaultNetMode, type NetMode } from './cluster.js';
 import { formatNemesisEvent, type NemesisContext, type NemesisEvent } from './nemesis/nemesis.js';
 import { restartDead } from './nemesis/process-faults.js';
-import { heal, runSchedule } from './nemesis/schedule.js';
-import { nemeses as nemesisRegistry, workloads as workloadRegistry } from './registry.js';
+import { runSchedule } from './nemesis/schedule.js';
+import { clockEnv } from './nemesis/clock.js';
+import {
+  nemeses as nemesisRegistry,
+  nemesisUnavailable,
+  workloads as workloadRegistry,
+} from './registry.js';
 import { writeReport } from './run-report.js';
 import type { WorkloadContext } from './workload/workload.js';
 
@@ -64,7 +70,12 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
   const prng = new Prng(options.seed);
   const mode = options.mode ?? defaultNetMode().mode;
   const workloads = options.workloads.map((name) => workloadRegistry[name]!());
-  const nemeses = options.nemeses.map((name) => nemesisRegistry[name]!());
+  const usable = options.nemeses.filter((name) => {
+    const why = nemesisUnavailable(name);
+    if (why !== undefined) log(`chaos: skipping the ${name} nemesis: ${why}`);
+    return why === undefined;
+  });
+  const nemeses = usable.map((name) => nemesisRegistry[name]!());
   log(
     `chaos: seed ${options.seed}, ${options.size ?? 3} members (${mode}), workloads ${workloads.map((w) => w.name).join(',')}, nemeses ${nemeses.map((n) => n.name).join(',') || 'none'}, ${options.timeS} s; run dir ${dir}`,
   );
@@ -91,13 +102,29 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
     size: options.size ?? 3,
     mode,
     args: [...memberArgs, ...(options.args ?? [])],
+    ...(usable.includes('clock') && { env: clockEnv }),
   });
   let faults: number;
   const results: CheckResult[] = [];
   try {
-    const nemesisContext: NemesisContext = { chaos, prng: prng.fork(), log };
+    const nemesisContext: NemesisContext = {
+      chaos,
+      prng: prng.fork(),
+      log,
+      onCrash: (member, logTail) => {
+        harnessAnomalies.push({
+          checker: 'harness',
+          kind: 'member-crashed',
+          message: `member ${member.name} died by itself; the end of its log:\n${logTail}`,
+          ops: [],
+        });
+        log(`chaos: member ${member.name} died by itself`);
+      },
+    };
     let nextProcess = 0;
     const stopWorkloads = new AbortController();
+    // Every client's think time listens on it.
+    setMaxListeners(1000, stopWorkloads.signal);
     const workloadContext: WorkloadContext = {
       chaos,
       recorder,
@@ -121,7 +148,11 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
     clearTimeout(timer);
 
     // Heal everything (each heal is idempotent), then let the clients see a healthy cluster.
-    for (const nemesis of nemeses) await heal(nemesisContext, nemesis, { record, onHealFailure });
+    for (const nemesis of nemeses) {
+      await nemesis
+        .heal(nemesisContext)
+        .catch((error: Error) => onHealFailure(nemesis.name, error));
+    }
     chaos.heal();
     for (const member of [...chaos.paused]) chaos.resume(member);
     await restartDead(nemesisContext).catch((error: Error) => onHealFailure('restart', error));

@@ -4,21 +4,23 @@
  * beside the history (same monotonic clock), for the report's timeline.
  */
 import type { Prng } from '../../../src/base/prng.js';
+import type { ClusterMember } from '../../helpers/cluster-process.js';
 import type { ChaosCluster } from '../cluster.js';
 
 export interface NemesisContext {
   readonly chaos: ChaosCluster;
   readonly prng: Prng;
-  /** Environment for a member restart that must be clean (no failpoint, true clock). */
   log(line: string): void;
+  /** A member found dead that no nemesis killed: a crash, reported as an anomaly. */
+  onCrash?(member: ClusterMember, logTail: string): void;
 }
 
 export interface Nemesis {
   readonly name: string;
   /** Injects the fault; returns what it did (for the record), or undefined if it did nothing. */
   start(context: NemesisContext): Promise<string | undefined>;
-  /** Takes the fault back (restarts, resumes, heals). Idempotent. */
-  heal(context: NemesisContext): Promise<void>;
+  /** Takes the fault back (restarts, resumes, heals); may say what it found. Idempotent. */
+  heal(context: NemesisContext): Promise<string | void>;
 }
 
 /** One line of nemesis.jsonl. */

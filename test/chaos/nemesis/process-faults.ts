@@ -17,11 +17,28 @@ export async function pickVictim(context: NemesisContext): Promise<ClusterMember
   return live.length > 0 ? prng.pick(live) : undefined;
 }
 
-/** Restarts every member that is not running (after a kill or a crash at a failpoint). */
+/**
+ * Restarts every member that is not running (after a kill), or that died by itself: at an
+ * armed failpoint (it says so in its log), or not, which is reported as a crash.
+ */
 export async function restartDead(context: NemesisContext): Promise<void> {
   for (const member of context.chaos.cluster.members) {
-    if (member.running) continue;
+    if (member.running && alive(member.pid)) continue;
+    if (member.running) {
+      if (!member.log.includes('failpoint ')) context.onCrash?.(member, member.log.slice(-4000));
+      await member.kill();
+    }
     await member.restart();
+  }
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

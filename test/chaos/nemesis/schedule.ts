@@ -58,8 +58,13 @@ export async function heal(
   options: Pick<ScheduleOptions, 'record' | 'onHealFailure'>,
 ): Promise<void> {
   try {
-    await nemesis.heal(context);
-    options.record({ time: hrtime.bigint(), nemesis: nemesis.name, phase: 'heal' });
+    const detail = await nemesis.heal(context);
+    options.record({
+      time: hrtime.bigint(),
+      nemesis: nemesis.name,
+      phase: 'heal',
+      ...(typeof detail === 'string' && { detail }),
+    });
   } catch (error) {
     options.onHealFailure(nemesis.name, error as Error);
     options.record({

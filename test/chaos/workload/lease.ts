@@ -1,0 +1,103 @@
+/**
+ * Leases: each client grants a short lease, puts one key on it, maybe renews it once or twice
+ * or revokes it early, and reads the key (linearizably, from any member) until well after the
+ * lease must have expired. Checked with checkLeases: a key is never gone while its lease
+ * lives, and is gone once its TTL ran out since the last renewal, both within the stated
+ * tolerance (`leaseToleranceMs`).
+ */
+import { checkLeases } from '../checker/lease.js';
+import { ClientProcess, pause, Refused, type Workload, type WorkloadContext } from './workload.js';
+
+export const leasePrefix = 'lease/';
+
+/**
+ * How far the cluster's lease clock may be from the client's: the leader checks expiry on a
+ * timer (not at the exact instant), a new leader restores remaining TTLs only from the last
+ * checkpoint and extends them by an election timeout, and a paused or cut-off leader cannot
+ * delete anything until it is replaced. 2.5 s covers a 500 ms election timeout, the checkpoint
+ * interval and scheduling on a loaded machine.
+ */
+export const leaseToleranceMs = 2500;
+
+export interface LeaseWorkloadOptions {
+  readonly clients?: number;
+}
+
+export function leaseWorkload(options: LeaseWorkloadOptions = {}): Workload {
+  const clients = options.clients ?? 3;
+  let keys = 0;
+
+  async function client(context: WorkloadContext): Promise<void> {
+    const prng = context.prng.fork();
+    const proc = new ClientProcess(context, prng);
+    const timeoutMs = context.opTimeoutMs;
+    while (!context.signal.aborted) {
+      const ttl = prng.pick([2, 3]);
+      const grant = await proc.op(
+        { f: 'lease-grant', value: { ttl } },
+        (c) => c.leaseGrant(ttl, timeoutMs),
+        { output: (r) => ({ lease: r.ID, ttl: Number(r.TTL) }) },
+      );
+      if (!grant.ok) {
+        await pause(200, context.signal);
+        continue;
+      }
+      const lease = grant.result.ID;
+      const granted = Number(grant.result.TTL);
+      const key = `${leasePrefix}${++keys}`;
+      const value = `v${keys}`;
+      await proc.op({ f: 'lease-put', key, value: { lease, value } }, (c) =>
+        c.put(key, value, { lease, timeoutMs }),
+      );
+      // Renew a few, revoke a few, leave the rest to expire.
+      const plan = prng.float();
+      const renewals = plan < 0.35 ? prng.range(1, 2) : 0;
+      const revoke = plan > 0.85;
+      let lastRenewal = performance.now();
+      let renewed = 0;
+      let revoked = false;
+      for (;;) {
+        const now = performance.now();
+        if (now - lastRenewal > granted * 1000 + leaseToleranceMs + 1000) break;
+        if (renewed < renewals && now - lastRenewal > (granted * 1000) / 2) {
+          renewed++;
+          await proc.op(
+            { f: 'lease-keepalive', value: { lease } },
+            async (c) => {
+              const ttlLeft = await c.leaseKeepAliveOnce(lease, timeoutMs);
+              if (ttlLeft <= 0) throw new Refused('lease not found');
+              return ttlLeft;
+            },
+            { output: (t) => ({ lease, ttl: t }) },
+          );
+          lastRenewal = performance.now();
+        } else if (revoke && !revoked && now - lastRenewal > 700) {
+          revoked = true;
+          await proc.op({ f: 'lease-revoke', value: { lease } }, (c) =>
+            c.leaseRevoke(lease, timeoutMs),
+          );
+        } else {
+          await proc.op(
+            { f: 'read', key },
+            async (c) => (await c.range(key, { timeoutMs })).kvs[0]?.value.toString() ?? null,
+            { readOnly: true, output: (v) => v },
+          );
+        }
+        await pause(prng.range(200, 400), new AbortController().signal);
+      }
+    }
+  }
+
+  return {
+    name: 'lease',
+    async run(context) {
+      await Promise.all(Array.from({ length: clients }, () => client(context)));
+    },
+    async check(events) {
+      const mine = events.filter(
+        (e) => e.f.startsWith('lease-') || e.key?.startsWith(leasePrefix) === true,
+      );
+      return checkLeases(mine, { toleranceMs: leaseToleranceMs });
+    },
+  };
+}
