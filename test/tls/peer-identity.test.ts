@@ -18,7 +18,10 @@ import {
 } from '@grpc/grpc-js';
 import { TlsCredentials } from '../../src/env/tls/tls-credentials.js';
 import { listenClientUrl, notFound, type ClientListener } from '../../src/server/listener.js';
-import { peerCertificateCommonName } from '../../src/server/tls/peer-identity.js';
+import {
+  clientCertificateUser,
+  peerCertificateCommonName,
+} from '../../src/server/tls/peer-identity.js';
 import { createTlsFixtures, type CertFiles, type TlsFixtures } from '../helpers/tls-fixtures.js';
 
 const identity = (value: Buffer): Buffer => value;
@@ -45,13 +48,21 @@ describe('peerCertificateCommonName', () => {
   const listeners: ClientListener[] = [];
   const clients: Client[] = [];
 
+  /** The credentials of the listener each call came through, by its port. */
+  const tlsByPort = new Map<number, TlsCredentials | undefined>();
+
   before(() => {
     certs = createTlsFixtures();
     grpc.addService(definition, {
+      // Answers "<CN>|<user>", "-" for none.
       who: (
-        call: Parameters<typeof peerCertificateCommonName>[0],
+        call: Parameters<typeof peerCertificateCommonName>[0] & { getHost(): string },
         done: (error: null, reply: Buffer) => void,
-      ) => done(null, Buffer.from(peerCertificateCommonName(call) ?? '(nobody)')),
+      ) => {
+        const tls = tlsByPort.get(Number(new URL(`https://${call.getHost()}`).port));
+        const name = peerCertificateCommonName(call) ?? '-';
+        done(null, Buffer.from(`${name}|${clientCertificateUser(call, tls) ?? '-'}`));
+      },
     });
   });
   after(async () => {
@@ -70,6 +81,7 @@ describe('peerCertificateCommonName', () => {
       tls,
     );
     listeners.push(listener);
+    tlsByPort.set(Number(listener.url.port), tls);
     return listener.url.host;
   }
 
@@ -90,25 +102,30 @@ describe('peerCertificateCommonName', () => {
     );
   }
 
-  const load = (verify: boolean): Promise<TlsCredentials> =>
+  const load = (trustedCaFile: string, clientCertAuth: boolean): Promise<TlsCredentials> =>
     TlsCredentials.load({
       certFile: certs.server.cert,
       keyFile: certs.server.key,
-      trustedCaFile: verify ? certs.ca.cert : '',
-      clientCertAuth: verify,
+      trustedCaFile,
+      clientCertAuth,
       selfSigned: false,
     });
 
   it("names the verified client certificate's CN on each call", async () => {
-    const host = await listen('https://127.0.0.1:0', await load(true));
-    assert.equal(await who(host, certs.alice), 'alice');
-    assert.equal(await who(host, certs.root), 'root');
+    const host = await listen('https://127.0.0.1:0', await load(certs.ca.cert, true));
+    assert.equal(await who(host, certs.alice), 'alice|alice');
+    assert.equal(await who(host, certs.root), 'root|root');
+  });
+
+  it('names a user only with --client-cert-auth (a trusted CA alone verifies but names nobody)', async () => {
+    const host = await listen('https://127.0.0.1:0', await load(certs.ca.cert, false));
+    assert.equal(await who(host, certs.alice), 'alice|-');
   });
 
   it('names nobody when certificates are not verified, and on plain http', async () => {
-    const unverified = await listen('https://127.0.0.1:0', await load(false));
-    assert.equal(await who(unverified, certs.alice), '(nobody)');
+    const unverified = await listen('https://127.0.0.1:0', await load('', false));
+    assert.equal(await who(unverified, certs.alice), '-|-');
     const plain = await listen('http://127.0.0.1:0');
-    assert.equal(await who(plain, undefined, false), '(nobody)');
+    assert.equal(await who(plain, undefined, false), '-|-');
   });
 });

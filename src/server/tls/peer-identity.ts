@@ -12,6 +12,11 @@
  * rewriter, which hides the TLSSocket from grpc-js): callers then fall back to the token.
  * A certificate with several CNs names nobody (undefined), rather than guess.
  *
+ * etcd's rule for auth: the CN is a user name only when --client-cert-auth is on; a
+ * --trusted-ca-file alone makes clients present verified certificates but names no users.
+ * `clientCertificateUser(call, tls)` applies that rule, given the server's TLS credentials
+ * (ResolvedOptions.tls).
+ *
  * How it works: ../listener.ts hands a TLS connection that negotiated h2 to grpc-js as the
  * TLSSocket itself, so grpc-js's `call.getAuthContext()` sees it (transportSecurityType 'ssl',
  * sslPeerCertificate).
@@ -20,6 +25,7 @@
  * const user = peerCertificateCommonName(call); // 'alice' for a cert with CN=alice
  */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { TlsCredentials } from '../../env/tls/tls-credentials.js';
 
 /** Any grpc-js server call (unary or stream): only its auth context is read. */
 export type CallWithAuthContext = Pick<ServerUnaryCall<unknown, unknown>, 'getAuthContext'>;
@@ -29,4 +35,12 @@ export function peerCertificateCommonName(call: CallWithAuthContext): string | u
   if (context.transportSecurityType !== 'ssl') return undefined;
   const commonName: unknown = context.sslPeerCertificate?.subject?.CN;
   return typeof commonName === 'string' && commonName !== '' ? commonName : undefined;
+}
+
+/** The user a client certificate authenticates as: its CN, when --client-cert-auth is on. */
+export function clientCertificateUser(
+  call: CallWithAuthContext,
+  tls: TlsCredentials | undefined,
+): string | undefined {
+  return tls?.info.clientCertAuth === true ? peerCertificateCommonName(call) : undefined;
 }
