@@ -56,3 +56,30 @@ export function formatDuration(ms: number): string {
   if (ms >= 1) return `${trim(ms)}ms`;
   return `${trim(ms * 1000)}µs`;
 }
+
+/**
+ * Lets a recurring warning through at most once per `intervalMs` and counts the rest, so an
+ * overloaded member (every request slow) does not also spend itself writing the same line.
+ *
+ * @example
+ * const suppressed = throttle.admit(now);
+ * if (suppressed !== undefined) logger.warn('request took too long', { suppressed, ... });
+ */
+export class LogThrottle {
+  private nextAtMs = Number.NEGATIVE_INFINITY;
+  private suppressed = 0;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Undefined when this line is suppressed; else how many were since the last one let through. */
+  admit(nowMs: number): number | undefined {
+    if (nowMs < this.nextAtMs) {
+      this.suppressed++;
+      return undefined;
+    }
+    this.nextAtMs = nowMs + this.intervalMs;
+    const suppressed = this.suppressed;
+    this.suppressed = 0;
+    return suppressed;
+  }
+}

@@ -175,6 +175,8 @@ describe('metrics, health and logs of a 3-member cluster', { skip: etcdctlSkip }
       assert.equal((await health(cut, '?serializable=true')).status, 200);
       const scraped = await scrape(cut.clientUrl);
       assert.ok(scraped.value('etcd_server_health_failures') >= 1);
+      const warned = logLines(cut.log).find((l) => l.msg === '/health error');
+      assert.ok(warned !== undefined && warned.level === 'warn', 'a failing /health is logged');
     } finally {
       for (const other of others) process.kill(other.pid!, 'SIGCONT');
     }

@@ -6,7 +6,8 @@
  *
  * Per call it costs two clock reads, a few small objects grpc-js's interceptor API needs, and
  * increments on label children cached per method (no label hashing per call). A unary call
- * slower than --warning-apply-duration is logged and counted (concord_slow_requests_total).
+ * slower than --warning-apply-duration is counted (concord_slow_requests_total) and logged
+ * (at most one line a second: an overloaded member would otherwise spend itself logging).
  */
 import {
   ServerInterceptingCall,
@@ -15,7 +16,7 @@ import {
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { formatDuration, type Logger } from '../../env/logger.js';
+import { formatDuration, LogThrottle, type Logger } from '../../env/logger.js';
 import { defaultBuckets } from './buckets.js';
 
 /** Go's codes.Code names, indexed by code. */
@@ -63,6 +64,7 @@ export class GrpcMetrics {
   private readonly handled: Counter;
   private readonly handling: Histogram;
   private readonly slow: Counter;
+  private readonly slowLog = new LogThrottle(1000);
 
   constructor(
     registry: Registry,
@@ -176,11 +178,14 @@ export class GrpcMetrics {
 
   private slowRequest(metrics: MethodMetrics, tookMs: number, code: number): void {
     this.slow.labels(metrics.service, metrics.method).inc();
+    const suppressed = this.slowLog.admit(performance.now());
+    if (suppressed === undefined) return;
     this.options.logger.warn('request took too long', {
       took: formatDuration(tookMs),
       'expected-duration': formatDuration(this.options.slowRequestMs),
       method: `/${metrics.service}/${metrics.method}`,
       code: codeNames[code] ?? String(code),
+      'similar-lines-suppressed': suppressed,
     });
   }
 }

@@ -41,7 +41,7 @@ export interface ConcordMetrics {
   readonly http: RequestListener;
   /** Where scrapes read the member's state from (call once the member is open). */
   attach(source: () => MemberMetrics): void;
-  /** Counts a /health answer (etcd_server_health_success / _failures). */
+  /** Counts a /health answer (etcd_server_health_success / _failures); logs a failing one. */
   health(result: Health): void;
   /** The exposition text, as GET /metrics answers it. */
   scrape(): Promise<string>;
@@ -52,8 +52,9 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
   collectDefaultMetrics({ register: registry });
   const snapshot = new MemberSnapshot();
   memberGauges(registry, snapshot);
+  const logger = options.logger ?? silentLogger;
   const grpc = new GrpcMetrics(registry, {
-    logger: options.logger ?? silentLogger,
+    logger,
     slowRequestMs: options.slowRequestMs ?? 100,
   });
   const healthSuccess = new Counter({
@@ -97,7 +98,14 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
     attach: (read) => {
       source = read;
     },
-    health: (result) => (result.health === 'true' ? healthSuccess : healthFailures).inc(),
+    health: (result) => {
+      if (result.health === 'true') {
+        healthSuccess.inc();
+        return;
+      }
+      healthFailures.inc();
+      logger.warn('/health error', { output: JSON.stringify(result), 'status-code': 503 });
+    },
     scrape,
   };
 }
