@@ -48,7 +48,7 @@ describe('server lifecycle', () => {
     await assert.rejects(createServer({ api: member, listen: [] }), /--listen-client-urls/);
     await assert.rejects(
       createServer({ api: member, listen: [new URL('https://127.0.0.1:0')] }),
-      /only http:\/\//,
+      /https needs --cert-file and --key-file, or --auto-tls/,
     );
     await assert.rejects(
       createServer({ api: member, listen, limits: { txnOpsMax: 0 } }),
