@@ -187,6 +187,27 @@ describe('auth store in the state machine', () => {
     );
   });
 
+  it('leases: revoking needs WRITE on every attached key; so does attaching a key to one', () => {
+    const sm = setUp();
+    authReq(sm, { kind: 'userGrantRole', user: 'root', role: 'root' });
+    authReq(sm, { kind: 'authEnable' });
+    const alice: AuthInfo = { username: 'alice', revision: sm.auth.revision };
+    const root: AuthInfo = { username: 'root', revision: sm.auth.revision };
+    assert.equal(
+      apply(sm, { type: 'leaseGrant', request: { id: 5n, ttl: 60 } }, alice).status,
+      'applied',
+    );
+    const putLeased = (key: string, who: AuthInfo) =>
+      apply(sm, { type: 'put', request: { key: b(key), value: b('v'), lease: 5n } }, who);
+    assert.equal(putLeased('/app/l', alice).status, 'applied');
+    assert.equal(putLeased('/secret', root).status, 'applied');
+    // alice may not write /secret, which the lease holds: no extending it, no revoking it.
+    assert.equal(errorOf(putLeased('/app/m', alice)), 'PermissionDenied');
+    const revoke: StateMachineRequest = { type: 'leaseRevoke', request: { id: 5n } };
+    assert.equal(errorOf(apply(sm, revoke, alice)), 'PermissionDenied');
+    assert.equal(apply(sm, revoke, root).status, 'applied');
+  });
+
   it('survives a restart (same backend) and a snapshot restore (another backend)', () => {
     const sm = setUp();
     const restarted = new StateMachine(sm.backend);
