@@ -83,9 +83,11 @@ export async function call<T>(path: string, body: object = {}): Promise<T> {
       json.message ?? json.error ?? `HTTP ${response.status}`,
       response.status,
     );
-    if (isAuthError(error) && !loginWanted) {
+    if (isAuthError(error) && (!loginWanted || token !== null)) {
+      // No token, or one the cluster no longer takes (it expired): ask for a login.
       loginWanted = true;
-      for (const listener of authListeners) listener();
+      if (token !== null) setAuthToken(null);
+      else for (const listener of authListeners) listener();
     }
     throw error;
   }

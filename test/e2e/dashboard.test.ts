@@ -211,4 +211,36 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
     await changes.filter({ hasText: `→ ${next.name}` }).waitFor();
     await shot('cluster-failover');
   });
+
+  it('with auth on, asks for a login and shows a user only what their role may read', async () => {
+    await ctl.ok('put', '/public/motd', 'welcome');
+    await ctl.ok('put', '/secret/plans', 'classified');
+    await ctl.ok('user', 'add', 'root:rootpw');
+    await ctl.ok('role', 'add', 'reader');
+    await ctl.ok('role', 'grant-permission', 'reader', 'read', '/public/', '--prefix');
+    await ctl.ok('user', 'add', 'alice:alicepw');
+    await ctl.ok('user', 'grant-role', 'alice', 'reader');
+    await ctl.ok('auth', 'enable');
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const alice = await context.newPage();
+    await alice.goto(`${serving.clientUrl}/ui/#/keys`);
+    await alice.getByTestId('login').waitFor();
+    await shot('login', alice);
+    await alice.locator('input[name="user"]').fill('alice');
+    await alice.locator('input[name="password"]').fill('alicepw');
+    await alice.locator('button[type="submit"]').click();
+    // Every key: alice may not read them all, so none is listed.
+    await alice.getByTestId('not-permitted').first().waitFor();
+    assert.equal(await alice.locator('[data-key]').count(), 0);
+    // Her prefix: listed; the secret one is not.
+    await alice.getByTestId('prefix-input').fill('/public/');
+    await alice.getByTestId('prefix-input').press('Enter');
+    await alice.locator('[data-key="/public/motd"]').waitFor();
+    assert.equal(await alice.locator('[data-key="/secret/plans"]').count(), 0);
+    await alice.locator('[data-key="/public/motd"]').click();
+    await alice.getByTestId('value').filter({ hasText: 'welcome' }).waitFor();
+    await shot('keys-alice', alice);
+    await context.close();
+  });
 });
