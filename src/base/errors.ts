@@ -71,7 +71,12 @@ export type ErrorCode =
   | 'Unhealthy'
   | 'NotSupportedForLearner'
   | 'BadLeaderTransferee'
-  | 'LeaderTransferTimeout';
+  | 'LeaderTransferTimeout'
+  // The lock and election services (etcd's concurrency package errors).
+  | 'LockSessionExpired'
+  | 'ElectionNotLeader'
+  | 'ElectionNoLeader'
+  | 'ElectionMissingLeaderKey';
 
 export class ConcordError extends Error {
   override name = 'ConcordError';

@@ -206,4 +206,11 @@ export const errorTable: Readonly<Record<ErrorCode, WireError>> = {
     status: status.UNKNOWN,
     message: 'etcdserver: request timed out, leader transfer took too long',
   },
+
+  // The lock and election services. etcd's v3lock and v3election servers return the errors of
+  // its client-side concurrency package unmapped, so grpc-go sends them as codes.Unknown.
+  LockSessionExpired: { status: status.UNKNOWN, message: 'mutex: session is expired' },
+  ElectionNotLeader: { status: status.UNKNOWN, message: 'election: not leader' },
+  ElectionNoLeader: { status: status.UNKNOWN, message: 'election: no leader' },
+  ElectionMissingLeaderKey: { status: status.UNKNOWN, message: '"leader" field must be provided' },
 };

@@ -26,7 +26,20 @@ const loaderOptions: Options = {
   includeDirs: [protoRoot],
 };
 
-export type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
+export type ServiceName =
+  'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth' | 'Lock' | 'Election';
+
+/** Each service's proto package (etcd's lock and election services have their own files). */
+const packageOf: Readonly<Record<ServiceName, string>> = {
+  KV: 'etcdserverpb',
+  Watch: 'etcdserverpb',
+  Lease: 'etcdserverpb',
+  Cluster: 'etcdserverpb',
+  Maintenance: 'etcdserverpb',
+  Auth: 'etcdserverpb',
+  Lock: 'v3lockpb',
+  Election: 'v3electionpb',
+};
 
 export type EtcdServices = Readonly<Record<ServiceName, ServiceDefinition>>;
 
@@ -39,16 +52,22 @@ export function requestBytes(request: object): number {
 
 let cached: EtcdServices | undefined;
 
-/** The etcd v3 services, loaded from proto/etcdserverpb/rpc.proto. */
+/**
+ * The etcd v3 services, loaded from proto/etcdserverpb/rpc.proto, proto/v3lockpb/v3lock.proto
+ * and proto/v3electionpb/v3election.proto.
+ */
 export function etcdServices(): EtcdServices {
   cached ??= loadServices();
   return cached;
 }
 
 function loadServices(): EtcdServices {
-  const definition = loadSync('etcdserverpb/rpc.proto', loaderOptions);
+  const definition = loadSync(
+    ['etcdserverpb/rpc.proto', 'v3lockpb/v3lock.proto', 'v3electionpb/v3election.proto'],
+    loaderOptions,
+  );
   const service = (name: ServiceName): ServiceDefinition => {
-    const loaded = definition[`etcdserverpb.${name}`];
+    const loaded = definition[`${packageOf[name]}.${name}`];
     assert(loaded !== undefined && !('format' in loaded), `proto: service ${name} missing`);
     return measured(loaded as ServiceDefinition);
   };
@@ -59,6 +78,8 @@ function loadServices(): EtcdServices {
     Cluster: service('Cluster'),
     Maintenance: service('Maintenance'),
     Auth: service('Auth'),
+    Lock: service('Lock'),
+    Election: service('Election'),
   };
 }
 

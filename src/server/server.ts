@@ -21,6 +21,8 @@ import { kvService } from './services/kv.js';
 import { leaseService } from './services/lease.js';
 import { maintenanceService } from './services/maintenance.js';
 import { clusterService } from './services/cluster.js';
+import { electionService } from './services/election.js';
+import { lockService } from './services/lock.js';
 import { authService } from './services/auth.js';
 import { AuthGate, type AuthServerOptions } from './auth/auth-gate.js';
 import { authorizingApi, guardServices } from './auth/guard.js';
@@ -73,6 +75,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.Cluster, clusterService(resolved));
   grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
   grpc.addService(services.Auth, authService(plain.api, gate, resolved.onBug));
+  grpc.addService(services.Lock, lockService(resolved));
+  grpc.addService(services.Election, electionService(resolved, streams));
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
   // etcd's JSON gateway: each request a gRPC call to this server over an in-memory connection.
   const gateway = createGateway({

@@ -153,6 +153,11 @@ const etcd: Record<string, { code: status; message: string }> = {
     code: status.UNKNOWN,
     message: 'etcdserver: request timed out, leader transfer took too long',
   },
+  // The v3lock and v3election servers return client/v3/concurrency's errors unmapped: Unknown.
+  LockSessionExpired: { code: status.UNKNOWN, message: 'mutex: session is expired' },
+  ElectionNotLeader: { code: status.UNKNOWN, message: 'election: not leader' },
+  ElectionNoLeader: { code: status.UNKNOWN, message: 'election: no leader' },
+  ElectionMissingLeaderKey: { code: status.UNKNOWN, message: '"leader" field must be provided' },
 };
 
 // Codes etcd has no string for: Concord answers with the error's own message.
