@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EtcdProcess, etcdUnavailable } from '../helpers/etcd-process.js';
+import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -314,4 +315,69 @@ describe('JSON gateway', { timeout: 120_000 }, () => {
     const range = await post(concord, '/v3/kv/range', { key: b64('gw/huge') });
     assert.equal(range.body.count, undefined, 'nothing was written');
   });
+
+  // Last: it turns auth on for both servers.
+  it(
+    'takes the token from /v3/auth/authenticate in the Authorization header',
+    { skip: etcdctlSkip },
+    async () => {
+      const enable = async (endpoint: string): Promise<void> => {
+        const ctl = new Etcdctl(() => endpoint);
+        await ctl.ok('put', 'gw/public/x', 'open');
+        await ctl.ok('put', 'gw/secret', 'closed');
+        await ctl.ok('user', 'add', 'root:rootpw');
+        await ctl.ok('role', 'add', 'reader');
+        await ctl.ok('role', 'grant-permission', 'reader', 'read', 'gw/public/', '--prefix');
+        await ctl.ok('user', 'add', 'alice:alicepw');
+        await ctl.ok('user', 'grant-role', 'alice', 'reader');
+        await ctl.ok('auth', 'enable');
+      };
+      await enable(member.endpoint);
+      if (etcd !== undefined) await enable(etcd.endpoint);
+      const read = async (base: string, key: string, token?: string): Promise<Answer> => {
+        const response = await fetch(`${base}/v3/kv/range`, {
+          method: 'POST',
+          headers: token === undefined ? {} : { authorization: token },
+          body: JSON.stringify({ key: b64(key) }),
+        });
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: (await response.json()) as Record<string, unknown>,
+        };
+      };
+      const [login, etcdLogin] = await both((base) =>
+        post(base, '/v3/auth/authenticate', { name: 'alice', password: 'alicepw' }),
+      );
+      assert.equal(login.status, 200);
+      assert.equal(typeof login.body.token, 'string');
+      if (etcdLogin !== undefined) assert.deepEqual(shape(login.body), shape(etcdLogin.body));
+      const token = login.body.token as string;
+      const etcdToken = etcdLogin?.body.token as string | undefined;
+
+      const allowed = await read(concord, 'gw/public/x', token);
+      assert.equal(allowed.status, 200);
+      assert.equal((allowed.body.kvs as { value: string }[])[0]?.value, b64('open'));
+      const checks: [string, string | undefined, number][] = [
+        ['gw/secret', 'mine', 403],
+        ['gw/public/x', undefined, 400],
+        ['gw/public/x', 'garbage', 401],
+      ];
+      for (const [key, which, status] of checks) {
+        const pick = (own: string | undefined): string | undefined =>
+          which === 'mine' ? own : which;
+        const ours = await read(concord, key, pick(token));
+        assert.equal(ours.status, status, `${key} with ${which ?? 'no'} token`);
+        if (reference !== undefined) {
+          const theirs = await read(reference, key, pick(etcdToken));
+          assert.deepEqual(
+            ours.body,
+            theirs.body,
+            `${key} with ${which ?? 'no'} token: same as etcd`,
+          );
+          assert.equal(ours.status, theirs.status);
+        }
+      }
+    },
+  );
 });
