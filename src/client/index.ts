@@ -75,3 +75,4 @@ export {
   ServerError,
   type LeaseLostReason,
 } from './errors.js';
+export * from './recipes/index.js';
