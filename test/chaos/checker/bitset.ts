@@ -1,9 +1,9 @@
 /**
- * The set of linearized operations, one bit per operation of a partition. Its `key` is half
- * of the memo cache's key (Lowe 2017: a configuration is the linearized set plus the state).
+ * A set of small integers (operation ids) as 32-bit words: the linearized set of a
+ * configuration (Lowe 2017: a configuration is the linearized set plus the state).
  */
 export class Bitset {
-  private readonly words: Uint32Array;
+  readonly words: Uint32Array;
 
   constructor(size: number) {
     this.words = new Uint32Array(Math.ceil(size / 32));
@@ -21,10 +21,19 @@ export class Bitset {
     return (this.words[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 
-  /** A compact string equal for equal sets: two UTF-16 code units per word. */
-  key(): string {
-    let key = '';
-    for (const word of this.words) key += String.fromCharCode(word & 0xffff, word >>> 16);
-    return key;
+  /** A frozen copy of the words, to keep in a cache. */
+  snapshot(): Uint32Array {
+    return this.words.slice();
+  }
+
+  equals(words: Uint32Array): boolean {
+    for (let i = 0; i < words.length; i++) if (this.words[i] !== words[i]) return false;
+    return true;
+  }
+
+  /** Whether every bit of `words` is set here. */
+  includes(words: Uint32Array): boolean {
+    for (let i = 0; i < words.length; i++) if ((words[i]! & ~this.words[i]!) !== 0) return false;
+    return true;
   }
 }

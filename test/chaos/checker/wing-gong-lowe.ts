@@ -1,5 +1,5 @@
 import type { Operation } from '../history/operation.js';
-import { Bitset } from './bitset.js';
+import { Configurations } from './configurations.js';
 import type { Entry } from './entries.js';
 import { lift, makeEntries, unlift } from './entries.js';
 import type { Model } from './model.js';
@@ -39,11 +39,12 @@ const budgetCheckSteps = 4096;
  * Walk the entry list from the front. At a call, try to linearize that operation now: if the
  * model allows it and the resulting configuration (linearized set, state) was never seen,
  * lift it out of the list, push it, and restart from the front. A configuration seen before
- * was already explored from, fully, without success, so skipping it loses nothing; this is
+ * was explored from (or is being explored from) already, so skipping it loses nothing; this is
  * what turns an exponential search into one that is fast on real histories. At a return, the
  * operation it belongs to had to take effect before now and could not: backtrack (pop the last
  * linearized operation, put it back, and try the entry after it). The history is linearizable
- * when the list is empty, and not when a return is met with nothing left to pop.
+ * when every definite operation is linearized, and not when a return is met with nothing left
+ * to pop. The memo and its rule for indeterminate operations are in configurations.ts.
  */
 export function searchLinearization<State>(
   model: Model<State>,
@@ -51,38 +52,53 @@ export function searchLinearization<State>(
   budget: SearchBudget,
 ): SearchOutcome<State> {
   const head = makeEntries(ops);
-  const linearized = new Bitset(ops.length);
-  const seen = new Set<string>();
-  const calls: { readonly entry: Entry; readonly state: State }[] = [];
+  const configurations = new Configurations(ops);
+  // `final`: a read-only operation linearized where it was legal. Taking it then is never
+  // worse than taking it later (it changes nothing, and it lifts its return's deadline), so
+  // when the search backtracks over it, trying the entries after it is pointless: it keeps
+  // backtracking instead.
+  const calls: { readonly entry: Entry; readonly state: State; readonly final: boolean }[] = [];
   let state = model.init();
   let entry: Entry | null = head.next;
   let deepest: (Deepest<State> & { readonly definite: number }) | undefined;
   // Definite operations linearized: the measure of "furthest". Indeterminate ones do not
   // count, so an explanation never gets longer by guessing a timed-out write landed.
   let definite = 0;
+  const definiteTotal = ops.filter((op) => op.type !== 'info').length;
   let steps = 0;
+  const undo = (top: (typeof calls)[number]): void => {
+    state = top.state;
+    if (ops[top.entry.id]!.type !== 'info') definite--;
+    configurations.remove(top.entry.id);
+    unlift(top.entry);
+  };
 
-  while (head.next !== null) {
+  // Done when every definite operation is linearized: the indeterminate ones left can all
+  // be taken to have never happened (or to land last, where nothing observes them).
+  while (definite < definiteTotal) {
     steps++;
     if (steps % budgetCheckSteps === 0 && outOfBudget(steps, budget)) {
       return { kind: 'unknown', steps };
     }
     const current = entry!; // a return is always met before running off the end
     if (current.match !== null) {
-      const next = model.step(state, ops[current.id]!);
-      if (next !== undefined) {
-        linearized.set(current.id);
-        const configuration = linearized.key() + '\u0000' + model.hash(next);
-        if (!seen.has(configuration)) {
-          seen.add(configuration);
-          calls.push({ entry: current, state });
-          if (ops[current.id]!.type !== 'info') definite++;
+      const op = ops[current.id]!;
+      const next = model.step(state, op);
+      // An indeterminate operation that changes nothing here is never worth linearizing now:
+      // leaving it out (it never happened) allows everything this allows.
+      const useful =
+        next !== undefined && (op.type !== 'info' || model.hash(next) !== model.hash(state));
+      if (useful) {
+        configurations.add(current.id);
+        if (configurations.visit(model.hash(next))) {
+          calls.push({ entry: current, state, final: model.readOnly(op) });
+          if (op.type !== 'info') definite++;
           state = next;
           lift(current);
           entry = head.next;
           continue;
         }
-        linearized.clear(current.id);
+        configurations.remove(current.id);
       }
       entry = current.next;
       continue;
@@ -102,12 +118,13 @@ export function searchLinearization<State>(
         candidates: callsBefore(head, current),
       };
     }
-    const top = calls.pop();
+    let top = calls.pop();
+    while (top?.final === true) {
+      undo(top);
+      top = calls.pop();
+    }
     if (top === undefined) return { kind: 'nonlinearizable', deepest, steps };
-    state = top.state;
-    if (ops[top.entry.id]!.type !== 'info') definite--;
-    linearized.clear(top.entry.id);
-    unlift(top.entry);
+    undo(top);
     entry = top.entry.next;
   }
   return { kind: 'linearizable', order: calls.map((call) => call.entry.id), steps };
