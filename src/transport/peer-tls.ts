@@ -25,20 +25,12 @@ type LogFn = (line: string, fields?: object) => void;
 /** A peer that has not finished its handshake by then is cut off. */
 const handshakeTimeoutMs = 10_000;
 
-export interface PeerServer {
-  readonly server: Server;
-  /** The event that hands over a connection ready for frames. */
-  readonly connectionEvent: 'connection' | 'secureConnection';
-}
-
-/** A listener for one peer URL: plain TCP for http://, TLS for https://. */
-export function peerServer(url: URL, tls: TlsCredentials | undefined, log: LogFn): PeerServer {
-  if (url.protocol !== 'https:') {
-    return {
-      server: createNetServer({ noDelay: true }),
-      connectionEvent: 'connection',
-    };
-  }
+/**
+ * A listener for one peer URL: plain TCP for http://, TLS for https:// (a tls.Server, whose
+ * 'secureConnection' event hands over connections; pass each through `admitPeer`).
+ */
+export function peerServer(url: URL, tls: TlsCredentials | undefined, log: LogFn): Server {
+  if (url.protocol !== 'https:') return createNetServer({ noDelay: true });
   if (tls === undefined) {
     throw new Error(`--listen-peer-urls ${url.href}: https needs peer TLS credentials`);
   }
@@ -58,7 +50,7 @@ export function peerServer(url: URL, tls: TlsCredentials | undefined, log: LogFn
   });
   // Setting the context of a server already closed is harmless, so this never unsubscribes.
   tls.subscribe(() => server.setSecureContext(tls.secureContextOptions()));
-  return { server, connectionEvent: 'secureConnection' };
+  return server;
 }
 
 /**

@@ -95,7 +95,7 @@ export class Transport {
     const servers: Server[] = [];
     const urls: URL[] = [];
     for (const url of options.listen) {
-      const { server } = peerServer(url, options.tls, options.log ?? (() => undefined));
+      const server = peerServer(url, options.tls, options.log ?? (() => undefined));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(Number(url.port), url.hostname, () => resolve());
