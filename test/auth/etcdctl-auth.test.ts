@@ -127,6 +127,9 @@ describe('auth with etcdctl and the etcd3 client (one member)', { skip: etcdctlS
     assert.match(await aliceFails('compaction', '1'), /etcdserver: permission denied/);
     assert.match(await aliceFails('endpoint', 'hashkv'), /etcdserver: permission denied/);
     assert.match(await aliceFails('defrag'), /etcdserver: permission denied/);
+    const snapshot = `${member.dataDir}.snapshot.db`;
+    assert.match(await aliceFails('snapshot', 'save', snapshot), /etcdserver: permission denied/);
+    assert.match(await as('root:rootpw')('snapshot', 'save', snapshot), /Snapshot saved/);
     assert.match(await alice('user', 'get', 'alice'), /Roles: app/, 'a user may read itself');
     assert.match(await alice('role', 'get', 'app'), /\/app\//, 'and its own roles');
     const root = as('root:rootpw');

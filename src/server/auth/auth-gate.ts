@@ -72,7 +72,8 @@ export class AuthGate {
   identify(metadata: Metadata, commonName: string | undefined): AuthInfo | undefined {
     const view = this.api.authView();
     if (!view.enabled) return undefined;
-    const token = metadata.get('token')[0];
+    // etcd reads `token`, then `authorization` (what its JSON gateway forwards).
+    const token = metadata.get('token')[0] ?? metadata.get('authorization')[0];
     if (token !== undefined) {
       const info = this.tokenInfo(String(token), view);
       if (info === undefined) throw authError('InvalidAuthToken');
