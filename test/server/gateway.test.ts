@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { EtcdProcess, etcdUnavailable } from '../helpers/etcd-process.js';
 import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
 import { MemberProcess } from '../helpers/member-process.js';
-import { waitFor } from '../helpers/wait.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -314,6 +314,31 @@ describe('JSON gateway', { timeout: 120_000 }, () => {
     assert.equal(big.body.code, 8);
     const range = await post(concord, '/v3/kv/range', { key: b64('gw/huge') });
     assert.equal(range.body.count, undefined, 'nothing was written');
+  });
+
+  it('ends the gRPC watch stream and its watchers when the HTTP client goes away', async () => {
+    const gauges = async (): Promise<string> => {
+      const text = await (await fetch(`${concord}/metrics`)).text();
+      const value = (name: string): string =>
+        new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? '?';
+      return `streams=${value('etcd_debugging_mvcc_watch_stream_total')} watchers=${value('etcd_debugging_mvcc_watcher_total')}`;
+    };
+    const controller = new AbortController();
+    const response = await fetch(`${concord}/v3/watch`, {
+      method: 'POST',
+      body: JSON.stringify({ create_request: { key: b64('gw/gone') } }),
+      signal: controller.signal,
+    });
+    assert.ok(response.body !== null);
+    const reader = response.body.getReader();
+    await reader.read(); // the created response: the watcher is registered
+    await eventually(
+      'one watch stream with one watcher',
+      gauges,
+      (g) => g === 'streams=1 watchers=1',
+    );
+    controller.abort();
+    await eventually('the stream and watcher gone', gauges, (g) => g === 'streams=0 watchers=0');
   });
 
   // Last: it turns auth on for both servers.
