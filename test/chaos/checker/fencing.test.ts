@@ -53,4 +53,23 @@ describe('fencing: the lock and its tokens', () => {
     const found = kinds({ resourceLog: [], holds: holdsFromHistory(h.ops()) });
     assert.deepEqual(found.sort(), ['overlapping-holders', 'token-order']);
   });
+
+  it("ends a hold when the lock's lease may have expired, even without an unlock", () => {
+    const h = new HistoryBuilder();
+    const second = 1_000_000_000;
+    h.op(0, 'lock', 'L', { output: { token: 10 } }, 0, 5); // never unlocks: its client hung
+    h.op(1, 'lock', 'L', { output: { token: 20 } }, 10, 9 * second); // after the 8 s lease
+    h.op(1, 'unlock', 'L', { input: { token: 20 } }, 9 * second + 10, 9 * second + 20);
+    const holds = holdsFromHistory(h.ops(), { leaseTtlSeconds: 8, toleranceMs: 500 });
+    assert.equal(holds.find((x) => x.holder === 'p0')!.released, BigInt(7.5 * second));
+    assert.deepEqual(kinds({ resourceLog: [], holds }), []);
+    // Without the lease bound p0 never lets go, and nothing can be said about overlap.
+    assert.deepEqual(kinds({ resourceLog: [], holds: holdsFromHistory(h.ops()) }), []);
+    // Granted before p0's lease could have run out: two holders.
+    h.op(2, 'lock', 'L', { output: { token: 15 } }, 20, 7 * second);
+    assert.deepEqual(
+      kinds({ resourceLog: [], holds: holdsFromHistory(h.ops(), { leaseTtlSeconds: 8 }) }),
+      ['overlapping-holders'],
+    );
+  });
 });

@@ -106,13 +106,40 @@ export function checkFencing(input: FencingInput): CheckResult {
   return { checker: 'fencing', valid: anomalies.length === 0, anomalies };
 }
 
+export interface HoldOptions {
+  /** The TTL of the lease the lock key is on, when the lock op grants it itself: the lock may
+   *  be lost to expiry, without an unlock, from lock invoke + TTL on. Default: no expiry. */
+  readonly leaseTtlSeconds?: number;
+  /** How much earlier than that a member may expire it (clock drift). Default 0. */
+  readonly toleranceMs?: number;
+}
+
 /**
  * The holds of a history (FORMAT.md, "Locks and fencing"): each ok `lock` (its output's
- * token), ended by the same process's next `unlock` invocation. The holder is the process.
+ * token), ended by the same process's next `unlock` invocation, or earlier by the lock's lease
+ * running out (options), since a holder whose lease expired no longer holds the lock, whatever
+ * it believes: that is what fencing tokens are for. The holder is the process.
  */
-export function holdsFromHistory(ops: readonly Operation[]): Hold[] {
+export function holdsFromHistory(ops: readonly Operation[], options: HoldOptions = {}): Hold[] {
   const holds: Hold[] = [];
   const open = new Map<number, { lock: Operation; token: number }>();
+  const expiry = (lock: Operation): bigint | undefined =>
+    options.leaseTtlSeconds === undefined
+      ? undefined
+      : lock.invokeTime +
+        BigInt(Math.round(options.leaseTtlSeconds * 1000 - (options.toleranceMs ?? 0))) *
+          1_000_000n;
+  const hold = (lock: Operation, token: number, unlock: Operation | undefined): Hold => {
+    const ends = [unlock?.invokeTime, expiry(lock)].filter((t) => t !== undefined);
+    const released = ends.length === 0 ? undefined : ends.reduce((a, b) => (a < b ? a : b));
+    return {
+      holder: `p${lock.process}`,
+      token,
+      acquired: lock.returnTime!,
+      ...(released !== undefined && { released }),
+      ops: unlock === undefined ? [lock] : [lock, unlock],
+    };
+  };
   for (const op of [...ops].sort((a, b) => a.invokeIndex - b.invokeIndex)) {
     if (op.f === 'lock' && op.type === 'ok') {
       const token = (op.output as { token?: unknown } | undefined)?.token;
@@ -123,21 +150,9 @@ export function holdsFromHistory(ops: readonly Operation[]): Hold[] {
       const held = open.get(op.process);
       if (held === undefined) continue;
       open.delete(op.process);
-      holds.push({
-        holder: `p${op.process}`,
-        token: held.token,
-        acquired: held.lock.returnTime!,
-        released: op.invokeTime,
-        ops: [held.lock, op],
-      });
+      holds.push(hold(held.lock, held.token, op));
     }
   }
-  for (const [process, held] of open)
-    holds.push({
-      holder: `p${process}`,
-      token: held.token,
-      acquired: held.lock.returnTime!,
-      ops: [held.lock],
-    });
+  for (const held of open.values()) holds.push(hold(held.lock, held.token, undefined));
   return holds;
 }

@@ -14,7 +14,7 @@
  *   ];
  */
 export { checkFencing, holdsFromHistory } from './fencing.js';
-export type { FencingInput, Hold, ResourceWrite } from './fencing.js';
+export type { FencingInput, Hold, HoldOptions, ResourceWrite } from './fencing.js';
 export { checkLeases } from './lease.js';
 export type { LeaseOptions, LeaseResult } from './lease.js';
 export { checkLinearizability } from './linearizability.js';
