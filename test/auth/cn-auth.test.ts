@@ -1,10 +1,13 @@
 /**
  * etcd's certificate auth: with --client-cert-auth, a client that presents a verified
  * certificate and no token speaks as the user its CN names (etcd's AuthInfoFromTLS); a token,
- * when sent, wins. etcdctl 3.4 over mutual TLS, certificates made by openssl at test time.
+ * when sent, wins. etcdctl 3.4 and the etcd3 client over mutual TLS, certificates made by
+ * openssl at test time.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { createTlsFixtures, type CertFiles, type TlsFixtures } from '../helpers/tls-fixtures.js';
@@ -57,5 +60,33 @@ describe('auth by client certificate CN over mTLS', { skip: etcdctlSkip }, () =>
     // With --user, etcdctl sends alice's token over root's certificate: alice it is.
     const tokenWins = await as(certs.root, '--user=alice:alicepw', 'user', 'list');
     assert.match(tokenWins.stderr, /etcdserver: permission denied/);
+  });
+
+  it("serves the etcd3 client over mTLS: the CN's rights, or a password login's", async () => {
+    const connect = (auth?: { username: string; password: string }): Etcd3 =>
+      new Etcd3({
+        hosts: member.url,
+        credentials: {
+          rootCertificate: readFileSync(certs.ca.cert),
+          privateKey: readFileSync(certs.alice.key),
+          certChain: readFileSync(certs.alice.cert),
+        },
+        ...(auth !== undefined ? { auth } : {}),
+      });
+    const alice = connect();
+    const root = connect({ username: 'root', password: 'rootpw' });
+    try {
+      assert.equal(await alice.get('/app/cn').string(), 'by-alice');
+      await assert.rejects(alice.put('/etc/x').value('1').exec(), /etcdserver: permission denied/);
+      await root.put('/etc/x').value('1');
+      assert.ok((await root.getUsers()).map((u) => u.name).includes('alice'));
+      assert.deepEqual(
+        (await root.user('alice').roles()).map((r) => r.name),
+        ['app'],
+      );
+    } finally {
+      alice.close();
+      root.close();
+    }
   });
 });
