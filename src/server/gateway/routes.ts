@@ -8,7 +8,7 @@ import type { ServiceName } from '../proto.js';
 export interface GatewayRoute {
   readonly service: ServiceName;
   readonly method: string;
-  /** A bidirectional stream: newline-delimited requests in, `{"result": ...}` lines out. */
+  /** A streaming call: newline-delimited requests in, `{"result": ...}` lines out. */
   readonly stream?: true;
 }
 
@@ -41,7 +41,9 @@ export const gatewayRoutes: ReadonlyMap<string, GatewayRoute> = new Map([
   ['/v3/maintenance/alarm', maintenance('Alarm')],
   ['/v3/maintenance/status', maintenance('Status')],
   ['/v3/maintenance/defragment', maintenance('Defragment')],
-  ['/v3/maintenance/hash', maintenance('HashKV')],
+  // etcd's rpc.proto maps Hash and HashKV both to this path; its gateway serves Hash.
+  ['/v3/maintenance/hash', maintenance('Hash')],
+  ['/v3/maintenance/snapshot', { service: 'Maintenance', method: 'Snapshot', stream: true }],
   ['/v3/maintenance/transfer-leadership', maintenance('MoveLeader')],
   ['/v3/auth/enable', auth('AuthEnable')],
   ['/v3/auth/disable', auth('AuthDisable')],
