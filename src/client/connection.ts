@@ -52,6 +52,8 @@ export class Connection {
   private token: Promise<string> | undefined;
   private readonly lanes: IdentityLanes;
   private closedFlag = false;
+  /** Authenticate calls made so far (a token renewed after "invalid auth token" adds one). */
+  authentications = 0;
   /** Aborted on close(): streams and waits that outlive a call listen to it. */
   private readonly closing = new AbortController();
 
@@ -243,6 +245,7 @@ export class Connection {
     const auth = this.options.auth!;
     if (this.token === undefined) {
       const token = (async () => {
+        this.authentications += 1;
         const response = await this.unaryNoAuth<WireAuthenticateResponse>(
           'Auth',
           'Authenticate',

@@ -40,17 +40,34 @@ export class EtcdProcess {
     readonly endpoint: string,
     readonly peerUrl: string,
     private readonly args: readonly string[],
+    readonly scheme: 'http' | 'https' = 'http',
   ) {
     live.add(this);
   }
 
-  static async start(options: { args?: readonly string[] } = {}): Promise<EtcdProcess> {
+  /**
+   * `tls`: serve clients over https with this certificate, and with `ca`, require client
+   * certificates signed by it (--client-cert-auth). `args`: more flags.
+   */
+  static async start(
+    options: { args?: readonly string[]; tls?: { cert: string; key: string; ca?: string } } = {},
+  ): Promise<EtcdProcess> {
+    const tls = options.tls;
+    const tlsArgs =
+      tls === undefined
+        ? []
+        : [
+            `--cert-file=${tls.cert}`,
+            `--key-file=${tls.key}`,
+            ...(tls.ca === undefined ? [] : [`--trusted-ca-file=${tls.ca}`, '--client-cert-auth']),
+          ];
     const dir = mkdtempSync(join(tmpdir(), 'concord-etcd-'));
     const etcd = new EtcdProcess(
       dir,
       `127.0.0.1:${await freePort()}`,
       `http://127.0.0.1:${await freePort()}`,
-      options.args ?? [],
+      [...tlsArgs, ...(options.args ?? [])],
+      tls === undefined ? 'http' : 'https',
     );
     try {
       await etcd.launch(etcd.args);
@@ -61,12 +78,17 @@ export class EtcdProcess {
     return etcd;
   }
 
+  /** scheme://host:port */
+  get url(): string {
+    return `${this.scheme}://${this.endpoint}`;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }
 
   private async launch(args: readonly string[]): Promise<void> {
-    const client = `http://${this.endpoint}`;
+    const client = `${this.scheme}://${this.endpoint}`;
     const child = spawn(
       etcdBinary,
       [
@@ -91,7 +113,9 @@ export class EtcdProcess {
         child.stderr?.on('data', (chunk: Buffer) => {
           this.log = (this.log + chunk.toString()).slice(-64 * 1024);
           // 3.4 with zap logs this once the member has a leader and published itself.
-          if (/serving client traffic insecurely|ready to serve client requests/.test(this.log)) {
+          if (
+            /serving client traffic (in)?securely|ready to serve client requests/.test(this.log)
+          ) {
             done();
           }
         });
