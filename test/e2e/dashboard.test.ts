@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -41,6 +41,7 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
   let leader: ClusterMember;
   let ctl: Etcdctl;
   const spawned: Spawned[] = [];
+  const pageErrors: string[] = [];
 
   const shot = async (name: string, target: Page = page): Promise<void> => {
     await target.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
@@ -61,9 +62,13 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
     ctl = new Etcdctl(() => serving.endpoint);
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => {
-      throw new Error(`the page threw: ${error.message}`);
-    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterEach(() => {
+    // An uncaught exception in the page is a failure even when the screen looked right.
+    const thrown = pageErrors.splice(0);
+    assert.deepEqual(thrown, [], `the page threw: ${thrown.join('; ')}`);
   });
 
   after(async () => {
@@ -90,6 +95,7 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
     }
     await shot('cluster');
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    phone.on('pageerror', (error) => pageErrors.push(error.message));
     await phone.goto(`${serving.clientUrl}/ui/#/cluster`);
     await phone.getByTestId('leader-name').filter({ hasText: leader.name }).waitFor();
     await shot('cluster-phone', phone);
@@ -224,6 +230,7 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const alice = await context.newPage();
+    alice.on('pageerror', (error) => pageErrors.push(error.message));
     await alice.goto(`${serving.clientUrl}/ui/#/keys`);
     await alice.getByTestId('login').waitFor();
     await shot('login', alice);
