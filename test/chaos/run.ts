@@ -57,7 +57,7 @@ export interface RunOutcome {
 }
 
 /** Member flags every chaos cluster gets: frequent snapshots, so crashes meet them too. */
-const memberArgs = ['--snapshot-count', '500', '--log-level', 'warn'];
+const memberArgs = ['--snapshot-count', '100', '--log-level', 'warn'];
 
 export async function runChaos(options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));

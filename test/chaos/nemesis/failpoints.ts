@@ -12,10 +12,10 @@ import type { Nemesis, NemesisContext } from './nemesis.js';
 
 /** Hits to let pass before the crash, per point (snapshots and compactions are rare). */
 const points: readonly { name: FailpointName; skip: readonly [number, number] }[] = [
-  { name: 'raftBeforeSave', skip: [5, 200] },
-  { name: 'raftAfterSave', skip: [5, 200] },
-  { name: 'beforeApply', skip: [5, 200] },
-  { name: 'afterApply', skip: [5, 200] },
+  { name: 'raftBeforeSave', skip: [1, 20] },
+  { name: 'raftAfterSave', skip: [1, 20] },
+  { name: 'beforeApply', skip: [1, 20] },
+  { name: 'afterApply', skip: [1, 20] },
   { name: 'raftBeforeSaveSnap', skip: [0, 0] },
   { name: 'raftMidSaveSnap', skip: [0, 0] },
   { name: 'raftAfterSaveSnap', skip: [0, 0] },
@@ -57,6 +57,8 @@ export function failpointNemesis(): Nemesis {
           compacted = `, compacted to ${revision - compactKeep}`;
         }
       }
+      // Give it a while to reach the point (the schedule then holds the fault as usual).
+      if (member.running) await member.exit(5000).catch(() => undefined);
       return `restart ${member.name} with CONCORD_FAILPOINTS=${spec}${compacted}`;
     },
     async heal() {

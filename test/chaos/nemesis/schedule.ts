@@ -34,6 +34,7 @@ export async function runSchedule(
     await pause(context.prng.range(quietMin, quietMax), signal);
     if (signal.aborted) break;
     const nemesis = context.prng.pick(nemeses);
+    const began = hrtime.bigint();
     let detail: string | undefined;
     try {
       detail = await nemesis.start(context);
@@ -43,7 +44,7 @@ export async function runSchedule(
     }
     if (detail === undefined) continue;
     faults++;
-    options.record({ time: hrtime.bigint(), nemesis: nemesis.name, phase: 'start', detail });
+    options.record({ time: began, nemesis: nemesis.name, phase: 'start', detail });
     context.log(`nemesis ${nemesis.name}: ${detail}`);
     await pause(context.prng.range(holdMin, holdMax), signal);
     await heal(context, nemesis, options);

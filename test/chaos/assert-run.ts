@@ -1,0 +1,36 @@
+/**
+ * For the chaos tests: one run, and the assertions every run must pass: it injected faults,
+ * it did work, every checker found the history valid, and no member misbehaved.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { runChaos, type RunOptions, type RunOutcome } from './run.js';
+
+export async function assertChaosRun(
+  t: TestContext,
+  options: RunOptions & { minFaults: number; minOperations: number },
+): Promise<RunOutcome> {
+  const outcome = await runChaos({
+    ...options,
+    outDir: process.env['CHAOS_OUT'] ?? 'chaos-runs',
+    log: (line) => t.diagnostic(line),
+  });
+  t.diagnostic(outcome.verdict);
+  const anomalies = outcome.anomalies
+    .slice(0, 5)
+    .map((a) => `[${a.checker}/${a.kind}] ${a.message.slice(0, 1500)}`)
+    .join('\n');
+  assert.ok(outcome.passed, `${outcome.verdict}\n${anomalies}\nsee ${outcome.dir}/report.txt`);
+  assert.ok(
+    outcome.faults >= options.minFaults,
+    `only ${outcome.faults} faults were injected (at least ${options.minFaults} expected)`,
+  );
+  assert.ok(
+    outcome.operations >= options.minOperations,
+    `only ${outcome.operations} operations ran (at least ${options.minOperations} expected)`,
+  );
+  for (const result of outcome.results) {
+    assert.equal(result.valid, true, `${result.checker}: ${JSON.stringify(result.notes ?? [])}`);
+  }
+  return outcome;
+}
