@@ -121,9 +121,15 @@ export class Connection {
     options: CallOptions = {},
   ): Promise<Response> {
     const deadline = Date.now() + (options.timeoutMs ?? this.options.requestTimeoutMs);
+    this.checkUsable(options.signal);
+    // A write waiting for a lane gives up when its caller does or the client closes.
+    const waitSignal =
+      options.signal === undefined
+        ? this.closeSignal
+        : AbortSignal.any([options.signal, this.closeSignal]);
     const lane =
       kind === 'write' && this.options.requestIdentity
-        ? await this.lanes.acquire(options.signal)
+        ? await this.lanes.acquire(waitSignal)
         : undefined;
     try {
       return await this.attempts<Response>(

@@ -153,6 +153,26 @@ for (const kind of targetKinds) {
       assert.equal(await client.get('lease/key'), undefined, 'its key went with it');
     });
 
+    test('a lease whose keep-alives go unanswered for a whole TTL is lost', async () => {
+      const proxy = await TcpProxy.start(target.endpoints()[0]!);
+      try {
+        const client = open({ endpoints: [proxy.endpoint] });
+        const lease = await client.grant(2);
+        await waitFor<void>('a first keep-alive', (done) => lease.once('keepalive', () => done()));
+        proxy.holdResponses();
+        const held = Date.now();
+        const lost = await waitFor<Error & { reason?: string }>(
+          'the lease to be reported lost',
+          (done) => void lease.lost.then(done),
+          10_000,
+        );
+        assert.equal(lost.reason, 'keepalive-timeout');
+        assert.ok(Date.now() - held <= 2_500, 'within a TTL of the last answered keep-alive');
+      } finally {
+        await proxy.close();
+      }
+    });
+
     test('failover: past a dead endpoint, and off a member that dies', async () => {
       const dead = `127.0.0.1:${await freePort()}`;
       const client = open({ endpoints: [dead, ...target.endpoints()] });
