@@ -38,15 +38,22 @@ export class DependencyGraph {
   }
 
   /** Tarjan's strongly connected components with more than one node: every cycle lies
-   *  inside one. Iterative, so a long chain does not overflow the stack. */
-  stronglyConnectedComponents(): number[][] {
+   *  inside one. Only edges of the `allowed` types between nodes `within` count (default:
+   *  all). Iterative, so a long chain does not overflow the stack. */
+  stronglyConnectedComponents(
+    allowed?: ReadonlySet<EdgeType>,
+    within?: ReadonlySet<number>,
+  ): number[][] {
+    const follows = (edge: Edge): boolean =>
+      (allowed === undefined || allowed.has(edge.type)) &&
+      (within === undefined || within.has(edge.to));
     const index = new Map<number, number>();
     const low = new Map<number, number>();
     const onStack = new Set<number>();
     const stack: number[] = [];
     const components: number[][] = [];
     let counter = 0;
-    for (const root of this.nodes()) {
+    for (const root of within ?? this.nodes()) {
       if (index.has(root)) continue;
       const work: { node: number; edge: number }[] = [{ node: root, edge: 0 }];
       index.set(root, counter);
@@ -57,7 +64,9 @@ export class DependencyGraph {
         const frame = work[work.length - 1]!;
         const edges = this.edgesFrom(frame.node);
         if (frame.edge < edges.length) {
-          const next = edges[frame.edge++]!.to;
+          const edge = edges[frame.edge++]!;
+          if (!follows(edge)) continue;
+          const next = edge.to;
           if (!index.has(next)) {
             index.set(next, counter);
             low.set(next, counter++);
@@ -86,6 +95,27 @@ export class DependencyGraph {
       }
     }
     return components;
+  }
+
+  /** A shortest path from `from` to `to` over edges of the `allowed` types (breadth-first),
+   *  or undefined. */
+  shortestPath(from: number, to: number, allowed: ReadonlySet<EdgeType>): Edge[] | undefined {
+    const via = new Map<number, Edge>();
+    const queue = [from];
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head]!;
+      if (node === to) {
+        const path: Edge[] = [];
+        for (let n = to; n !== from; n = via.get(n)!.from) path.unshift(via.get(n)!);
+        return path;
+      }
+      for (const edge of this.edgesFrom(node)) {
+        if (!allowed.has(edge.type) || edge.to === from || via.has(edge.to)) continue;
+        via.set(edge.to, edge);
+        queue.push(edge.to);
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../history/event.js';
 import type { Operation } from '../history/operation.js';
 import { pairOperations } from '../history/operation.js';
-import type { Edge, EdgeType } from './dependency-graph.js';
+import { findCycles } from './cycles.js';
 import { DependencyGraph } from './dependency-graph.js';
 import { addRealtimeEdges } from './realtime.js';
 import type { Anomaly, CheckResult } from './result.js';
@@ -9,28 +9,15 @@ import type { Element, Txn } from './txn-history.js';
 import { parseTxns } from './txn-history.js';
 import type { Versions } from './version-order.js';
 import { recoverVersions } from './version-order.js';
+import { pushTo } from './multimap.js';
 
-/** A cycle in the dependency graph, named as Adya and Elle name it. */
-export interface TxnCycle extends Anomaly {
-  readonly checker: 'txn';
-  /** 'G0' (ww only), 'G1c' (ww, wr), 'G-single' (one rw), 'G2' (several rw), each with
-   *  '-realtime' when the cycle needs a real-time edge (serializable, not strictly). */
-  readonly kind: string;
-  readonly cycle: readonly Edge[];
-}
+export type { TxnCycle } from './cycles.js';
 
 export interface TxnResult extends CheckResult {
   readonly checker: 'txn';
   readonly txns: number;
   readonly committed: number;
 }
-
-const ladder: readonly (readonly EdgeType[])[] = [
-  ['ww'],
-  ['ww', 'wr'],
-  ['ww', 'wr', 'rw'],
-  ['ww', 'wr', 'rw', 'realtime'],
-];
 
 /**
  * Checks list-append transactions (FORMAT.md) for strict serializability, Elle's way
@@ -62,7 +49,11 @@ export function checkTxns(history: readonly HistoryEvent[] | readonly Operation[
   const graph = new DependencyGraph();
   addDataEdges(graph, txns, versions);
   addRealtimeEdges(graph, txns);
-  const anomalies: Anomaly[] = [...versions.anomalies, ...lostUpdates(txns), ...cycles(graph, all)];
+  const anomalies: Anomaly[] = [
+    ...versions.anomalies,
+    ...lostUpdates(txns),
+    ...findCycles(graph, all),
+  ];
   return {
     checker: 'txn',
     valid: anomalies.length === 0,
@@ -85,7 +76,7 @@ function addDataEdges(graph: DependencyGraph, txns: readonly Txn[], versions: Ve
     if (txn.status !== 'ok') continue;
     for (const m of txn.microOps) {
       if (m.f === 'append' && !(versions.order.get(m.key) ?? []).includes(m.element)) {
-        unobserved.set(m.key, [...(unobserved.get(m.key) ?? []), txn]);
+        pushTo(unobserved, m.key, txn);
       }
     }
   }
@@ -132,7 +123,7 @@ function lostUpdates(txns: readonly Txn[]): Anomaly[] {
         txn.microOps.some((w) => w.f === 'append' && w.key === m.key)
       ) {
         const version = `${m.key}\u0000${JSON.stringify(m.list)}`;
-        byVersion.set(version, [...(byVersion.get(version) ?? []), txn]);
+        pushTo(byVersion, version, txn);
       }
     }
   }
@@ -149,32 +140,4 @@ function lostUpdates(txns: readonly Txn[]): Anomaly[] {
         ops: [...new Set(readers)].map((t) => t.op),
       };
     });
-}
-
-/** For each strongly connected component, the smallest cycle of the most severe kind. */
-function cycles(graph: DependencyGraph, txns: readonly Txn[]): TxnCycle[] {
-  const found: TxnCycle[] = [];
-  for (const component of graph.stronglyConnectedComponents()) {
-    for (const types of ladder) {
-      const cycle = graph.shortestCycle(component, new Set(types));
-      if (cycle === undefined) continue;
-      const kind = nameCycle(cycle);
-      const message =
-        `${kind} cycle: ` +
-        cycle
-          .map((e) => `T${e.from} -${e.type}${e.key !== undefined ? `(${e.key})` : ''}-> `)
-          .join('') +
-        `T${cycle[0]!.from}`;
-      found.push({ checker: 'txn', kind, message, ops: cycle.map((e) => txns[e.from]!.op), cycle });
-      break;
-    }
-  }
-  return found;
-}
-
-function nameCycle(cycle: readonly Edge[]): string {
-  const count = (type: EdgeType) => cycle.filter((e) => e.type === type).length;
-  const base =
-    count('rw') === 1 ? 'G-single' : count('rw') > 1 ? 'G2' : count('wr') > 0 ? 'G1c' : 'G0';
-  return count('realtime') > 0 ? `${base}-realtime` : base;
 }

@@ -1,5 +1,6 @@
 import type { Anomaly } from './result.js';
 import type { Element, Txn } from './txn-history.js';
+import { pushTo } from './multimap.js';
 
 /** Where an element sits: its key's version order, and who appended it. */
 export interface Versions {
@@ -29,7 +30,7 @@ export function recoverVersions(txns: readonly Txn[]): Versions {
       let byElement = writer.get(micro.key);
       if (byElement === undefined) writer.set(micro.key, (byElement = new Map()));
       byElement.set(micro.element, txn);
-      appends.set(micro.key, [...(appends.get(micro.key) ?? []), micro.element]);
+      pushTo(appends, micro.key, micro.element);
     }
     appendsOf.set(txn, appends);
   }
