@@ -57,7 +57,11 @@ describe('JWT tokens (etcd claims: username, revision, exp)', () => {
 describe('--auth-token', () => {
   it("parses etcd's option strings", () => {
     assert.deepEqual(parseAuthToken('simple'), { type: 'simple' });
-    const files: Record<string, string> = { '/k/priv': 'PRIV', '/k/pub': 'PUB' };
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const files: Record<string, string> = {
+      '/k/priv': pem(ec.privateKey, 'pkcs8'),
+      '/k/pub': pem(ec.publicKey, 'spki'),
+    };
     const jwt = parseAuthToken(
       'jwt,pub-key=/k/pub,priv-key=/k/priv,sign-method=ES256,ttl=1h30m',
       (path) => files[path] ?? '',
@@ -66,13 +70,32 @@ describe('--auth-token', () => {
       type: 'jwt',
       signMethod: 'ES256',
       ttlMs: 5_400_000,
-      privateKey: 'PRIV',
-      publicKey: 'PUB',
+      privateKey: files['/k/priv'],
+      publicKey: files['/k/pub'],
     });
     assert.throws(() => parseAuthToken('jwt,sign-method=XX256,priv-key=/k'), /signature method/);
     assert.throws(() => parseAuthToken('jwt,sign-method=RS256,sign-method=RS256'), /invalid/);
     assert.throws(() => parseAuthToken('opaque'), /unknown token type/);
     assert.throws(() => parseAuthToken('jwt,sign-method=RS256'), /missing key/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyFiles: Record<string, string> = {
+      '/priv': pem(rsa.privateKey, 'pkcs8'),
+      '/pub': pem(rsa.publicKey, 'spki'),
+      '/other': pem(other.publicKey, 'spki'),
+      '/junk': 'not a key',
+    };
+    const read = (path: string): string => keyFiles[path] ?? '';
+    const good = parseAuthToken('jwt,priv-key=/priv,pub-key=/pub,sign-method=RS256', read);
+    assert.equal(good.type, 'jwt');
+    assert.throws(
+      () => parseAuthToken('jwt,priv-key=/priv,pub-key=/other,sign-method=RS256', read),
+      /public and private keys don't match/,
+    );
+    assert.throws(
+      () => parseAuthToken('jwt,priv-key=/junk,sign-method=RS256', read),
+      /missing key data/,
+    );
     assert.equal(parseDurationMs('500ms'), 500);
     assert.throws(() => parseDurationMs('5 minutes'), /invalid ttl/);
   });

@@ -4,6 +4,7 @@
  * token issue). Permission checks live in the replicated store (src/mvcc/auth); this class
  * only turns a call into the AuthInfo they are checked with.
  */
+import { randomBytes } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import { ConcordError } from '../../base/errors.js';
 import type { AuthStoreView } from '../../mvcc/auth/auth-store.js';
@@ -44,6 +45,7 @@ export class AuthGate {
   private readonly jwt: JwtTokens | undefined;
   private readonly limiter = new LoginLimiter();
   private readonly log: (line: string, fields?: object) => void;
+  private decoyHash: Promise<string> | undefined;
   readonly bcryptCost: number;
 
   constructor(
@@ -102,10 +104,9 @@ export class AuthGate {
       if (!view.enabled) throw authError('AuthNotEnabled');
       const checkedRevision = view.revision;
       const user = view.user(name);
-      const ok =
-        user !== undefined &&
-        !user.noPassword &&
-        (await verifyPassword(password, user.passwordHash));
+      const known = user !== undefined && !user.noPassword;
+      // An unknown name costs a hash too, so timing does not tell which names exist.
+      const ok = await verifyPassword(password, known ? user.passwordHash : await this.decoy());
       if (!ok) {
         const failures = this.limiter.failed(name);
         this.log('invalid authentication was requested', { user: name, failures });
@@ -126,6 +127,12 @@ export class AuthGate {
         this.jwt !== undefined ? this.jwt.assign(name, authenticated.revision) : simpleToken;
       return { header, token };
     }
+  }
+
+  /** A hash no password matches (of random bytes), made once, at this member's cost. */
+  private decoy(): Promise<string> {
+    this.decoyHash ??= hashPassword(randomBytes(16).toString('hex'), this.bcryptCost);
+    return this.decoyHash;
   }
 
   /** The self-describing hash of a new password (never logged, never proposed in clear). */

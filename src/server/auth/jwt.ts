@@ -44,6 +44,24 @@ export class JwtTokens {
     }
   }
 
+  /**
+   * Throws an Error (etcd's words) when the keys cannot be read or do not belong together,
+   * so a misconfigured member refuses to start instead of failing every login.
+   */
+  static check(config: JwtConfig): void {
+    let tokens: JwtTokens;
+    try {
+      tokens = new JwtTokens(config);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`auth: missing key data (${why})`, { cause: error });
+    }
+    if (config.privateKey === undefined || config.publicKey === undefined) return;
+    const probe = tokens.assign('probe', 1);
+    if (tokens.info(probe) === undefined)
+      throw new Error("auth: public and private keys don't match");
+  }
+
   /** Signs a token for `username` at auth revision `revision`. */
   assign(username: string, revision: number): string {
     const header = encodeJson({ alg: this.config.signMethod, typ: 'JWT' });

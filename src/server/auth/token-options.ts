@@ -5,6 +5,7 @@
  * (decomposeOpts): comma-separated, `key=value` pairs, no duplicates.
  */
 import { readFileSync } from 'node:fs';
+import { JwtTokens } from './jwt.js';
 
 export type JwtSignMethod =
   | 'RS256'
@@ -74,13 +75,20 @@ export function parseAuthToken(
   if (privPath === undefined && pubPath === undefined) {
     throw new Error('--auth-token: jwt needs priv-key and/or pub-key (missing key data)');
   }
-  return {
+  const config: TokenConfig = {
     type: 'jwt',
     signMethod: signMethod as JwtSignMethod,
     ttlMs,
     ...(privPath !== undefined ? { privateKey: readFile(privPath) } : {}),
     ...(pubPath !== undefined ? { publicKey: readFile(pubPath) } : {}),
   };
+  try {
+    JwtTokens.check(config);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`--auth-token: ${why}`, { cause: error });
+  }
+  return config;
 }
 
 /** Go's time.ParseDuration for the units etcd's docs use: "5m", "30s", "1h30m", "500ms". */
