@@ -10,19 +10,24 @@ export function LineChart({
   series,
   format,
   testid,
+  slots = 90,
 }: {
   series: readonly Series[];
   format: (value: number) => string;
   testid?: string;
+  /** How many points the time axis holds (default 90). */
+  slots?: number;
 }) {
   const width = 320;
   const height = 110;
   const points = Math.max(2, ...series.map((s) => s.values.length));
+  // A live chart: the time axis has `slots` places and the newest point is at the right.
+  const span = Math.max(points, slots);
   const all = series.flatMap((s) =>
     s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)),
   );
   const max = Math.max(...all, 0) * 1.15 || 1;
-  const x = (i: number): number => (i / (points - 1)) * width;
+  const x = (i: number): number => ((span - points + i) / (span - 1)) * width * 0.985;
   const y = (v: number): number => height - (v / max) * (height - 6) - 3;
   return (
     <figure class="chart" data-testid={testid}>
@@ -35,7 +40,10 @@ export function LineChart({
           s.values.forEach((v, i) => {
             if (v === undefined || !Number.isFinite(v)) return;
             const previous = s.values[i - 1];
-            d += `${d === '' || previous === undefined ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+            const at = `${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+            // A point after a gap starts a subpath; "l0,0" with round caps shows it as a dot
+            // until a neighbour joins it into a line.
+            d += d === '' || previous === undefined ? `M${at}l0,0` : `L${at}`;
           });
           return (
             <path
@@ -43,7 +51,9 @@ export function LineChart({
               d={d}
               stroke={s.color}
               fill="none"
-              stroke-width="2"
+              stroke-width="2.5"
+              stroke-linecap="round"
+              stroke-linejoin="round"
               vector-effect="non-scaling-stroke"
             />
           );
