@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   for (const anomaly of outcome.anomalies.slice(0, 10)) {
     console.log(`anomaly [${anomaly.checker}/${anomaly.kind}] ${anomaly.message}`);
   }
-  console.log(`report: ${outcome.dir}/report.txt`);
+  console.log(`report: ${outcome.dir}/report.txt and timeline.html`);
   console.log(outcome.verdict);
   return outcome.passed ? 0 : 1;
 }

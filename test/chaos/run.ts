@@ -10,7 +10,6 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { hrtime } from 'node:process';
 import { Prng } from '../../src/base/prng.js';
 import type { Anomaly, CheckResult } from './checker/result.js';
 import { openHistoryLog } from './history/jsonl.js';
@@ -198,10 +197,9 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
     events: recorder.events(),
     nemesisEvents,
     results,
-    anomalies,
+    harnessAnomalies,
     verdict,
     startedAt: started,
-    endedAt: hrtime.bigint(),
   });
   return { dir, operations, faults, anomalies, results, passed, verdict };
 }
