@@ -1,6 +1,6 @@
+import { Prng } from '../../../src/base/prng.js';
 import type { Operation } from '../history/operation.js';
 import { Bitset } from './bitset.js';
-import { seededRandom } from './random-history.js';
 
 interface Seen {
   readonly definite: Uint32Array;
@@ -44,8 +44,8 @@ export class Configurations {
     });
     this.definite = new Bitset(definite);
     this.info = new Bitset(info);
-    const random = seededRandom(0x5eed);
-    this.zobrist = Uint32Array.from({ length: 2 * definite }, () => Math.floor(random() * 2 ** 32));
+    const prng = new Prng(0x5eed); // any fixed seed: the hash only has to spread
+    this.zobrist = Uint32Array.from({ length: 2 * definite }, () => prng.u32());
   }
 
   /** Adds operation `id` to the current linearized set. */

@@ -1,16 +1,11 @@
+import { Prng } from '../../../src/base/prng.js';
 import type { Operation } from '../history/operation.js';
 import type { RegisterValue } from './register-model.js';
 
-/** mulberry32: a tiny seeded PRNG, so generated histories replay by seed. */
+/** Floats in [0, 1) from Concord's seeded PRNG, so generated histories replay by seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.float();
 }
 
 export interface RandomRegisterOptions {
