@@ -138,6 +138,17 @@ describe('auth with etcdctl and the etcd3 client (one member)', { skip: etcdctlS
     assert.match(await root('role', 'get', 'app'), /\[\/app\/, \/app0\) \(prefix \/app\/\)/);
     assert.match(await root('get', '--prefix', '/'), /\/app\/x/);
     assert.match(await root('endpoint', 'hashkv'), /, \d+/);
+    // A lease's keys are shown only to whoever may read them all.
+    const lease = /lease ([0-9a-f]+) granted/.exec(await alice('lease', 'grant', '60'))?.[1] ?? '';
+    await alice('put', '--lease', lease, '/app/leased', 'v');
+    assert.match(await alice('lease', 'timetolive', '--keys', lease), /\/app\/leased/);
+    await root('put', '--lease', lease, '/secret', 'v');
+    assert.match(
+      await aliceFails('lease', 'timetolive', '--keys', lease),
+      /etcdserver: permission denied/,
+    );
+    assert.match(await aliceFails('lease', 'revoke', lease), /etcdserver: permission denied/);
+    assert.match(await root('lease', 'revoke', lease), /revoked/);
     assert.match(
       await failsAs('root:rootpw')('role', 'delete', 'root'),
       /etcdserver: invalid auth management/,

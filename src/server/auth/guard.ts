@@ -16,8 +16,9 @@
  * - Range, read-only Txn: READ, checked here. Put, DeleteRange, Txn with writes: checked at
  *   apply. Watch: READ on its range at creation; a denied watch is created and canceled at
  *   once with "etcdserver: permission denied" (watch-stream turns the error into that).
- * - LeaseRevoke: WRITE on every attached key (at apply). LeaseGrant, KeepAlive, TimeToLive,
- *   Leases: not checked (etcd does not either).
+ * - LeaseRevoke: WRITE on every attached key (at apply). LeaseTimeToLive: READ on every
+ *   attached key unless root (etcd 3.5's checkLeaseTimeToLive: the keys are not everyone's to
+ *   see). LeaseGrant, KeepAlive, Leases: not checked (etcd does not either).
  * - Compact, Hash, HashKV, Snapshot, Defragment, MoveLeader, Alarm ACTIVATE/DEACTIVATE, and
  *   MemberAdd/Remove/Update/Promote: the root role. Status, Alarm GET, MemberList: anyone.
  * Calls made by the member itself (lease expiry, alarms it raises) carry no AuthInfo and are
@@ -142,6 +143,19 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
     },
     leaseGrant: async (id, ttl, options) => api.leaseGrant(id, ttl, attributed(options)),
     leaseRevoke: async (id, options) => api.leaseRevoke(id, attributed(options)),
+    leaseTimeToLive: async (id, keys, options) => {
+      const answer = await api.leaseTimeToLive(id, true, options);
+      refuse((info) => {
+        const view = api.authView();
+        if (view.checkAdmin(info) === undefined) return undefined;
+        for (const key of answer.response.keys) {
+          const error = view.checkOp(info, key, undefined, 'READ');
+          if (error !== undefined) return error;
+        }
+        return undefined;
+      });
+      return keys ? answer : { ...answer, response: { ...answer.response, keys: [] } };
+    },
     watch: (create, sink) => {
       let denied: ConcordError | undefined;
       try {
