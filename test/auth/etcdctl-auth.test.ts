@@ -256,6 +256,29 @@ describe('auth with etcdctl and the etcd3 client (one member)', { skip: etcdctlS
     }
   });
 
+  it("drops a user's tokens when its password changes or it is deleted", async () => {
+    const kv = raw('KV');
+    const token = await login('bob', 'bobpw');
+    const read = () => callAs(kv, 'Range', { key: bytes('/app/x') }, token);
+    assert.deepEqual(
+      await refusal(read()),
+      [7, 'etcdserver: permission denied'],
+      'bob has no role',
+    );
+    const passwd = await ctl.run(
+      ['--user=root:rootpw', 'user', 'passwd', 'bob', '--interactive=false'],
+      'bobpw2\n',
+    );
+    assert.equal(passwd.code, 0, passwd.stderr);
+    assert.deepEqual(await refusal(read()), [16, 'etcdserver: invalid auth token']);
+    const fresh = await login('bob', 'bobpw2');
+    await ctl.ok('--user=root:rootpw', 'user', 'delete', 'bob');
+    assert.deepEqual(await refusal(callAs(kv, 'Range', { key: bytes('/app/x') }, fresh)), [
+      16,
+      'etcdserver: invalid auth token',
+    ]);
+  });
+
   it('keeps the auth state across a restart (tokens are member-local and are not kept)', async () => {
     const token = await login('alice', 'alicepw');
     await member.stop();
