@@ -162,6 +162,9 @@ export class Connection {
       this.checkUsable(signal);
       const index = this.index;
       const metadata = await this.metadata(signal);
+      // One attempt may not use the whole deadline: a member that hangs (stopped, or cut off
+      // without a reset) must not keep the call from the others.
+      const attemptDeadline = Math.min(deadline, Date.now() + this.options.attemptTimeoutMs);
       if (lane !== undefined) {
         metadata.set(clientIdHeader, lane.clientId);
         metadata.set(sequenceHeader, String(sequence));
@@ -173,15 +176,26 @@ export class Connection {
           method,
           request,
           metadata,
-          deadline,
+          attemptDeadline,
           signal,
         )) as Response;
       } catch (error) {
         this.checkUsable(signal);
         if (!isServiceError(error)) throw error;
         const endpoint = this.endpointName(index);
-        if (error.code === grpc.status.DEADLINE_EXCEEDED && Date.now() >= deadline) {
-          throw new DeadlineError(`concord client: ${method} deadline exceeded (${endpoint})`);
+        if (error.code === grpc.status.DEADLINE_EXCEEDED) {
+          if (Date.now() >= deadline) {
+            throw new DeadlineError(`concord client: ${method} deadline exceeded (${endpoint})`);
+          }
+          // The attempt timed out: try another member, if a second copy is safe.
+          this.failover(index);
+          maybeSent = true;
+          if (kind === 'write' && lane === undefined) {
+            throw new DeadlineError(
+              `concord client: ${method} got no answer from ${endpoint} in ${this.options.attemptTimeoutMs} ms; its outcome is unknown`,
+            );
+          }
+          continue;
         }
         if (isInvalidToken(error) && this.options.auth !== undefined && attempt <= 3) {
           this.invalidateToken();

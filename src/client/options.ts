@@ -29,6 +29,11 @@ export interface ClientOptions {
   readonly auth?: AuthOptions;
   /** The deadline of a call, all retries included, unless the call gives its own (default 15000). */
   readonly requestTimeoutMs?: number;
+  /**
+   * The longest one attempt may take before the call moves to the next endpoint (default
+   * 5000): a member that hangs must not hold a call for its whole deadline.
+   */
+  readonly attemptTimeoutMs?: number;
   /** The first retry's delay; it doubles per attempt up to `retryDelayMaxMs` (default 25). */
   readonly retryDelayMs?: number;
   readonly retryDelayMaxMs?: number;
@@ -49,6 +54,7 @@ export interface ResolvedOptions {
   readonly tls: TlsOptions | undefined;
   readonly auth: AuthOptions | undefined;
   readonly requestTimeoutMs: number;
+  readonly attemptTimeoutMs: number;
   readonly retryDelayMs: number;
   readonly retryDelayMaxMs: number;
   readonly requestIdentity: boolean;
@@ -78,6 +84,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     tls: options.tls,
     auth: options.auth,
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 15_000),
+    attemptTimeoutMs: positive('attemptTimeoutMs', options.attemptTimeoutMs, 5_000),
     retryDelayMs: positive('retryDelayMs', options.retryDelayMs, 25),
     retryDelayMaxMs: positive('retryDelayMaxMs', options.retryDelayMaxMs, 1_000),
     requestIdentity: options.requestIdentity ?? true,

@@ -185,6 +185,23 @@ for (const kind of targetKinds) {
         assert.equal(await client.getString('failover'), '2');
         assert.notEqual(client.connection.endpointName(client.connection.current), using);
         await target.recover();
+
+        // A member that hangs (SIGSTOP: its connections stay open, nothing answers): an
+        // attempt gives up on it after attemptTimeoutMs and the call goes on elsewhere.
+        const patient = open({ attemptTimeoutMs: 1_000 });
+        await patient.get('failover');
+        const hung = patient.connection.endpointName(patient.connection.current);
+        const thaw = target.freeze(hung);
+        try {
+          const started = Date.now();
+          assert.equal(await patient.getString('failover'), '2');
+          await patient.put('failover', '3');
+          assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+          assert.notEqual(patient.connection.endpointName(patient.connection.current), hung);
+        } finally {
+          thaw();
+        }
+        assert.equal((await client.get('failover'))?.version, 3, 'each put applied once');
       }
     });
 

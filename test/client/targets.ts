@@ -16,6 +16,8 @@ export interface Target {
   endpoints(): string[];
   /** SIGKILLs the member serving `endpoint`. */
   crash(endpoint: string): Promise<void>;
+  /** SIGSTOPs the member serving `endpoint` (it hangs, connections stay open); returns thaw. */
+  freeze(endpoint: string): () => void;
   /** Restarts every crashed member on its data dir and address. */
   recover(): Promise<void>;
   destroy(): Promise<void>;
@@ -47,6 +49,12 @@ async function startConcord(): Promise<Target> {
       await member.kill();
       crashed.add(member);
     },
+    freeze(endpoint) {
+      const pid = cluster.members.find((m) => m.endpoint === endpoint)?.pid;
+      if (pid === undefined) throw new Error(`no running member at ${endpoint}`);
+      process.kill(pid, 'SIGSTOP');
+      return () => process.kill(pid, 'SIGCONT');
+    },
     async recover() {
       for (const member of crashed) await member.restart();
       crashed.clear();
@@ -66,6 +74,9 @@ async function startEtcd(): Promise<Target> {
     async crash(endpoint) {
       if (endpoint !== etcd.endpoint) throw new Error(`no member at ${endpoint}`);
       await etcd.kill();
+    },
+    freeze() {
+      throw new Error('freeze() needs a cluster (a single etcd would only hang)');
     },
     async recover() {
       if (!etcd.running) await etcd.restart();
