@@ -16,8 +16,8 @@ it(
       nemeses: ['kill', 'partition', 'leader-transfer', 'clock'],
       timeS: 40,
       seed: 202,
-      minFaults: 4,
-      minOperations: 300,
+      minFaults: 2,
+      minOperations: 200,
     });
   },
 );

@@ -18,7 +18,7 @@ it(
       seed: 311,
       size: 5,
       minFaults: 2,
-      minOperations: 300,
+      minOperations: 200,
     });
   },
 );

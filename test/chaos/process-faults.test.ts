@@ -16,8 +16,8 @@ it(
       nemeses: ['kill', 'pause', 'partition'],
       timeS: 40,
       seed: 101,
-      minFaults: 4,
-      minOperations: 500,
+      minFaults: 2,
+      minOperations: 200,
     });
   },
 );
