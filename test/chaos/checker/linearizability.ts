@@ -130,10 +130,12 @@ function explain<State>(
     ...new Set([...(lastWriter ? [lastWriter] : []), ...overlapping, ...candidates]),
   ].sort((a, b) => a.invokeIndex - b.invokeIndex);
   const state = model.describe(deepest.state);
+  const writer = lastWriter !== undefined ? `, last written by ${describeShort(lastWriter)}` : '';
   const message =
-    `key ${JSON.stringify(key)} is not linearizable: after ${prefix.length} operation(s) ` +
-    `linearized (state ${state}), ${describeShort(stuck)} had to take effect before it ` +
-    `returned, and none of the ${candidates.length} pending operation(s) can go next`;
+    `key ${JSON.stringify(key)} is not linearizable: ${describeShort(stuck)} cannot take ` +
+    `effect before it returns. The longest linearization found (${prefix.length} ` +
+    `operation(s)) leaves the state ${state}${writer}, and none of the ${candidates.length} ` +
+    `operation(s) pending then, itself included, can go next.`;
   return {
     checker: 'linearizability',
     kind: 'nonlinearizable',
@@ -150,5 +152,6 @@ function explain<State>(
 function describeShort(op: Operation): string {
   const input = op.input !== undefined ? ` ${JSON.stringify(op.input)}` : '';
   const output = op.output !== undefined ? ` -> ${JSON.stringify(op.output)}` : '';
-  return `p${op.process}'s ${op.f}${input}${output} (event ${op.invokeIndex})`;
+  const node = op.node !== undefined ? ` on ${op.node}` : '';
+  return `p${op.process}'s ${op.f}${input}${output}${node} (event ${op.invokeIndex})`;
 }

@@ -56,7 +56,7 @@ describe('report: text and HTML timeline', () => {
     assert.match(text, /linearizability: INVALID \(1 anomalies\)/);
     assert.match(
       text,
-      /\[linearizability\/nonlinearizable\] key "r1": key "r1" is not linearizable/,
+      /\[linearizability\/nonlinearizable\] key "r1" is not linearizable: p1's read -> "1" on n3/,
     );
     assert.match(text, /p1 read r1 -> ok "1" @n3/, 'the stale read is listed');
     assert.match(text, /p0 write r1 "2" -> ok @n1/, 'so is the write it missed');

@@ -56,9 +56,8 @@ export function renderTextReport(input: ReportInput): string {
   lines.push('', `Anomalies (${anomalies.length}):`);
   if (anomalies.length === 0) lines.push('  none');
   for (const a of anomalies.slice(0, anomaliesShownMax)) {
-    lines.push(
-      `  [${a.checker}/${a.kind}]${a.key !== undefined ? ` key ${JSON.stringify(a.key)}:` : ''} ${a.message}`,
-    );
+    // Each checker's message names its key (or watcher, or txns) itself.
+    lines.push(`  [${a.checker}/${a.kind}] ${a.message}`);
     for (const op of a.ops.slice(0, opsPerAnomalyMax)) {
       const span =
         op.returnTime !== undefined ? `..${seconds(op.returnTime, from)}` : ' (no return)';
