@@ -152,7 +152,7 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
     await page.getByTestId('watch-toggle').click();
   });
 
-  it('shows leases counting down with their keys, locks with holder and waiter, services', async () => {
+  it('shows leases counting down with their keys, services, a lock holder and waiter, an election leader', async () => {
     const granted = await ctl.ok('lease', 'grant', '120');
     const leaseId = /lease ([0-9a-f]+) granted/.exec(granted)?.[1];
     assert.ok(leaseId !== undefined, `lease id in: ${granted}`);
@@ -183,14 +183,21 @@ describe('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, () =
     await holder.printed('/e2e/mutex/', 15_000);
     const waiter = ctl.spawn('lock', '/e2e/mutex');
     spawned.push(waiter);
+    // And an election campaign: the leader's key carries its proposal.
+    const candidate = ctl.spawn('elect', '/e2e/election', 'alice-proposal');
+    spawned.push(candidate);
+    await candidate.printed('alice-proposal', 15_000);
     await open('locks');
     const lock = page.getByTestId('lock-/e2e/mutex');
     await lock.locator('li.waiter').waitFor();
     assert.equal(await lock.locator('li.holder').count(), 1);
     assert.equal(await lock.locator('li.waiter').count(), 1);
+    const election = page.getByTestId('lock-/e2e/election');
+    await election.locator('li.holder', { hasText: 'alice-proposal' }).waitFor();
     await shot('locks');
     await holder.stop();
     await waiter.stop();
+    await candidate.stop();
   });
 
   it('charts the write throughput the serving member reports in /metrics', async () => {
