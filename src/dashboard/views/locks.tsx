@@ -86,23 +86,32 @@ export function LocksView() {
           <Empty>No lock or election in progress.</Empty>
         )}
         <div class="grid">
-          {groups.map((group) => (
-            <div class="lock" key={group.name} data-testid={`lock-${group.name}`}>
-              <h3 class="mono">{group.name}</h3>
-              <ol>
-                {group.contenders.map((kv, i) => (
-                  <li key={kv.key} class={i === 0 ? 'holder' : 'waiter'}>
-                    <span class={`badge ${i === 0 ? 'leader' : 'follower'}`}>
-                      {i === 0 ? 'holds' : `waits #${i}`}
-                    </span>{' '}
-                    <span class="mono small">lease {hexId(kv.lease)}</span>
-                    {kv.value !== undefined && <span class="muted"> — {text(kv.value)}</span>}{' '}
-                    <span class="muted small">since rev {kv.create_revision}</span>
-                  </li>
-                ))}
-              </ol>
-            </div>
-          ))}
+          {groups.map((group) => {
+            // Election candidates put their proposal as the value; lock keys are empty.
+            const election = group.contenders.some((kv) => kv.value !== undefined);
+            return (
+              <div class="lock" key={group.name} data-testid={`lock-${group.name}`}>
+                <h3>
+                  <span class="mono">{group.name}</span>{' '}
+                  <span class="muted small">{election ? 'election' : 'lock'}</span>
+                </h3>
+                <ol>
+                  {group.contenders.map((kv, i) => (
+                    <li key={kv.key} class={i === 0 ? 'holder' : 'waiter'}>
+                      <span class={`badge ${i === 0 ? 'leader' : 'follower'}`}>
+                        {i === 0 ? (election ? 'leads' : 'holds') : `waits #${i}`}
+                      </span>{' '}
+                      <span class="mono small">lease {hexId(kv.lease)}</span>
+                      {kv.value !== undefined && (
+                        <span class="muted"> — {text(kv.value)}</span>
+                      )}{' '}
+                      <span class="muted small">since rev {kv.create_revision}</span>
+                    </li>
+                  ))}
+                </ol>
+              </div>
+            );
+          })}
         </div>
       </Card>
     </div>
