@@ -29,7 +29,7 @@ export async function waitEvent(
   options: WaitEventOptions,
 ): Promise<WatchEvent> {
   const { signal } = options;
-  if (signal?.aborted === true) throw abortError(signal);
+  if (aborted(signal)) throw abortError(signal as AbortSignal);
   const watcher = client.watch(key, {
     prefix: options.prefix ?? false,
     startRevision: options.startRevision,
@@ -41,8 +41,8 @@ export async function waitEvent(
       const event = batch.events.find((e) => e.type === options.type);
       if (event !== undefined) return event;
     }
-    if (signal?.aborted === true) throw abortError(signal);
-    throw new ClosedError();
+    // The watcher ends only when aborted or when the client closes.
+    throw aborted(signal) ? abortError(signal as AbortSignal) : new ClosedError();
   } finally {
     await watcher.close();
   }
@@ -57,4 +57,9 @@ export async function waitOrReread(wait: Promise<unknown>): Promise<boolean> {
     if (error instanceof Error && error.name === 'CompactedError') return false;
     throw error;
   }
+}
+
+// A function, so the compiler does not carry the first check's narrowing past the awaits.
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

@@ -61,10 +61,14 @@ export class DoubleBarrier {
       await client.put(this.ready, '', options);
       return;
     }
-    for (let from = put.revision + 1; ; ) {
+    for (let from = put.revision + 1; ;) {
       const current = await client.range(this.ready, { ...options, limit: 1 });
       if (current.kvs.length > 0) return;
-      const wait = waitEvent(client, this.ready, { startRevision: from, type: 'put', ...signal(options) });
+      const wait = waitEvent(client, this.ready, {
+        startRevision: from,
+        type: 'put',
+        ...signal(options),
+      });
       if (await waitOrReread(wait)) return;
       from = current.revision + 1;
     }
