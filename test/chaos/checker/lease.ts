@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/event.js';
 import type { Operation } from '../history/operation.js';
-import { pairOperations } from '../history/operation.js';
+import { toOperations } from '../history/operation.js';
 import type { Anomaly, CheckResult } from './result.js';
 
 export interface LeaseOptions {
@@ -47,10 +47,7 @@ export function checkLeases(
   history: readonly HistoryEvent[] | readonly Operation[],
   options: LeaseOptions,
 ): LeaseResult {
-  const ops =
-    history.length > 0 && 'index' in history[0]!
-      ? pairOperations(history as readonly HistoryEvent[])
-      : (history as readonly Operation[]);
+  const ops = toOperations(history);
   const tolerance = BigInt(Math.round(options.toleranceMs)) * nsPerMs;
   const leases = collectLeases(ops);
   const puts = new Map<string, Operation>();

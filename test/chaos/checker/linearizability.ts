@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/event.js';
 import type { Operation } from '../history/operation.js';
-import { pairOperations } from '../history/operation.js';
+import { toOperations } from '../history/operation.js';
 import type { Model } from './model.js';
 import { partitionByKey } from './partition.js';
 import type { RegisterValue } from './register-model.js';
@@ -68,7 +68,7 @@ export function checkLinearizability<State = RegisterValue>(
   options: LinearizabilityOptions<State> = {},
 ): LinearizabilityResult {
   const model = (options.model ?? registerModel) as Model<State>;
-  const ops = isEvents(history) ? pairOperations(history) : history;
+  const ops = toOperations(history);
   const deadlineMs = performance.now() + (options.timeBudgetMs ?? 30_000);
   const stepsMax = options.stepsPerKeyMax ?? 5_000_000;
   const anomalies: NonLinearizable[] = [];
@@ -101,12 +101,6 @@ export function checkLinearizability<State = RegisterValue>(
       ],
     }),
   };
-}
-
-function isEvents(
-  history: readonly HistoryEvent[] | readonly Operation[],
-): history is readonly HistoryEvent[] {
-  return history.length > 0 && 'type' in history[0]! && 'time' in history[0]!;
 }
 
 function explain<State>(

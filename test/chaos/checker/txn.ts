@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/event.js';
 import type { Operation } from '../history/operation.js';
-import { pairOperations } from '../history/operation.js';
+import { toOperations } from '../history/operation.js';
 import { findCycles } from './cycles.js';
 import { DependencyGraph } from './dependency-graph.js';
 import { addRealtimeEdges } from './realtime.js';
@@ -33,10 +33,7 @@ export interface TxnResult extends CheckResult {
  *   // result.valid === false: result.anomalies[i].kind is 'G0', 'G2-realtime', 'lost-update', ...
  */
 export function checkTxns(history: readonly HistoryEvent[] | readonly Operation[]): TxnResult {
-  const ops =
-    history.length > 0 && 'index' in history[0]!
-      ? pairOperations(history as readonly HistoryEvent[])
-      : (history as readonly Operation[]);
+  const ops = toOperations(history);
   const all = parseTxns(ops);
   const versions = recoverVersions(all);
   // An indeterminate txn committed if anything it appended was read; otherwise leave it out.

@@ -60,6 +60,15 @@ export function pairOperations(events: readonly HistoryEvent[]): Operation[] {
   return done.sort((a, b) => a.invokeIndex - b.invokeIndex);
 }
 
+/** A history as operations, whether it comes as raw events or already paired. */
+export function toOperations(
+  history: readonly HistoryEvent[] | readonly Operation[],
+): readonly Operation[] {
+  const first = history[0];
+  if (first === undefined || 'invokeTime' in first) return history as readonly Operation[];
+  return pairOperations(history as readonly HistoryEvent[]);
+}
+
 function complete(invoke: HistoryEvent, completion: HistoryEvent | undefined): Operation {
   const type = completion?.type ?? 'info';
   const definite = type !== 'info';
