@@ -105,11 +105,15 @@ export class Lease extends EventEmitter<{ lost: [LeaseLostError]; keepalive: [nu
   }
 
   private scheduleRenew(ms: number): void {
+    const periodMs = Math.max(100, (this.ttl * 1000) / 3);
     this.renewTimer = setTimeout(() => {
       if (!this.kept) return;
+      // Unanswered for a whole renewal period: the stream's member hangs or lost its leader;
+      // move the stream on while the lease still has two thirds of its TTL.
+      const stuck = this.pendingSince !== undefined && Date.now() - this.pendingSince >= periodMs;
+      this.leases.send(this.id, stuck ? this.pendingSince : undefined);
       this.pendingSince ??= Date.now();
-      this.leases.send(this.id);
-      this.scheduleRenew(Math.max(100, (this.ttl * 1000) / 3));
+      this.scheduleRenew(periodMs);
     }, ms);
     this.renewTimer.unref();
   }
@@ -134,6 +138,10 @@ type KeepAliveStream = grpc.ClientDuplexStream<object, WireLeaseKeepAliveRespons
 export class Leases {
   private readonly kept = new Map<bigint, Lease>();
   private stream: KeepAliveStream | undefined;
+  /** Abandons the current stream for one on the next endpoint. */
+  private breakStream: (() => void) | undefined;
+  private streamIndex = -1;
+  private streamOpenedAt = 0;
   private connecting = false;
   private attempt = 0;
 
@@ -182,8 +190,17 @@ export class Leases {
     return { ttl: int(wire.TTL), grantedTtl: int(wire.grantedTTL), keys: wire.keys };
   }
 
+  /** The member the keep-alive stream is on ('' when there is none). */
+  get endpoint(): string {
+    return this.stream === undefined ? '' : this.connection.endpointName(this.streamIndex);
+  }
+
   /** @internal Sends one keep-alive for `id` (opening the stream if needed). */
-  send(id: bigint): void {
+  send(id: bigint, unansweredSince?: number): void {
+    // Only a stream that was already open when the unanswered renewal was sent is to blame.
+    if (unansweredSince !== undefined && this.streamOpenedAt <= unansweredSince) {
+      this.breakStream?.();
+    }
     const stream = this.stream;
     if (stream === undefined) {
       void this.connect();
@@ -256,6 +273,9 @@ export class Leases {
     });
     stream.on('error', broken);
     stream.on('end', () => broken());
+    this.breakStream = () => broken();
+    this.streamIndex = index;
+    this.streamOpenedAt = Date.now();
     // Renew everything at once on a new stream: renewals sent on the old one may be lost.
     for (const id of this.kept.keys()) stream.write({ ID: id.toString() });
   }
