@@ -316,6 +316,29 @@ describe('JSON gateway', { timeout: 120_000 }, () => {
     assert.equal(range.body.count, undefined, 'nothing was written');
   });
 
+  it('serves the lock and election services at their own paths', async () => {
+    const run = async (base: string): Promise<unknown[]> => {
+      const lease = (await post(base, '/v3/lease/grant', { TTL: '30' })).body.ID as string;
+      const locked = await post(base, '/v3/lock/lock', { name: b64('gw-lock'), lease });
+      assert.equal(locked.status, 200);
+      assert.match(
+        Buffer.from(locked.body.key as string, 'base64').toString(),
+        /^gw-lock\/[0-9a-f]+$/,
+      );
+      const campaign = await post(base, '/v3/election/campaign', {
+        name: b64('gw-election'),
+        lease,
+        value: b64('me'),
+      });
+      const leader = await post(base, '/v3/election/leader', { name: b64('gw-election') });
+      assert.equal((leader.body.kv as { value: string }).value, b64('me'));
+      const unlocked = await post(base, '/v3/lock/unlock', { key: locked.body.key });
+      return [locked.body, campaign.body, leader.body, unlocked.body].map(shape);
+    };
+    const ours = await run(concord);
+    if (reference !== undefined) assert.deepEqual(ours, await run(reference));
+  });
+
   it('ends the gRPC watch stream and its watchers when the HTTP client goes away', async () => {
     const gauges = async (): Promise<string> => {
       const text = await (await fetch(`${concord}/metrics`)).text();

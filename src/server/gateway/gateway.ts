@@ -84,8 +84,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     let found = ends.get(route);
     if (found === undefined) {
       const method = load().schema.method(route.service, route.method);
+      // '/v3lockpb.Lock/Lock': messages are in the service's package.
+      const protoPackage = method.path.slice(1, method.path.lastIndexOf('.'));
       const typeName = (definition: unknown): string =>
-        `etcdserverpb.${(definition as { type: { name: string } }).type.name}`;
+        `${protoPackage}.${(definition as { type: { name: string } }).type.name}`;
       found = {
         method,
         requestType: typeName(method.requestType),

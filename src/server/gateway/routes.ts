@@ -17,6 +17,8 @@ const lease = (method: string): GatewayRoute => ({ service: 'Lease', method });
 const cluster = (method: string): GatewayRoute => ({ service: 'Cluster', method });
 const maintenance = (method: string): GatewayRoute => ({ service: 'Maintenance', method });
 const auth = (method: string): GatewayRoute => ({ service: 'Auth', method });
+const lock = (method: string): GatewayRoute => ({ service: 'Lock', method });
+const election = (method: string): GatewayRoute => ({ service: 'Election', method });
 
 export const gatewayRoutes: ReadonlyMap<string, GatewayRoute> = new Map([
   ['/v3/kv/range', kv('Range')],
@@ -62,4 +64,12 @@ export const gatewayRoutes: ReadonlyMap<string, GatewayRoute> = new Map([
   ['/v3/auth/role/delete', auth('RoleDelete')],
   ['/v3/auth/role/grant', auth('RoleGrantPermission')],
   ['/v3/auth/role/revoke', auth('RoleRevokePermission')],
+  // v3lock.proto and v3election.proto's own gateway paths.
+  ['/v3/lock/lock', lock('Lock')],
+  ['/v3/lock/unlock', lock('Unlock')],
+  ['/v3/election/campaign', election('Campaign')],
+  ['/v3/election/proclaim', election('Proclaim')],
+  ['/v3/election/leader', election('Leader')],
+  ['/v3/election/observe', { service: 'Election', method: 'Observe', stream: true }],
+  ['/v3/election/resign', election('Resign')],
 ]);

@@ -71,9 +71,9 @@ export class Schema {
     }
   }
 
-  /** The method `service`.`method` of etcdserverpb, with original-name (de)serializers. */
+  /** The method `service`.`method`, with original-name (de)serializers. */
   method(service: string, method: string): AnyMethod {
-    const definition = this.definition[`etcdserverpb.${service}`];
+    const definition = this.definition[`${packageOf[service] ?? 'etcdserverpb'}.${service}`];
     assert(definition !== undefined && !('format' in definition), `no service ${service}`);
     const found = (definition as Record<string, AnyMethod>)[method];
     assert(found !== undefined, `no method ${service}.${method}`);
@@ -139,12 +139,18 @@ export class Schema {
   }
 }
 
+/** etcd's lock and election services live in their own packages. */
+const packageOf: Readonly<Record<string, string>> = {
+  Lock: 'v3lockpb',
+  Election: 'v3electionpb',
+};
+
 let cached: Schema | undefined;
 
 /** The schema, loaded on first use. */
 export function gatewaySchema(): Schema {
   cached ??= new Schema(
-    loadSync('etcdserverpb/rpc.proto', {
+    loadSync(['etcdserverpb/rpc.proto', 'v3lockpb/v3lock.proto', 'v3electionpb/v3election.proto'], {
       keepCase: true,
       longs: String,
       enums: String,
