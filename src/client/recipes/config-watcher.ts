@@ -9,6 +9,8 @@
  * watches from there ('resync'). So the cache converges to the store's state under the prefix
  * whatever happens, and `revision` says how current it is.
  *
+ * A watcher can also resume from a saved cache (`resume`), catching up from its revision.
+ *
  * @example
  * const config = new ConfigWatcher(client, 'config/app/');
  * config.on('change', (change) => console.log(change.type, change.key, change.value?.toString()));
@@ -34,6 +36,19 @@ export interface ConfigChange {
   readonly revision: number;
 }
 
+export interface ConfigWatcherOptions {
+  /**
+   * Start from a saved cache (`entries()` and `revision` of an earlier watcher, say restored
+   * from disk) instead of listing: the watch replays every change after `revision` as
+   * events, or, if that history has been compacted, the watcher lists and reports the
+   * difference ('resync').
+   */
+  readonly resume?: {
+    readonly revision: number;
+    readonly entries: Iterable<readonly [string, KeyValue]>;
+  };
+}
+
 interface ConfigWatcherEvents {
   change: [ConfigChange];
   /** The watch was compacted away and the cache was listed again. */
@@ -47,19 +62,29 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   private readonly controller = new AbortController();
   private current = 0;
   private running: Promise<void> | undefined;
+  private resuming = false;
 
   constructor(
     private readonly client: Client,
     /** Every key under it is cached, by the rest of its name. */
     readonly prefix: string,
+    options: ConfigWatcherOptions = {},
   ) {
     super();
+    if (options.resume !== undefined) {
+      for (const [key, kv] of options.resume.entries) this.cache.set(key, kv);
+      this.current = options.resume.revision;
+      this.resuming = true;
+    }
   }
 
-  /** Lists the prefix and starts watching; resolves once the cache holds the listed state. */
+  /**
+   * Lists the prefix and starts watching; resolves once the cache holds the listed state.
+   * Resuming, it starts from the saved cache instead and reports what changed since.
+   */
   async start(): Promise<void> {
     if (this.running !== undefined) throw new Error('config watcher already started');
-    await this.list(false);
+    if (!this.resuming) await this.list(false);
     this.running = this.watchLoop().catch((error: unknown) => {
       if (this.controller.signal.aborted) return;
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
