@@ -24,7 +24,7 @@ const points: readonly { name: FailpointName; skip: readonly [number, number] }[
 ];
 
 /** Revisions kept when the nemesis compacts (watchers resume from recent revisions). */
-const compactKeep = 1000;
+const compactKeep = 300;
 
 export function failpointNemesis(): Nemesis {
   let armed: ClusterMember | undefined;
