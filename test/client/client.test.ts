@@ -289,6 +289,24 @@ for (const kind of targetKinds) {
       }
     });
 
+    test('a progress request moves the resume point of a watch without events', async () => {
+      const client = open();
+      const watcher = client.watch('progress/quiet');
+      await watcher.ready;
+      const elsewhere = await client.put('progress/elsewhere', 'x');
+      const progress = waitFor<number>('a progress notification', (done) =>
+        watcher.once('progress', done),
+      );
+      watcher.requestProgress();
+      assert.ok((await progress) >= elsewhere.revision);
+      assert.equal(
+        watcher.nextRevision,
+        (await progress) + 1,
+        'resumes after the reported revision',
+      );
+      await watcher.close();
+    });
+
     test('a watch from a compacted revision ends with CompactedError', async () => {
       const client = open();
       const first = await client.put('compacted', '1');

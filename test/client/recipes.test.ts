@@ -54,6 +54,25 @@ for (const kind of targetKinds) {
       await target?.destroy();
     });
 
+    test('session: close revokes its keys; an external revoke fires "lost"', async () => {
+      const client = open();
+      const session = await Session.create(client, { ttl: 5 });
+      await client.put('session/ephemeral', 'x', { lease: session.id });
+      await session.close();
+      assert.equal(await client.get('session/ephemeral'), undefined, 'close revoked the lease');
+
+      const doomed = await Session.create(client, { ttl: 5 });
+      const lost = waitFor<Error>(
+        'the session to be lost',
+        (done) => doomed.on('lost', done),
+        10_000,
+      );
+      await open().leases.revoke(doomed.id);
+      assert.match((await lost).message, /lost \(expired\)/);
+      assert.equal(doomed.isLost, true);
+      await doomed.close(); // revoking a lease that is gone is not an error
+    });
+
     test('mutex: one holder at a time, fencing tokens grow, a stale token is refused', async () => {
       const resource = new FencedResource();
       const tokens: number[] = [];
