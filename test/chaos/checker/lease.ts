@@ -84,6 +84,7 @@ export function checkLeases(
           key: read.key,
           message: `key ${read.key} of lease ${lease.id} was gone ${early} ms before the lease could have expired (tolerance ${options.toleranceMs} ms), and it was not revoked`,
           ops: context,
+          focus: [read],
         });
       }
     }
@@ -100,6 +101,7 @@ export function checkLeases(
         key: read.key,
         message: `key ${read.key} of lease ${lease.id} was still there ${late} ms after ${why} (tolerance ${options.toleranceMs} ms)`,
         ops: context,
+        focus: [read],
       });
     }
   }

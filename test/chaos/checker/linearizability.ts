@@ -32,7 +32,8 @@ export interface NonLinearizable extends Anomaly {
   /** The operation that had to take effect before it returned, and could not. */
   readonly stuck: Operation;
   /** The minimal failing window: the unlinearized operations that could have gone next (all
-   *  were tried) plus the prefix's operations overlapping them in time. Also in `ops`. */
+   *  were tried), the prefix's operations overlapping them in time, the prefix's last change
+   *  and the last change that completed before them. Also in `ops`. */
   readonly window: readonly Operation[];
 }
 
@@ -112,17 +113,21 @@ function explain<State>(
   const prefix = deepest.order.map((id) => ops[id]!);
   const stuck = ops[deepest.stuck]!;
   const candidates = deepest.candidates.map((id) => ops[id]!);
-  // The prefix's tail that overlaps the candidates in time, so the window shows how the
-  // current state came about.
-  const from = candidates.reduce(
-    (min, op) => (op.invokeTime < min ? op.invokeTime : min),
-    stuck.invokeTime,
-  );
+  // The prefix's tail that overlaps the definite candidates in time, so the window shows how
+  // the current state came about. (An indeterminate candidate may have been pending since
+  // long before: its invocation says nothing about this moment.)
+  const from = candidates
+    .filter((op) => op.type !== 'info')
+    .reduce((min, op) => (op.invokeTime < min ? op.invokeTime : min), stuck.invokeTime);
   const overlapping = prefix.filter((op) => op.returnTime === undefined || op.returnTime >= from);
-  const lastWriter = [...prefix].reverse().find((op) => !model.readOnly(op));
-  const window = [
-    ...new Set([...(lastWriter ? [lastWriter] : []), ...overlapping, ...candidates]),
-  ].sort((a, b) => a.invokeIndex - b.invokeIndex);
+  const writers = [...prefix].reverse().filter((op) => !model.readOnly(op));
+  const lastWriter = writers[0];
+  // The last change certainly done before the window opened: often the one a stale read missed.
+  const settled = writers.find((op) => op.returnTime !== undefined && op.returnTime < from);
+  const context = [lastWriter, settled].filter((op) => op !== undefined);
+  const window = [...new Set([...context, ...overlapping, ...candidates])].sort(
+    (a, b) => a.invokeIndex - b.invokeIndex,
+  );
   const state = model.describe(deepest.state);
   const writer = lastWriter !== undefined ? `, last written by ${describeShort(lastWriter)}` : '';
   const message =
@@ -136,6 +141,7 @@ function explain<State>(
     key,
     message,
     ops: window,
+    focus: [stuck],
     prefix,
     state,
     stuck,

@@ -18,6 +18,9 @@ export interface Anomaly {
   readonly message: string;
   /** The operations involved (highlighted on the timeline); may be empty (a watch event). */
   readonly ops: readonly Operation[];
+  /** Of those, the one(s) at the heart of it (the read that cannot be explained): drawn
+   *  strongest. Default: none singled out. */
+  readonly focus?: readonly Operation[];
 }
 
 /** What every checker returns; some add their own details beside these fields. */

@@ -15,12 +15,13 @@ pre { background: #f5f6f8; padding: 12px; overflow-x: auto; font-size: 12px; }
 .anomaly-message { font-family: ui-monospace, monospace; font-size: 12px; }
 svg.timeline { border: 1px solid #d9dce3; background: #fff; }
 svg text { font: 11px ui-monospace, monospace; fill: #1d2330; }
-svg text.tick { fill: #6b7280; text-anchor: middle; }
+svg text.tick { fill: #6b7280; }
 svg line.tick { stroke: #eceef2; } svg line.lane-rule { stroke: #f3f4f6; }
 .op rect { fill: #c9defc; stroke: #5b8fd6; }
 .op.fail rect { fill: #e5e7eb; stroke: #9ca3af; }
 .op.info rect { fill: url(#fade); stroke: #d4a72c; stroke-dasharray: 4 3; }
 .op.anomalous rect { fill: #f9c7c3; stroke: #b3261e; stroke-width: 2; }
+.op.focus rect { fill: #e8705f; stroke: #7f1d1d; stroke-width: 2.5; }
 .fault rect { fill: #fde68a; opacity: 0.35; } .fault text { fill: #92400e; }
 `;
 

@@ -69,12 +69,13 @@ describe('report: text and HTML timeline', () => {
     assert.match(html, /^<!doctype html>/);
     assert.match(html, /<svg[^>]*class="timeline"/);
     assert.equal(
-      (html.match(/class="op ok anomalous"/g) ?? []).length >= 2,
-      true,
-      'stale read and newer write highlighted',
+      (html.match(/class="op ok anomalous/g) ?? []).length,
+      2,
+      'the stale read and the newer write highlighted, each drawn once',
     );
+    assert.match(html, /class="op ok anomalous focus"><title>p1 read r1 -&#62; ok &#34;1&#34; @n3/);
     assert.match(html, /<title>p1 read r1 -&#62; ok &#34;1&#34; @n3<\/title>/);
-    assert.match(html, /class="op info"/, 'the timed-out write, fading to +infinity');
+    assert.match(html, /class="op info/, 'the timed-out write, fading to +infinity');
     assert.match(html, /&#60;3&#62;/, 'values are escaped');
     assert.match(html, /class="fault"/);
     assert.doesNotMatch(html, /<script|src=|href=|@import|url\((?!#)/, 'no external assets');
