@@ -88,9 +88,11 @@ export class PeerWiring {
     for (const member of data.members) m.members.set(member.id, member);
     this.peers?.sync(m.members.values());
     m.appliedWait.trigger(snapshot.metadata.index);
-    m.log('installed a snapshot from the leader', {
+    m.logger.info('installed a snapshot from the leader', {
       index: snapshot.metadata.index,
       revision: m.stateMachine.currentRevision,
+      term: m.raw.raft.term,
+      leader: m.raw.raft.lead.toString(16),
     });
   }
 
