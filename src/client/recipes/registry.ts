@@ -1,6 +1,7 @@
 /**
  * A service registry (Curator's ServiceDiscovery, etcd's endpoints manager): instances
- * register themselves with JSON metadata under `<prefix><service>/<instance id>`, attached to
+ * register themselves with JSON metadata under `<prefix><service>/<instance id>` (prefix
+ * `/concord/services/` by default, which the dashboard's Services view shows), attached to
  * their session's lease; clients discover them or watch the live set.
  *
  * The failure detector is the lease: an instance whose process dies stops renewing it, and
@@ -47,8 +48,8 @@ export interface Registration<Metadata = unknown> {
 export class ServiceRegistry {
   constructor(
     private readonly client: Client,
-    /** Where registrations live (default `services/`). */
-    readonly prefix = 'services/',
+    /** Where registrations live (default `/concord/services/`, where the dashboard looks). */
+    readonly prefix = '/concord/services/',
   ) {}
 
   async register<Metadata>(
