@@ -24,14 +24,17 @@ export function Card({
   actions,
   children,
   testid,
+  class: className,
 }: {
   title: ComponentChildren;
   actions?: ComponentChildren;
   children: ComponentChildren;
   testid?: string;
+  /** More classes (layout hooks). */
+  class?: string;
 }) {
   return (
-    <section class="card" data-testid={testid}>
+    <section class={className === undefined ? 'card' : `card ${className}`} data-testid={testid}>
       <header class="card-head">
         <h2>{title}</h2>
         {actions !== undefined && <div class="actions">{actions}</div>}

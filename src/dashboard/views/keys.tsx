@@ -43,7 +43,7 @@ export function KeysView() {
   return (
     <div class="split">
       <div class="stack">
-        <Card title="Browse">
+        <Card title="Browse" class="browse">
           <form
             class="row"
             onSubmit={(e) => {
@@ -94,7 +94,7 @@ export function KeysView() {
             }}
           />
         ) : (
-          <Card title="Key">
+          <Card title="Key" class="detail">
             <Empty>Pick a key in the tree.</Empty>
           </Card>
         )}
@@ -154,6 +154,7 @@ function KeyDetail({
     <Card
       title={<span class="mono">{keyName}</span>}
       testid="key-detail"
+      class="detail"
       actions={
         kv !== undefined &&
         editing === undefined && (
@@ -258,7 +259,7 @@ function NewKey({ prefix, onDone }: { prefix: string; onDone: (key: string) => v
     }
   };
   return (
-    <Card title="Put a key">
+    <Card title="Put a key" class="put-card">
       <form class="stack" onSubmit={submit}>
         <input
           placeholder="key"
@@ -323,6 +324,7 @@ function PrefixWatch({ prefix, onEvent }: { prefix: string; onEvent: () => void 
     <Card
       title={`Watch “${prefix === '' ? 'all keys' : prefix}”`}
       testid="watch"
+      class="watch-card"
       actions={
         <button
           type="button"
