@@ -45,6 +45,19 @@ describe('watch: ordered, gapless, unduplicated, equal to the committed history'
     ]);
   });
 
+  it('names the writes behind the revisions concerned, for the timeline', () => {
+    const h = new HistoryBuilder();
+    const write = h.op(0, 'write', 'a', { input: '1', output: { revision: 2 } }, 0, 1);
+    const input: WatchCheckInput = {
+      ...committedChanges(h.ops()),
+      watchers: [
+        { watcher: 'w', key: 'a', sessions: [{ startRevision: 1, events: [], caughtUpTo: 3 }] },
+      ],
+    };
+    const [gap] = checkWatches(input).anomalies;
+    assert.deepEqual(gap!.ops, [write]);
+  });
+
   it('reports a gap: a resume that skipped a revision', () => {
     const input = watcher([
       { startRevision: 1, events: inRange.slice(0, 2) },
@@ -120,7 +133,10 @@ describe('watch: ordered, gapless, unduplicated, equal to the committed history'
     h.op(0, 'delete', 'a', { output: { revision: 3 } }, 2, 3);
     h.write(1, 'a', '2', 4); // info
     h.read(2, 'a', null, 5, 6);
-    assert.deepEqual(committedChanges(h.ops()), {
+    const changes = committedChanges(h.ops());
+    assert.equal(changes.committed[0]!.op, h.ops()[0]);
+    const withoutOps = { ...changes, committed: changes.committed.map(({ op: _op, ...e }) => e) };
+    assert.deepEqual(withoutOps, {
       committed: [
         { revision: 2, key: 'a', type: 'put', value: '1' },
         { revision: 3, key: 'a', type: 'delete', value: null },

@@ -9,6 +9,8 @@ export interface WatchEvent {
   readonly type: 'put' | 'delete';
   /** The value put; null for a delete. */
   readonly value: string | null;
+  /** The write that made it, when known (committedChanges sets it): drawn on the timeline. */
+  readonly op?: Operation;
 }
 
 /** One watch stream, from its (re)connection until it ended. */
@@ -118,7 +120,7 @@ export function checkWatches(input: WatchCheckInput): WatchResult {
       }
     }
     for (const [kind, revisions] of found)
-      anomalies.push(describe(log, kind, revisions, from, upTo));
+      anomalies.push(describe(log, kind, revisions, from, upTo, input.committed));
   }
   return {
     checker: 'watch',
@@ -144,8 +146,10 @@ function describe(
   revisions: number[],
   from: number,
   upTo: number,
+  committed: readonly WatchEvent[],
 ): WatchAnomaly {
   const sorted = [...new Set(revisions)].sort((a, b) => a - b);
+  const shownRevisions = new Set(sorted.slice(0, revisionsShownMax));
   const shown =
     sorted.slice(0, revisionsShownMax).join(', ') +
     (sorted.length > revisionsShownMax ? ', ...' : '');
@@ -158,7 +162,10 @@ function describe(
     watcher: log.watcher,
     revisions: sorted.slice(0, revisionsShownMax),
     message: `watcher ${log.watcher} on ${range} (revisions ${from}..${upTo}, ${log.sessions.length} session(s)) ${explanations[kind] ?? kind}: revision(s) ${shown}`,
-    ops: [],
+    // The writes behind the first revisions concerned, so the timeline shows them.
+    ops: committed
+      .filter((e) => e.op !== undefined && shownRevisions.has(e.revision))
+      .map((e) => e.op!),
   };
 }
 
@@ -188,7 +195,7 @@ export function committedChanges(
     const value = type === 'put' ? String(op.input) : null;
     const output = op.output as { revision?: unknown } | undefined;
     if (op.type === 'ok' && typeof output?.revision === 'number')
-      committed.push({ revision: output.revision, key: op.key, type, value });
+      committed.push({ revision: output.revision, key: op.key, type, value, op });
     else if (op.type === 'info') indeterminate.push({ key: op.key, type, value });
   }
   return { committed: committed.sort((a, b) => a.revision - b.revision), indeterminate };
