@@ -70,6 +70,7 @@ export interface LeaderResponse {
 
 type UnaryMethod = (
   request: object,
+  metadata: grpc.Metadata,
   callback: (error: grpc.ServiceError | null, response: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
@@ -81,17 +82,19 @@ export interface PendingCall<Response> {
   cancel(): void;
 }
 
+/** `metadata`: e.g. an auth `token`, as etcd clients send it. */
 export function call<Response>(
   client: grpc.Client,
   method: string,
   request: object,
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): PendingCall<Response> {
   const unary = (client as unknown as Record<string, UnaryMethod>)[method];
   if (unary === undefined) throw new Error(`no method ${method}`);
   let done = false;
   let handle: grpc.ClientUnaryCall | undefined;
   const result = new Promise<Response>((resolve, reject) => {
-    handle = unary.call(client, request, (error, response) => {
+    handle = unary.call(client, request, metadata, (error, response) => {
       done = true;
       if (error === null) resolve(response as Response);
       else reject(error);

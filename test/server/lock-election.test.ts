@@ -11,6 +11,7 @@ import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
 import { rawClient, refusal, unaryCall } from '../helpers/grpc.js';
 import type { RangeOut } from '../helpers/grpc.js';
 import { MemberProcess } from '../helpers/member-process.js';
+import { callAs, tokenMetadata } from '../auth/helpers.js';
 import { eventually } from '../helpers/wait.js';
 import type { CampaignResponse, LeaderResponse, LockResponse } from './lock-election-clients.js';
 import { Observation, call, electionClient, lockClient } from './lock-election-clients.js';
@@ -281,6 +282,106 @@ describe('Lock and Election services on a Concord member', () => {
         await alice.stop('SIGKILL');
         await listener.stop('SIGKILL');
       }
+    });
+  });
+
+  describe('with auth enabled', { skip: etcdctlSkip }, () => {
+    let secured: MemberProcess;
+    const closing: grpc.Client[] = [];
+    const raw = (make: () => grpc.Client): grpc.Client => {
+      const client = make();
+      closing.push(client);
+      return client;
+    };
+
+    before(async () => {
+      secured = await MemberProcess.start({ args: ['--bcrypt-cost', '4'] });
+      const ctl = new Etcdctl(() => secured.endpoint);
+      await ctl.ok('user', 'add', 'root', '--new-user-password=rootpw');
+      await ctl.ok('user', 'add', 'alice', '--new-user-password=alicepw');
+      await ctl.ok('user', 'add', 'bob', '--new-user-password=bobpw');
+      await ctl.ok('role', 'add', 'app');
+      await ctl.ok('role', 'grant-permission', '--prefix', 'app', 'readwrite', 'app/');
+      await ctl.ok('user', 'grant-role', 'alice', 'app');
+      await ctl.ok('auth', 'enable');
+    });
+    after(async () => {
+      for (const client of closing) client.close();
+      await secured?.destroy();
+    });
+
+    it("locks and campaigns as the caller: only with the caller's permissions on the name", async () => {
+      const auth = raw(() => rawClient('Auth', secured.endpoint));
+      const leases = raw(() => rawClient('Lease', secured.endpoint));
+      const securedLocks = raw(() => lockClient(secured.endpoint));
+      const securedElections = raw(() => electionClient(secured.endpoint));
+      const login = async (name: string, password: string): Promise<string> =>
+        (await callAs<{ token: string }>(auth, 'Authenticate', { name, password })).token;
+      const alice = await login('alice', 'alicepw');
+      const bob = await login('bob', 'bobpw');
+      const { ID: aliceLease } = await callAs<{ ID: string }>(
+        leases,
+        'LeaseGrant',
+        { TTL: '60' },
+        alice,
+      );
+      const { ID: bobLease } = await callAs<{ ID: string }>(
+        leases,
+        'LeaseGrant',
+        { TTL: '60' },
+        bob,
+      );
+
+      const held = await call<LockResponse>(
+        securedLocks,
+        'Lock',
+        { name: Buffer.from('app/lock'), lease: aliceLease },
+        tokenMetadata(alice),
+      ).result;
+      assert.equal(held.key.toString(), `app/lock/${BigInt(aliceLease).toString(16)}`);
+      const denied: [number, string] = [status.PERMISSION_DENIED, 'etcdserver: permission denied'];
+      assert.deepEqual(
+        await refusal(
+          call(
+            securedLocks,
+            'Lock',
+            { name: Buffer.from('app/lock'), lease: bobLease },
+            tokenMetadata(bob),
+          ).result,
+        ),
+        denied,
+      );
+      assert.deepEqual(
+        await refusal(call(securedLocks, 'Unlock', { key: held.key }, tokenMetadata(bob)).result),
+        denied,
+      );
+      await call(securedLocks, 'Unlock', { key: held.key }, tokenMetadata(alice)).result;
+
+      const won = await call<CampaignResponse>(
+        securedElections,
+        'Campaign',
+        { name: Buffer.from('app/vote'), lease: aliceLease, value: Buffer.from('alice') },
+        tokenMetadata(alice),
+      ).result;
+      assert.equal(won.leader.rev, won.header.revision);
+      assert.deepEqual(
+        await refusal(
+          call(securedElections, 'Leader', { name: Buffer.from('app/vote') }, tokenMetadata(bob))
+            .result,
+        ),
+        denied,
+      );
+      assert.deepEqual(
+        await refusal(
+          call(
+            securedElections,
+            'Campaign',
+            { name: Buffer.from('app/vote'), lease: bobLease, value: Buffer.from('bob') },
+            tokenMetadata(bob),
+          ).result,
+        ),
+        denied,
+      );
     });
   });
 });
