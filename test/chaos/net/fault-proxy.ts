@@ -24,7 +24,7 @@ interface Flow {
 }
 
 export class FaultProxy {
-  private readonly flows = new Set<Flow>();
+  private readonly flowSet = new Set<Flow>();
   private server: Server | undefined;
   /** Member IDs whose links with this member are cut. */
   private readonly cut = new Set<bigint>();
@@ -54,7 +54,12 @@ export class FaultProxy {
     else this.cut.delete(peer);
     // Either way the connections of that link go: a cut kills them now, a heal drops the held
     // (silent) ones so the ends reconnect through the proxy afresh.
-    for (const flow of [...this.flows]) if (flow.from === peer) this.drop(flow);
+    for (const flow of [...this.flowSet]) if (flow.from === peer) this.drop(flow);
+  }
+
+  /** Connections whose sender is known (forwarded or blackholed). */
+  get flows(): number {
+    return this.flowSet.size;
   }
 
   healAll(): void {
@@ -62,7 +67,7 @@ export class FaultProxy {
   }
 
   async close(): Promise<void> {
-    for (const flow of [...this.flows]) this.drop(flow);
+    for (const flow of [...this.flowSet]) this.drop(flow);
     const server = this.server;
     this.server = undefined;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -84,7 +89,7 @@ export class FaultProxy {
         return;
       }
       const flow: Flow = { from, client };
-      this.flows.add(flow);
+      this.flowSet.add(flow);
       client.once('close', () => this.drop(flow));
       if (this.cut.has(from)) {
         // Blackhole: keep the connection, read and discard.
@@ -111,7 +116,7 @@ export class FaultProxy {
   }
 
   private drop(flow: Flow): void {
-    if (!this.flows.delete(flow)) return;
+    if (!this.flowSet.delete(flow)) return;
     flow.client.destroy();
     flow.upstream?.destroy();
   }
