@@ -76,6 +76,18 @@ describe('watch: ordered, gapless, unduplicated, equal to the committed history'
     );
   });
 
+  it('excuses changes compacted away before a session could resume, and only those', () => {
+    const sessions = [
+      { startRevision: 1, events: inRange.slice(0, 1) }, // 2
+      { startRevision: 3, events: [], compactRevision: 6 }, // refused: 4 and 5 are gone
+      { startRevision: 6, events: inRange.slice(4) }, // 6 (delete), 7, 8
+    ];
+    assert.deepEqual(kinds(watcher(sessions)), []);
+    const late = [...sessions];
+    late[2] = { startRevision: 6, events: inRange.slice(5) }; // misses 6
+    assert.deepEqual(kinds(watcher(late)), ['gap']);
+  });
+
   it('reports a duplicate: an event delivered again after a reconnection', () => {
     const input = watcher([
       { startRevision: 1, events: inRange.slice(0, 3) },

@@ -22,6 +22,10 @@ export interface WatchSession {
   /** A revision the session is known to have caught up to (a progress notification, or the
    *  harness waited for the final revision): every event up to it must have arrived. */
   readonly caughtUpTo?: number;
+  /** Set when etcd refused the session because its start revision was compacted: the
+   *  response's compact_revision. Changes from the start revision up to it can no longer be
+   *  delivered, so they are not gaps; the next session resumes from it. */
+  readonly compactRevision?: number;
 }
 
 export interface WatcherLog {
@@ -109,12 +113,18 @@ export function checkWatches(input: WatchCheckInput): WatchResult {
       }
     }
     const from = Math.min(...log.sessions.map((s) => s.startRevision));
+    const compacted = log.sessions.flatMap((s) =>
+      s.compactRevision === undefined ? [] : [[s.startRevision, s.compactRevision] as const],
+    );
+    const lost = (revision: number): boolean =>
+      compacted.some(([start, compact]) => revision >= start && revision < compact);
     for (const truth of input.committed) {
       if (
         truth.revision >= from &&
         truth.revision <= upTo &&
         inRange(truth.key) &&
-        !received.has(identity(truth))
+        !received.has(identity(truth)) &&
+        !lost(truth.revision)
       ) {
         flag('gap', truth.revision);
       }
