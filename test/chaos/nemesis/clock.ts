@@ -66,7 +66,8 @@ export function clockNemesis(): Nemesis {
       drifting = member;
       await member.restart(undefined, {
         FAKETIME: `+0 x${rate}`,
-        FAKETIME_TIMESTAMP_FILE: '',
+        // Unset (spawn drops undefined values): an empty file name would disable the rate.
+        FAKETIME_TIMESTAMP_FILE: undefined,
         FAKETIME_DONT_FAKE_MONOTONIC: '0',
       });
       return `restart ${member.name} with its clocks at x${rate}`;
