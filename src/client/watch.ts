@@ -14,7 +14,7 @@
  * pauses the stream (back-pressure), it never drops.
  */
 import { EventEmitter } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
+import { status, type Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { toBuffer, type Bytes } from './bytes.js';
 import type { Connection } from './connection.js';
 import { CompactedError, ServerError } from './errors.js';
@@ -60,7 +60,7 @@ interface WatcherEvents {
 
 export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterable<WatchBatch> {
   private next: number;
-  private call: grpc.ClientDuplexStream<object, WireWatchResponse> | undefined;
+  private call: ClientDuplexStream<object, WireWatchResponse> | undefined;
   private closedFlag = false;
   private failure: Error | undefined;
   private readonly buffer: WatchBatch[] = [];
@@ -161,14 +161,22 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
    * that ends the watcher (compaction, a refusal).
    */
   private async stream(index: number, created: () => void): Promise<Error> {
-    const metadata = await this.connection.metadata();
+    let metadata: Metadata;
+    try {
+      metadata = await this.connection.metadata(this.connection.closeSignal);
+    } catch (error) {
+      // No token now (the cluster is unreachable): try again later. Wrong credentials end it.
+      if (error instanceof ServerError && error.code !== status.INVALID_ARGUMENT) return error;
+      throw error;
+    }
     // etcd's WithRequireLeader: the member cancels the stream when it loses its leader.
     metadata.set('hasleader', 'true');
     const client = this.connection.client(index, 'Watch') as unknown as {
-      Watch(metadata: grpc.Metadata): grpc.ClientDuplexStream<object, WireWatchResponse>;
+      Watch(metadata: Metadata): ClientDuplexStream<object, WireWatchResponse>;
     };
     const call = client.Watch(metadata);
     this.call = call;
+    if (this.buffer.length >= bufferedBatchesMax) call.pause();
     this.connectedTo = this.connection.endpointName(index);
     return new Promise<Error>((resolve, reject) => {
       let settled = false;
@@ -185,7 +193,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
         if (fatal === 'reconnect') settle(new Error(response.cancelReason), false);
         else if (fatal !== undefined) settle(fatal, true);
       });
-      call.on('error', (error: grpc.ServiceError) => {
+      call.on('error', (error: ServiceError) => {
         if (error.details === 'etcdserver: invalid auth token') this.connection.invalidateToken();
         settle(ServerError.from(error, this.connectedTo), false);
       });

@@ -3,6 +3,7 @@
  * (loopback) and Debian's etcd (one member). The same test bodies run against each; what
  * differs is said by the target (how many members, whether it promises at-most-once).
  */
+import type { Client, ClientOptions } from '../../src/client/index.js';
 import { Cluster, type ClusterMember } from '../helpers/cluster-process.js';
 import { EtcdProcess, etcdUnavailable } from '../helpers/etcd-process.js';
 
@@ -21,6 +22,12 @@ export interface Target {
   /** Restarts every crashed member on its data dir and address. */
   recover(): Promise<void>;
   destroy(): Promise<void>;
+}
+
+/** What the shared test bodies get: the running target, and clients on it (closed for them). */
+export interface TargetContext {
+  target(): Target;
+  open(options?: Partial<ClientOptions>): Client;
 }
 
 export interface TargetKind {
