@@ -1,0 +1,167 @@
+// What a member reports for /metrics and its logs, in-process on a real temp directory: the
+// counts it keeps, the durations it observes, and the warnings it logs (a slow fdatasync on a
+// disk that takes over a second, an apply slower than --warning-apply-duration).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { realClock } from '../../src/env/clock.js';
+import type { Disk, DiskFile } from '../../src/env/disk.js';
+import type { LogFields, Logger } from '../../src/env/logger.js';
+import { RealDisk } from '../../src/env/real-disk.js';
+import { Member } from '../../src/node/member.js';
+import type { MemberObserver } from '../../src/node/member-metrics.js';
+import type { MemberOptions } from '../../src/node/member-options.js';
+import { eventually } from '../helpers/wait.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+interface Line {
+  readonly level: string;
+  readonly msg: string;
+  readonly fields: LogFields;
+}
+
+function capture(): { logger: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const at =
+    (level: string) =>
+    (msg: string, fields: LogFields = {}): void =>
+      void lines.push({ level, msg, fields });
+  return {
+    lines,
+    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+  };
+}
+
+/**
+ * The real disk, whose fdatasyncs take `fsyncDelayMs` longer while it is set (the WAL's
+ * segments are opened under temporary names, so every file is slowed, not just "*.wal").
+ */
+class SlowDisk extends RealDisk {
+  fsyncDelayMs = 0;
+
+  override async open(path: string, mode: Parameters<Disk['open']>[1]): Promise<DiskFile> {
+    const file = await super.open(path, mode);
+    const fdatasync = file.fdatasync.bind(file);
+    file.fdatasync = async () => {
+      await fdatasync();
+      if (this.fsyncDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, this.fsyncDelayMs));
+    };
+    return file;
+  }
+}
+
+async function openMember(
+  overrides: Partial<MemberOptions>,
+): Promise<{ member: Member; lines: Line[]; observed: { fsyncs: number[]; commits: number[] } }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'concord-member-metrics-'));
+  dirs.push(dataDir);
+  const { logger, lines } = capture();
+  const observed = { fsyncs: [] as number[], commits: [] as number[] };
+  const observer: MemberObserver = {
+    walFsync: (seconds) => observed.fsyncs.push(seconds),
+    backendCommit: (seconds) => observed.commits.push(seconds),
+    peerRoundTrip: () => undefined,
+  };
+  const member = await Member.open({
+    name: 'solo',
+    dataDir,
+    disk: new RealDisk(),
+    clock: realClock,
+    initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
+    initialClusterToken: 'metrics',
+    clientUrls: [],
+    peerUrls: ['http://127.0.0.1:2380'],
+    initialClusterState: 'new',
+    heartbeatMs: 10,
+    electionMs: 100,
+    snapshotCount: 100_000,
+    quotaBackendBytes: 1 << 30,
+    version: 'test',
+    logger,
+    observer,
+    ...overrides,
+  });
+  await eventually(
+    'the member to lead',
+    () => member.metrics().leader,
+    (lead) => lead !== 0n,
+  );
+  return { member, lines, observed };
+}
+
+describe('member metrics and logs', () => {
+  it('counts leader changes, proposals, leases and at-most-once duplicates, and observes disk times', async () => {
+    const { member, lines, observed } = await openMember({});
+    try {
+      for (let i = 0; i < 5; i++) await member.put({ key: enc(`k${i}`), value: enc('v') });
+      const identity = { clientId: 'c', sequence: 1 };
+      await member.put({ key: enc('once'), value: enc('1') }, { identity });
+      await member.put({ key: enc('once'), value: enc('1') }, { identity });
+      const lease = await member.leaseGrant(0n, 60);
+      await member.leaseRevoke(lease.response.id);
+      const m = member.metrics();
+      assert.equal(m.leader, m.memberId);
+      assert.equal(m.counters.leaderChangesSeen, 1, 'one election: one change');
+      assert.equal(m.currentRevision, 7, 'five puts and one applied once, after revision 1');
+      assert.equal(m.appliedIndex, m.commitIndex);
+      assert.equal(m.proposalsPending, 0);
+      assert.equal(m.counters.atMostOnceDuplicates, 1);
+      assert.equal(m.counters.leasesGranted, 1);
+      assert.equal(m.counters.leasesRevoked, 1);
+      assert.equal(m.counters.proposalsFailed, 0);
+      assert.ok(m.dbSizeBytes > 0);
+      assert.ok(observed.fsyncs.length > 0 && observed.fsyncs.every((s) => s >= 0 && s < 60));
+      assert.ok(observed.commits.length > 0);
+      const changed = lines.find((l) => l.msg === 'leader changed');
+      assert.ok(changed !== undefined && changed.level === 'info');
+      assert.equal(changed.fields.leader, m.memberId.toString(16));
+      assert.equal(changed.fields.term, m.term);
+      assert.ok(!lines.some((l) => l.level === 'error'), 'no error on a healthy member');
+    } finally {
+      await member.close();
+    }
+  });
+
+  it("logs 'slow fdatasync' with took and expected-duration when the WAL disk takes over a second", async () => {
+    const disk = new SlowDisk();
+    const { member, lines, observed } = await openMember({ disk });
+    try {
+      disk.fsyncDelayMs = 1100;
+      await member.put({ key: enc('slow'), value: enc('disk') });
+      disk.fsyncDelayMs = 0;
+      const slow = lines.find((l) => l.msg === 'slow fdatasync');
+      assert.ok(slow !== undefined, JSON.stringify(lines));
+      assert.equal(slow.level, 'warn');
+      assert.equal(slow.fields['expected-duration'], '1s');
+      assert.match(String(slow.fields.took), /^\d+(\.\d+)?s$/);
+      assert.ok(
+        observed.fsyncs.some((s) => s >= 1.1),
+        'the histogram got the slow sample',
+      );
+    } finally {
+      await member.close();
+    }
+  });
+
+  it("logs 'apply request took too long' and counts it past --warning-apply-duration", async () => {
+    const { member, lines } = await openMember({ warningApplyDurationMs: 0 });
+    try {
+      await member.put({ key: enc('k'), value: enc('v') });
+      assert.ok(member.metrics().counters.slowApplies >= 1);
+      const slow = lines.find((l) => l.msg === 'apply request took too long');
+      assert.ok(slow !== undefined && slow.level === 'warn');
+      assert.equal(slow.fields['expected-duration'], '0s');
+      assert.equal(typeof slow.fields.term, 'number');
+      // The first slow pass may be the bootstrap entries', before there was a leader ("0").
+      assert.match(String(slow.fields.leader), /^[0-9a-f]+$/);
+    } finally {
+      await member.close();
+    }
+  });
+});
