@@ -3,13 +3,13 @@ import type { Operation } from '../history/operation.js';
 import { toOperations } from '../history/operation.js';
 import { findCycles } from './cycles.js';
 import { DependencyGraph } from './dependency-graph.js';
+import { pushTo } from './multimap.js';
 import { addRealtimeEdges } from './realtime.js';
 import type { Anomaly, CheckResult } from './result.js';
 import type { Element, Txn } from './txn-history.js';
 import { parseTxns } from './txn-history.js';
 import type { Versions } from './version-order.js';
 import { recoverVersions } from './version-order.js';
-import { pushTo } from './multimap.js';
 
 export type { TxnCycle } from './cycles.js';
 
@@ -69,10 +69,11 @@ function addDataEdges(graph: DependencyGraph, txns: readonly Txn[], versions: Ve
   // Committed appends no read ever saw: in a list-append store they come after every read
   // version (or the reads that returned the longest list would include them).
   const unobserved = new Map<string, Txn[]>();
+  const seen = new Map([...versions.order].map(([key, order]) => [key, new Set(order)]));
   for (const txn of txns) {
     if (txn.status !== 'ok') continue;
     for (const m of txn.microOps) {
-      if (m.f === 'append' && !(versions.order.get(m.key) ?? []).includes(m.element)) {
+      if (m.f === 'append' && seen.get(m.key)?.has(m.element) !== true) {
         pushTo(unobserved, m.key, txn);
       }
     }
