@@ -68,10 +68,23 @@ export class ChaosCluster {
     readonly mode: NetMode,
   ) {}
 
+  /**
+   * Starts the cluster; once more if the first attempt fails (on a loaded machine five members
+   * can miss the helper's start-up deadlines), so a slow start is not a failed run.
+   */
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
+    try {
+      return await ChaosCluster.startOnce(options);
+    } catch (error) {
+      console.error(`chaos: the cluster did not start (${(error as Error).message}); once more`);
+      return ChaosCluster.startOnce(options);
+    }
+  }
+
+  private static async startOnce(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const mode = options.mode ?? defaultNetMode().mode;
     let chaos: ChaosCluster | undefined;
-    await Cluster.start({
+    const started = Cluster.start({
       size: options.size,
       netns: mode === 'netns',
       peerProxy: mode === 'proxy',
@@ -84,6 +97,11 @@ export class ChaosCluster {
         if (mode === 'netns') await chaos.startForwarder();
         else for (const m of c.members) await chaos.addProxy(m);
       },
+    });
+    // Cluster.start cleans up its own members on failure; the forwarder and proxies are ours.
+    await started.catch(async (error: unknown) => {
+      await chaos?.destroy();
+      throw error;
     });
     assert.ok(chaos !== undefined);
     return chaos;

@@ -178,6 +178,10 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     historyLog.close();
+    // What each member logged since it last started (warnings and errors), for the post-mortem.
+    for (const member of chaos.cluster.members) {
+      writeFileSync(join(dir, `${member.name}.log`), member.log.slice(-256 * 1024));
+    }
     await chaos.destroy();
   }
 

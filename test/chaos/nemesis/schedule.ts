@@ -29,7 +29,14 @@ export async function runSchedule(
   const [quietMin, quietMax] = options.quietMs ?? [1000, 3000];
   const [holdMin, holdMax] = options.holdMs ?? [1500, 4000];
   let faults = 0;
-  if (nemeses.length === 0) return 0;
+  if (nemeses.length === 0) {
+    // No faults: the workloads run for the time alone.
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return 0;
+  }
   while (!signal.aborted) {
     await pause(context.prng.range(quietMin, quietMax), signal);
     if (signal.aborted) break;
