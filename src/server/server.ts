@@ -68,7 +68,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     'grpc.max_send_message_length': -1,
     interceptors: [...(options.grpcInterceptors ?? [])],
   });
-  guardServices(grpc, gate, resolved.onBug); // each handler runs as its caller (auth/guard.ts)
+  // Each handler runs as its caller (auth/guard.ts).
+  guardServices(grpc, { gate, onBug: resolved.onBug, tls: resolved.tls });
   grpc.addService(services.KV, kvService(resolved));
   grpc.addService(services.Watch, watchService(resolved, streams));
   grpc.addService(services.Lease, leaseService(resolved, streams));

@@ -62,6 +62,36 @@ describe('auth by client certificate CN over mTLS', { skip: etcdctlSkip }, () =>
     assert.match(tokenWins.stderr, /etcdserver: permission denied/);
   });
 
+  it('names nobody by certificate without --client-cert-auth (a trusted CA alone)', async () => {
+    const other = await MemberProcess.start({
+      listenClientUrls: 'https://127.0.0.1:0',
+      args: [
+        ...['--cert-file', certs.server.cert, '--key-file', certs.server.key],
+        ...['--trusted-ca-file', certs.ca.cert, '--bcrypt-cost', '4'],
+      ],
+    });
+    try {
+      const run = (cert: CertFiles, ...args: string[]) =>
+        new Etcdctl(() => other.url).run([
+          ...['--cacert', certs.ca.cert, '--cert', cert.cert, '--key', cert.key],
+          ...args,
+        ]);
+      for (const args of [
+        ['user', 'add', 'root', '--new-user-password=rootpw'],
+        ['auth', 'enable'],
+      ]) {
+        const setup = await run(certs.root, ...args);
+        assert.equal(setup.code, 0, setup.stderr);
+      }
+      const anonymous = await run(certs.root, 'get', '/k');
+      assert.match(anonymous.stderr, /etcdserver: user name is empty/);
+      const withUser = await run(certs.root, '--user=root:rootpw', 'get', '/k');
+      assert.equal(withUser.code, 0, withUser.stderr);
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it("serves the etcd3 client over mTLS: the CN's rights, or a password login's", async () => {
     const connect = (auth?: { username: string; password: string }): Etcd3 =>
       new Etcd3({

@@ -41,7 +41,8 @@ import { isReadOnlyTxn } from '../../mvcc/state-machine.js';
 import type { ConcordApi, RequestOptions } from '../../node/api.js';
 import type { BugHandler } from '../status.js';
 import { statusOf } from '../status.js';
-import { peerCertificateCommonName } from '../tls/peer-identity.js';
+import type { TlsCredentials } from '../../env/tls/tls-credentials.js';
+import { clientCertificateUser } from '../tls/peer-identity.js';
 import { noUser, type AuthGate } from './auth-gate.js';
 
 /** Resolves who the current call speaks for (throws 'InvalidAuthToken'). */
@@ -57,28 +58,33 @@ export function currentAuth(): AuthInfo | undefined {
 
 type Handler = (call: ServerUnaryCall<unknown, unknown>, callback?: sendUnaryData<unknown>) => void;
 
+export interface GuardOptions {
+  readonly gate: AuthGate;
+  readonly onBug: BugHandler;
+  /** The client TLS credentials: a certificate's CN names a user only with --client-cert-auth. */
+  readonly tls: TlsCredentials | undefined;
+}
+
 export function guardService(
-  gate: AuthGate,
   definition: ServiceDefinition,
   implementation: UntypedServiceImplementation,
-  onBug: BugHandler,
+  options: GuardOptions,
 ): UntypedServiceImplementation {
   const guarded: UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(implementation)) {
     const method = (definition as Record<string, MethodDefinition<unknown, unknown>>)[name];
-    guarded[name] = method === undefined ? handler : guard(gate, method, handler as Handler, onBug);
+    guarded[name] = method === undefined ? handler : guard(method, handler as Handler, options);
   }
   return guarded;
 }
 
 function guard(
-  gate: AuthGate,
   method: MethodDefinition<unknown, unknown>,
   handler: Handler,
-  onBug: BugHandler,
+  { gate, onBug, tls }: GuardOptions,
 ): Handler {
   const resolve = (call: ServerUnaryCall<unknown, unknown>): AuthInfo =>
-    gate.identify(call.metadata, peerCertificateCommonName(call)) ?? noUser;
+    gate.identify(call.metadata, clientCertificateUser(call, tls)) ?? noUser;
   if (method.requestStream) {
     // A stream: resolve on each use; bind its listeners to the context.
     return (call) =>
@@ -226,8 +232,8 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
  * (guardService), so each service — present or future — is covered without knowing about
  * auth. Called once, right after the server is built.
  */
-export function guardServices(server: Server, gate: AuthGate, onBug: BugHandler): void {
+export function guardServices(server: Server, options: GuardOptions): void {
   const addService = server.addService.bind(server);
   server.addService = (definition, implementation) =>
-    addService(definition, guardService(gate, definition, implementation, onBug));
+    addService(definition, guardService(definition, implementation, options));
 }
