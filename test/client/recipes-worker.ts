@@ -25,38 +25,57 @@ const client = new Client({ endpoints: args.endpoints });
 const report = (message: object): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 };
+/** Runs `body` `parallel` times at once (default 1), each with its own client. */
+async function inParallel(body: (own: Client) => Promise<void>): Promise<void> {
+  const count = (args['parallel'] as number | undefined) ?? 1;
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const own = new Client({ endpoints: args.endpoints });
+      try {
+        await body(own);
+      } finally {
+        own.close();
+      }
+    }),
+  );
+}
 const hang = (): Promise<never> => new Promise(() => setInterval(() => undefined, 60_000));
 
 async function main(): Promise<void> {
   switch (role) {
     case 'queue-consume': {
-      // Dequeues until it gets the stop item; reports every item it got.
-      const queue = new Queue(client, args['queue'] as string);
-      for (;;) {
-        const item = (await queue.dequeue()).toString();
-        if (item === 'stop') break;
-        report({ item });
-      }
+      // `parallel` consumers, each with its own client, dequeue until each gets a stop item;
+      // every item is reported.
+      await inParallel(async (own) => {
+        const queue = new Queue(own, args['queue'] as string);
+        for (;;) {
+          const item = (await queue.dequeue()).toString();
+          if (item === 'stop') return;
+          report({ item });
+        }
+      });
       report({ done: true });
       return;
     }
     case 'semaphore-rounds': {
-      const session = await Session.create(client, { ttl: 5 });
-      const semaphore = new Semaphore(session, args['name'] as string, args['permits'] as number);
-      for (let round = 0; round < (args['rounds'] as number); round++) {
-        const permit = await semaphore.acquire();
-        // While holding: mark ourselves present (on our lease) and count who else is.
+      await inParallel(async (own) => {
+        const session = await Session.create(own, { ttl: 5 });
+        const semaphore = new Semaphore(session, args['name'] as string, args['permits'] as number);
         const mark = `${args['occupancy'] as string}${session.id.toString(16)}`;
-        await client.put(mark, '', { lease: session.id });
-        const present = await client.range(args['occupancy'] as string, {
-          prefix: true,
-          countOnly: true,
-        });
-        await client.delete(mark);
-        const released = await permit.release();
-        report({ admittedAt: permit.admittedAt, released, present: present.count });
-      }
-      await session.close();
+        for (let round = 0; round < (args['rounds'] as number); round++) {
+          const permit = await semaphore.acquire();
+          // While holding: mark ourselves present (on our lease) and count who else is.
+          await own.put(mark, '', { lease: session.id });
+          const present = await own.range(args['occupancy'] as string, {
+            prefix: true,
+            countOnly: true,
+          });
+          await own.delete(mark);
+          const released = await permit.release();
+          report({ admittedAt: permit.admittedAt, released, present: present.count });
+        }
+        await session.close();
+      });
       report({ done: true });
       return;
     }
@@ -68,10 +87,12 @@ async function main(): Promise<void> {
       return hang();
     }
     case 'counter-add': {
-      const counter = new Counter(client, args['key'] as string);
-      const values: number[] = [];
-      for (let i = 0; i < (args['times'] as number); i++) values.push(await counter.increment());
-      report({ values });
+      await inParallel(async (own) => {
+        const counter = new Counter(own, args['key'] as string);
+        const values: number[] = [];
+        for (let i = 0; i < (args['times'] as number); i++) values.push(await counter.increment());
+        report({ values });
+      });
       return;
     }
     case 'registry-instance': {
