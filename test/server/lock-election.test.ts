@@ -96,8 +96,8 @@ describe('Lock and Election services on a Concord member', () => {
     await revoke(holder);
     await waiter.result;
 
-    // A lease nobody keeps alive: the lock passes on once it expires (minimum TTL: 2 s).
-    const short = await grant(2);
+    // A lease nobody keeps alive: the lock passes on once it expires (3 s).
+    const short = await grant(3);
     await lockCall('expiring', short).result;
     const next = lockCall('expiring', await grant(60));
     await queued('expiring/', 2);
@@ -161,6 +161,11 @@ describe('Lock and Election services on a Concord member', () => {
       const b = campaignCall('vote', leaseB, 'b1');
       await queued('vote/', 2);
       assert.equal(b.settled(), false, 'B must not lead while A does');
+      await eventually(
+        'the observer to see a1',
+        () => observation.values(),
+        (v) => v.length >= 1,
+      );
       await unaryCall(elections, 'Proclaim', { leader: a.leader, value: Buffer.from('a2') });
       await eventually(
         'the observer to see a1, a2',
@@ -215,7 +220,12 @@ describe('Lock and Election services on a Concord member', () => {
   it("Election: the leader's lease expiring hands leadership to the next candidate", async () => {
     const observation = new Observation(elections, 'expiry');
     try {
-      await campaignCall('expiry', await grant(2), 'short').result;
+      await campaignCall('expiry', await grant(3), 'short').result;
+      await eventually(
+        'the observer to see the first leader',
+        () => observation.values(),
+        (v) => v.includes('short'),
+      );
       const next = campaignCall('expiry', await grant(60), 'long');
       await queued('expiry/', 2);
       await next.result;
