@@ -72,6 +72,18 @@ export function searchLinearization<State>(
     configurations.remove(top.entry.id);
     unlift(top.entry);
   };
+  /** Backs out of the last choice that has alternatives; the entry to try next, or null when
+   *  there is none left (no linearization). */
+  const backtrack = (): Entry | null => {
+    let top = calls.pop();
+    while (top?.final === true) {
+      undo(top);
+      top = calls.pop();
+    }
+    if (top === undefined) return null;
+    undo(top);
+    return top.entry.next;
+  };
 
   // Done when every definite operation is linearized: the indeterminate ones left can all
   // be taken to have never happened (or to land last, where nothing observes them).
@@ -99,6 +111,13 @@ export function searchLinearization<State>(
           continue;
         }
         configurations.remove(current.id);
+        // A legal read whose configuration was reached before, by another order: that one
+        // was explored and failed, and it dominates this one (see `final`), so this fails too.
+        if (model.readOnly(op) && deepest !== undefined) {
+          entry = backtrack();
+          if (entry === null) return { kind: 'nonlinearizable', deepest, steps };
+          continue;
+        }
       }
       entry = current.next;
       continue;
@@ -118,14 +137,8 @@ export function searchLinearization<State>(
         candidates: callsBefore(head, current),
       };
     }
-    let top = calls.pop();
-    while (top?.final === true) {
-      undo(top);
-      top = calls.pop();
-    }
-    if (top === undefined) return { kind: 'nonlinearizable', deepest, steps };
-    undo(top);
-    entry = top.entry.next;
+    entry = backtrack();
+    if (entry === null) return { kind: 'nonlinearizable', deepest, steps };
   }
   return { kind: 'linearizable', order: calls.map((call) => call.entry.id), steps };
 }
