@@ -1,12 +1,11 @@
 /**
  * The `concord` command line. Subcommands are added as the layers they drive land
- * (`serve` with the single-member server, `cluster`, `snapshot`, ...). Exit codes: 0 done,
- * 1 failed, 2 usage.
+ * (`serve` with the single-member server, `cluster`, `snapshot`, and etcdctl's client
+ * commands in ./commands/). Exit codes: 0 done, 1 failed, 2 usage, 3 cluster unavailable.
  */
 import { readFileSync } from 'node:fs';
-import { cluster } from './cluster.js';
-import { serve } from './serve.js';
-import { snapshot } from './snapshot.js';
+import { clientCommands, hoistGlobalFlags } from './commands/index.js';
+import { globalUsage } from './commands/context.js';
 
 const usage = `usage: concord <command> [flags]
 
@@ -14,19 +13,27 @@ commands:
   serve     run a member (etcd's flags; see concord serve --help)
   cluster   run a local N-member cluster for development (see concord cluster --help)
   snapshot  save, restore or inspect a backup (see concord snapshot help)
-  version   print Concord's version
+${Object.entries(clientCommands)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n`)
+  .join('')}  version   print Concord's version
   help      print this help
-`;
+(concord <command> --help for its flags)
 
-export async function main(argv: readonly string[]): Promise<number> {
+${globalUsage}`;
+
+export async function main(original: readonly string[]): Promise<number> {
+  const argv = hoistGlobalFlags(original);
   const [command = 'help'] = argv;
+  const client = clientCommands[command];
+  if (client !== undefined) return client.run(argv.slice(1));
   switch (command) {
+    // Loaded on demand: a client command (get, put, ...) need not load the server.
     case 'serve':
-      return serve(argv.slice(1), packageVersion());
+      return (await import('./serve.js')).serve(argv.slice(1), packageVersion());
     case 'cluster':
-      return cluster(argv.slice(1));
+      return (await import('./cluster.js')).cluster(argv.slice(1));
     case 'snapshot':
-      return snapshot(argv.slice(1));
+      return (await import('./snapshot.js')).snapshot(argv.slice(1));
     case 'version':
     case '--version':
       console.log(`concord ${packageVersion()}`);

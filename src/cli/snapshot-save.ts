@@ -18,6 +18,8 @@ export interface SaveOptions {
   /** host:port of the one member to ask. */
   readonly address: string;
   readonly dialTimeoutMs: number;
+  /** Draw the progress bar on stderr even when it is not a terminal (--progress). */
+  readonly progress?: boolean;
 }
 
 export async function saveSnapshot(options: SaveOptions): Promise<SnapshotStatus> {
@@ -27,7 +29,7 @@ export async function saveSnapshot(options: SaveOptions): Promise<SnapshotStatus
     throw new CommandError(`cannot create ${options.path}.part: ${error.message}`);
   });
   try {
-    await receive(client, file);
+    await receive(client, file, options.progress === true);
     await file.commit();
   } catch (error) {
     await file.abort();
@@ -43,9 +45,17 @@ export async function saveSnapshot(options: SaveOptions): Promise<SnapshotStatus
  * Writes every message's blob; the last message is the sha256 of all the others (etcd's
  * framing), so each blob is held back until the next one shows it was not the last.
  */
-async function receive(client: MaintenanceClient, file: AtomicFile): Promise<void> {
+async function receive(
+  client: MaintenanceClient,
+  file: AtomicFile,
+  forceProgress: boolean,
+): Promise<void> {
   const hash = createHash('sha256');
-  const progress = new ProgressBar(`snapshot from ${client.address}`);
+  const progress = new ProgressBar(
+    `snapshot from ${client.address}`,
+    process.stderr,
+    forceProgress || process.stderr.isTTY === true,
+  );
   let total = 0;
   let held: Uint8Array | undefined;
   try {

@@ -13,9 +13,10 @@ import { saveSnapshot } from './snapshot-save.js';
 import { formatStatus, humanBytes, snapshotStatus, type StatusFormat } from './snapshot-status.js';
 
 export const snapshotUsage = `usage:
-  concord snapshot save FILE [--endpoints host:port] [--dial-timeout 5s]
+  concord snapshot save FILE [--endpoints host:port] [--dial-timeout 5s] [--progress]
       stream one member's consistent backup into FILE (default endpoint 127.0.0.1:2379);
-      the file is etcd's format: what \`etcdctl snapshot save\` writes too
+      the file is etcd's format: what \`etcdctl snapshot save\` writes too; a progress bar
+      (bytes received of the total) goes to stderr when it is a terminal, or with --progress
   concord snapshot restore FILE --name NAME --initial-cluster NAME=URL,...
                                 --initial-cluster-token TOKEN --initial-advertise-peer-urls URL
                                 [--data-dir DIR]
@@ -60,6 +61,7 @@ async function save(argv: readonly string[]): Promise<number> {
   const parsed = parseFlags(argv, {
     endpoints: { type: 'string' },
     'dial-timeout': { type: 'string' },
+    progress: { type: 'boolean' },
   });
   const path = oneFile(parsed);
   const endpoints = stringFlag(parsed, 'endpoints', '127.0.0.1:2379').split(',');
@@ -71,6 +73,7 @@ async function save(argv: readonly string[]): Promise<number> {
     path,
     address: endpointAddress(endpoints[0]!),
     dialTimeoutMs: durationMsFlag(parsed, 'dial-timeout', 5000),
+    progress: parsed.values.progress === true,
   });
   process.stdout.write(
     `Snapshot saved at ${path}: ${humanBytes(result.totalSize)}, revision ${result.revision}, hash ${result.hash.toString(16).padStart(8, '0')}\n`,

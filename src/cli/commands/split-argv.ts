@@ -1,0 +1,53 @@
+/**
+ * For commands that take another command after their own arguments (`lock NAME COMMAND...`):
+ * splits argv at the first `count` positionals, so the flags of COMMAND are its own.
+ */
+import type { FlagOption } from '../args.js';
+
+export function splitAfterPositionals(
+  argv: readonly string[],
+  options: Readonly<Record<string, FlagOption>>,
+  count: number,
+): { own: string[]; tail: string[] } {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (option.short !== undefined) takesValue.add(`-${option.short}`);
+  }
+  const own: string[] = [];
+  let seen = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (seen === count) {
+      const tail = argv.slice(i);
+      return { own, tail: tail[0] === '--' ? tail.slice(1) : tail };
+    }
+    if (arg === '--') {
+      own.push(...argv.slice(i + 1, i + 1 + (count - seen)));
+      const tail = argv.slice(i + 1 + (count - seen));
+      return { own, tail };
+    }
+    own.push(arg);
+    if (!arg.startsWith('-')) seen += 1;
+    else if (takesValue.has(arg) && i + 1 < argv.length) own.push(argv[++i]!);
+  }
+  return { own, tail: [] };
+}
+
+/**
+ * The subcommand (`lease grant ...`): the first positional, wherever the flags put it (global
+ * flags may come first: `concord --endpoints X lease grant 10` reaches here as
+ * `--endpoints X grant 10`). Returns it and the other arguments.
+ */
+export function takeAction(
+  argv: readonly string[],
+  options: Readonly<Record<string, FlagOption>>,
+): { action: string | undefined; rest: string[] } {
+  const { own, tail } = splitAfterPositionals(argv, options, 1);
+  const action = own.pop();
+  if (action === undefined || action.startsWith('-')) {
+    return { action: undefined, rest: [...argv] };
+  }
+  return { action, rest: [...own, ...tail] };
+}
