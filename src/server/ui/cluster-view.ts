@@ -18,7 +18,7 @@ import type { ConcordApi } from '../../node/api.js';
 
 export interface ClusterViewOptions {
   readonly api: ConcordApi;
-  /** Per member, how long its status and health may take (default 1500 ms). */
+  /** Per member, how long its status and health may take (default 3 s). */
   readonly timeoutMs?: number;
 }
 
@@ -38,7 +38,7 @@ export async function clusterView(
   authorization: string | undefined,
 ): Promise<object> {
   const { api } = options;
-  const timeoutMs = options.timeoutMs ?? 1500;
+  const timeoutMs = options.timeoutMs ?? 3000;
   const { header, response: members } = await api.memberList(false);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization !== undefined) headers.authorization = authorization;
