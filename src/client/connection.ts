@@ -52,6 +52,8 @@ export class Connection {
   private token: Promise<string> | undefined;
   private readonly lanes: IdentityLanes;
   private closedFlag = false;
+  /** Whether the cluster honours request identities, once a probe has said ('auto'). */
+  private identitySupport: Promise<boolean> | undefined;
   /** Authenticate calls made so far (a token renewed after "invalid auth token" adds one). */
   authentications = 0;
   /** Aborted on close(): streams and waits that outlive a call listen to it. */
@@ -128,7 +130,7 @@ export class Connection {
         ? this.closeSignal
         : AbortSignal.any([options.signal, this.closeSignal]);
     const lane =
-      kind === 'write' && this.options.requestIdentity
+      kind === 'write' && (await this.identitiesHonoured(options.signal))
         ? await this.lanes.acquire(waitSignal)
         : undefined;
     try {
@@ -190,7 +192,7 @@ export class Connection {
           // The attempt timed out: try another member, if a second copy is safe.
           this.failover(index);
           maybeSent = true;
-          if (kind === 'write' && lane === undefined) {
+          if (kind !== 'read' && lane === undefined) {
             throw new DeadlineError(
               `concord client: ${method} got no answer from ${endpoint} in ${this.options.attemptTimeoutMs} ms; its outcome is unknown`,
             );
@@ -223,6 +225,43 @@ export class Connection {
         await delay(wait, signal).catch(() => this.checkUsable(signal));
       }
     }
+  }
+
+  /**
+   * Whether the cluster dedupes writes by request identity (see ClientOptions). The probe
+   * is an empty Txn (no compares, no ops: nothing changes on any server) with a malformed
+   * identity: Concord refuses it with INVALID_ARGUMENT ("concord: ..."), etcd runs it. An
+   * inconclusive probe (unreachable) is not remembered, and counts as "no".
+   */
+  async identitiesHonoured(signal?: AbortSignal): Promise<boolean> {
+    const setting = this.options.requestIdentity;
+    if (setting !== 'auto') return setting;
+    if (this.identitySupport === undefined) {
+      const probe = (async (): Promise<boolean> => {
+        const deadline = Date.now() + this.options.attemptTimeoutMs;
+        const metadata = await this.metadata(signal);
+        metadata.set(clientIdHeader, 'probe');
+        metadata.set(sequenceHeader, '0');
+        try {
+          await this.invoke(this.index, 'KV', 'Txn', {}, metadata, deadline, signal);
+          return false;
+        } catch (error) {
+          if (
+            isServiceError(error) &&
+            error.code === grpc.status.INVALID_ARGUMENT &&
+            error.details.startsWith('concord:')
+          ) {
+            return true;
+          }
+          throw error;
+        }
+      })();
+      this.identitySupport = probe;
+      probe.catch(() => {
+        if (this.identitySupport === probe) this.identitySupport = undefined;
+      });
+    }
+    return this.identitySupport.catch(() => false);
   }
 
   private invoke(

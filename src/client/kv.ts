@@ -99,7 +99,7 @@ export class KV {
       'KV',
       'Compact',
       { revision: String(revision), physical: options.physical ?? false },
-      'write',
+      'unidentified-write',
       options,
     );
     return int(wire.header?.revision);

@@ -153,7 +153,8 @@ export class Leases {
       'Lease',
       'LeaseGrant',
       { TTL: String(ttlSeconds), ID: String(options.id ?? 0n) },
-      'write',
+      // A second copy would grant a second lease: retried only when none can have been.
+      'unidentified-write',
       options,
     );
     if (wire.error !== '') throw new Error(`concord client: lease grant: ${wire.error}`);
@@ -168,7 +169,8 @@ export class Leases {
   /** Revokes a lease by ID; a lease already gone is not an error. */
   async revoke(id: bigint, options: CallOptions = {}): Promise<void> {
     try {
-      await this.connection.unary('Lease', 'LeaseRevoke', { ID: id.toString() }, 'write', options);
+      // Idempotent (a lease already gone is success below), so retried like a read.
+      await this.connection.unary('Lease', 'LeaseRevoke', { ID: id.toString() }, 'read', options);
     } catch (error) {
       if (error instanceof ServerError && error.details === 'etcdserver: requested lease not found')
         return;

@@ -38,12 +38,14 @@ export interface ClientOptions {
   readonly retryDelayMs?: number;
   readonly retryDelayMaxMs?: number;
   /**
-   * Tag writes with a request identity (`concord-client-id`, `concord-request-seq`) so that
-   * Concord applies a retried write at most once, and retry writes on transient failures
-   * (default true). etcd ignores the headers: against etcd, set false to retry writes only
-   * when the cluster had no leader (etcd's own client rule).
+   * Tag writes (Put, DeleteRange, Txn) with a request identity (`concord-client-id`,
+   * `concord-request-seq`) so that Concord applies a retried write at most once, and retry
+   * them on transient failures. 'auto' (default): ask the cluster once, before the first
+   * write, whether it honours identities (Concord refuses a malformed one; etcd ignores
+   * them), and use them only if it does. Without identities a write is retried only when it
+   * cannot have been applied (no connection, or no leader), as etcd's own client does.
    */
-  readonly requestIdentity?: boolean;
+  readonly requestIdentity?: boolean | 'auto';
   /** Writes in flight at once, each under its own identity (default 16). */
   readonly writesInflightMax?: number;
 }
@@ -57,7 +59,7 @@ export interface ResolvedOptions {
   readonly attemptTimeoutMs: number;
   readonly retryDelayMs: number;
   readonly retryDelayMaxMs: number;
-  readonly requestIdentity: boolean;
+  readonly requestIdentity: boolean | 'auto';
   readonly writesInflightMax: number;
 }
 
@@ -87,7 +89,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     attemptTimeoutMs: positive('attemptTimeoutMs', options.attemptTimeoutMs, 5_000),
     retryDelayMs: positive('retryDelayMs', options.retryDelayMs, 25),
     retryDelayMaxMs: positive('retryDelayMaxMs', options.retryDelayMaxMs, 1_000),
-    requestIdentity: options.requestIdentity ?? true,
+    requestIdentity: options.requestIdentity ?? 'auto',
     writesInflightMax: Math.floor(positive('writesInflightMax', options.writesInflightMax, 16)),
   };
 }

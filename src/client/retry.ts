@@ -7,7 +7,13 @@
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
 
-export type CallKind = 'read' | 'write';
+/**
+ * - read: no effect; retried on any transient failure.
+ * - write: Put, DeleteRange, Txn with writes: Concord honours a request identity for these.
+ * - unidentified-write: a write the server cannot dedupe (LeaseGrant, Compact): retried only
+ *   when it cannot have been applied.
+ */
+export type CallKind = 'read' | 'write' | 'unidentified-write';
 
 export function isServiceError(error: unknown): error is ServiceError {
   return (

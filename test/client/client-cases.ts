@@ -220,10 +220,12 @@ export function clientCases(ctx: TargetContext): void {
   test('a put whose answer is lost: applied once with an identity, never retried without', async () => {
     const proxy = await TcpProxy.start(target.endpoints()[0]!);
     try {
-      // Only Concord dedupes; against etcd the client must not retry the write at all.
-      const client = open({ endpoints: [proxy.endpoint], requestIdentity: target.concord });
+      // Only Concord dedupes; against etcd the client must not retry the write at all. The
+      // client finds out which by itself (requestIdentity 'auto').
+      const client = open({ endpoints: [proxy.endpoint] });
       const observer = open();
-      await client.get('amo');
+      await client.put('amo-first', ''); // the first write asks whether identities are honoured
+      assert.equal(await client.connection.identitiesHonoured(), target.concord);
       proxy.holdResponses();
       const put = client.put('amo', 'once');
       put.catch(() => undefined);
