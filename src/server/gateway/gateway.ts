@@ -38,7 +38,7 @@ export interface GatewayOptions {
   /** --max-request-bytes. */
   readonly requestBytesMax: number;
   readonly onBug: BugHandler;
-  /** Concurrent /v3/watch and /v3/lease/keepalive streams (default 256). */
+  /** Concurrent streaming calls (/v3/watch, /v3/lease/keepalive, ...; default 256). */
   readonly streamsMax?: number;
 }
 
