@@ -18,6 +18,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterMember } from '../../helpers/cluster-process.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
+import { restart } from './process-faults.js';
 
 export const faketimeLibrary = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
@@ -79,7 +80,7 @@ export function clockNemesis(): Nemesis {
       drifting = undefined;
       if (member === undefined) return;
       if (member.running) await member.kill();
-      await member.restart();
+      await restart(member);
     },
   };
 }

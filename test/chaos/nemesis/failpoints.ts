@@ -9,6 +9,7 @@
 import type { FailpointName } from '../../../src/base/failpoints.js';
 import type { ClusterMember } from '../../helpers/cluster-process.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
+import { restart } from './process-faults.js';
 
 /** Hits to let pass before the crash, per point (snapshots and compactions are rare). */
 const points: readonly { name: FailpointName; skip: readonly [number, number] }[] = [
@@ -67,7 +68,7 @@ export function failpointNemesis(): Nemesis {
       if (member === undefined) return;
       const hit = member.log.match(/failpoint \w+: panic/)?.[0];
       if (member.running) await member.kill();
-      await member.restart();
+      await restart(member);
       return hit !== undefined ? `${member.name} crashed at ${hit}` : `${member.name}: not hit`;
     },
   };

@@ -28,7 +28,21 @@ export async function restartDead(context: NemesisContext): Promise<void> {
       if (!member.log.includes('failpoint ')) context.onCrash?.(member, member.log.slice(-4000));
       await member.kill();
     }
-    await member.restart();
+    await restart(member);
+  }
+}
+
+/**
+ * Restarts a member on its data dir, once more if the first try fails: on a loaded machine a
+ * start can miss the helper's deadline. A member that cannot start twice is a finding (the
+ * caller reports it), e.g. one that refuses its own data dir after a crash.
+ */
+export async function restart(member: ClusterMember, env?: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    await member.restart(undefined, env);
+  } catch {
+    if (member.running) await member.kill();
+    await member.restart(undefined, env);
   }
 }
 
