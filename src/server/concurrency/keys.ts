@@ -29,10 +29,6 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return joined;
 }
 
-export function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  return key.length >= prefix.length && prefix.every((byte, index) => key[index] === byte);
-}
-
 /**
  * The end of the range of keys starting with `prefix` (etcd's GetPrefixRangeEnd): the prefix
  * with its last byte below 0xff incremented; "\0" (to the end of the keyspace) if every byte
