@@ -4,7 +4,7 @@
  * deadlines and cancellation, and the coordination recipes in `./recipes/`.
  *
  * @example
- * import { Client, compare, op } from 'concord/client';
+ * import { Client, Election, Mutex, Session, compare, op, runStm } from 'concord/client';
  *
  * const client = new Client({ endpoints: ['127.0.0.1:2379', '127.0.0.1:2381', '127.0.0.1:2383'] });
  *
@@ -37,6 +37,17 @@
  * // Every call takes { signal, timeoutMs }; a namespace hides a prefix.
  * const app = client.namespace('app/');
  * await app.get('x', { signal: AbortSignal.timeout(500) });
+ *
+ * // Recipes (./recipes/): a session's lease holds locks and candidacies.
+ * const session = await Session.create(client, { ttl: 10 });
+ * const mutex = new Mutex(session, 'locks/report');
+ * const fencingToken = await mutex.lock();
+ * await mutex.unlock();
+ * const election = new Election(session, 'elections/scheduler');
+ * await election.campaign('node-a');
+ * if (await election.isLeader()) { ... }            // false on any doubt
+ * await runStm(client, async (stm) => stm.put('n', String(Number(await stm.get('n') ?? 0) + 1)));
+ * await session.close();
  *
  * client.close();
  */

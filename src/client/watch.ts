@@ -9,6 +9,9 @@
  * below it. If that revision has been compacted meanwhile, the watcher ends with a
  * CompactedError: events were lost and the application must re-read.
  *
+ * Each watcher has its own gRPC stream (HTTP/2 multiplexes them on the member's one
+ * connection), so one watcher's reconnects never disturb another's.
+ *
  * Consume with `for await (const batch of watcher)` or `watcher.on('events', ...)`. Batches
  * are buffered for the iterator only while no 'events' listener is attached; a full buffer
  * pauses the stream (back-pressure), it never drops.
