@@ -50,6 +50,9 @@ export class Etcdctl {
           resolve({ code, stdout, stderr });
         },
       );
+      // etcdctl may exit before reading its stdin (a refused command exits at once): the
+      // write then fails with EPIPE, which is no error of the command's.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(stdin ?? '');
     });
   }
