@@ -97,6 +97,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     http: metrics.http,
     grpcInterceptors: [metrics.grpc],
     onHealth: (health) => metrics.health(health),
+    onGrpcSocket: (socket) => metrics.grpcSocket(socket),
   });
   metrics.attach(() => member.metrics());
   let metricsListener: MetricsListener;

@@ -52,7 +52,8 @@ export interface ClientListener {
  */
 export async function listenClientUrl(
   url: URL,
-  grpc: (connection: Duplex) => void,
+  /** A gRPC connection, and the TCP socket under it (for byte counts). */
+  grpc: (connection: Duplex, socket: Socket) => void,
   http: RequestListener,
   tls?: TlsCredentials,
 ): Promise<ClientListener> {
@@ -68,7 +69,7 @@ export async function listenClientUrl(
   const route = (socket: Socket): void =>
     sniff(socket, (isHttp2, seen) => {
       if (isHttp2) {
-        grpc(new AuthorityRewritingSocket(socket, seen));
+        grpc(new AuthorityRewritingSocket(socket, seen), socket);
         return;
       }
       // Node's HTTP/1 parser reads the socket's handle directly and would never see bytes put
@@ -87,7 +88,7 @@ export async function listenClientUrl(
         ALPNCallback: ({ protocols }) => selectProtocol(protocols),
         handshakeTimeout: tlsHandshakeTimeoutMs,
       },
-      (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? grpc(socket) : route(socket)),
+      (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? grpc(socket, socket) : route(socket)),
     );
     tlsServer.on('connection', accept);
     const credentials = tls;

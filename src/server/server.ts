@@ -8,6 +8,7 @@
  * await server.close();
  */
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { Health } from './http/health.js';
 import type { ClientListener, RequestListener } from './listener.js';
 import { listenClientUrl, notFound } from './listener.js';
@@ -42,6 +43,8 @@ export interface CreateServerOptions extends ServerOptions {
   readonly grpcInterceptors?: readonly ServerInterceptor[];
   /** Told each /health answer (the metrics count them, as etcd does). */
   readonly onHealth?: (health: Health) => void;
+  /** Told the TCP socket under each gRPC connection (the metrics count its bytes). */
+  readonly onGrpcSocket?: (socket: Socket) => void;
 }
 
 export interface ConcordServer {
@@ -100,7 +103,10 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
       listeners.push(
         await listenClientUrl(
           url,
-          (socket) => injector.injectConnection(socket),
+          (connection, socket) => {
+            options.onGrpcSocket?.(socket);
+            injector.injectConnection(connection);
+          },
           http,
           resolved.tls,
         ),

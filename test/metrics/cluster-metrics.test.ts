@@ -95,6 +95,10 @@ describe('metrics, health and logs of a 3-member cluster', { skip: etcdctlSkip }
     assert.ok(after.value('etcd_debugging_mvcc_current_revision') >= writes + 1);
     assert.ok(after.value('etcd_network_peer_sent_bytes_total') > 0);
     assert.ok(after.value('etcd_network_peer_received_bytes_total') > 0);
+    const clientBytes = (s: Scrape, way: 'received' | 'sent'): number =>
+      s.value(`etcd_network_client_grpc_${way}_bytes_total`);
+    assert.ok(clientBytes(after, 'received') > clientBytes(before, 'received'), 'client bytes in');
+    assert.ok(clientBytes(after, 'sent') > clientBytes(before, 'sent'), 'client bytes out');
     // The followers applied the same entries.
     const followers = cluster.members.filter((m) => m !== leader);
     await eventually(

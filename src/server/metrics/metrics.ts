@@ -3,7 +3,8 @@
  * several members in one process each report their own), filled three ways:
  * - read from the member at each scrape (member-gauges.ts),
  * - observed as they happen through the node's MemberObserver port (observed.ts),
- * - counted per gRPC call by an interceptor (grpc-metrics.ts);
+ * - counted per gRPC call by an interceptor (grpc-metrics.ts), and per gRPC connection
+ *   from its socket (client-traffic.ts);
  * plus prom-client's process_* and nodejs_* metrics.
  *
  * @example
@@ -13,12 +14,14 @@
  * await createServer({ api: member, listen, http: metrics.http, grpcInterceptors: [metrics.grpc] });
  */
 import type { RequestListener } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ServerInterceptor } from '@grpc/grpc-js';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../../env/logger.js';
 import type { MemberMetrics, MemberObserver } from '../../node/member-metrics.js';
 import type { Health } from '../http/health.js';
 import { notFound } from '../listener.js';
+import { ClientTraffic } from './client-traffic.js';
 import { GrpcMetrics } from './grpc-metrics.js';
 import { memberGauges, MemberSnapshot } from './member-gauges.js';
 import { observedMetrics } from './observed.js';
@@ -37,6 +40,8 @@ export interface ConcordMetrics {
   readonly observer: MemberObserver;
   /** For createServer: counts every gRPC call by method and status. */
   readonly grpc: ServerInterceptor;
+  /** For createServer: counts the bytes of each gRPC client connection. */
+  grpcSocket(socket: Socket): void;
   /** Serves GET /metrics (the text exposition format); other paths go to the fallback. */
   readonly http: RequestListener;
   /** Where scrapes read the member's state from (call once the member is open). */
@@ -57,6 +62,7 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
     logger,
     slowRequestMs: options.slowRequestMs ?? 100,
   });
+  const traffic = new ClientTraffic(registry);
   const healthSuccess = new Counter({
     name: 'etcd_server_health_success',
     help: 'The total number of successful health checks',
@@ -81,6 +87,7 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
     registry,
     observer: observedMetrics(registry),
     grpc: grpc.interceptor,
+    grpcSocket: (socket) => traffic.track(socket),
     http: (request, response) => {
       const path = new URL(request.url ?? '/', 'http://concord').pathname;
       if (path !== '/metrics') return fallback(request, response);
