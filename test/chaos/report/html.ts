@@ -2,7 +2,9 @@ import { pairOperations } from '../history/operation.js';
 import type { ReportInput } from './input.js';
 import { allAnomalies, origin } from './input.js';
 import { renderTextReport } from './text.js';
-import { escapeXml, renderTimeline } from './timeline.js';
+import { renderOverview } from './overview.js';
+import { escapeXml } from './svg.js';
+import { renderTimeline } from './timeline.js';
 
 /** Timelines drawn, at most: the first anomalies are the ones a person reads. */
 const timelinesMax = 20;
@@ -23,6 +25,8 @@ svg line.tick { stroke: #eceef2; } svg line.lane-rule { stroke: #f3f4f6; }
 .op.anomalous rect { fill: #f9c7c3; stroke: #b3261e; stroke-width: 2; }
 .op.focus rect { fill: #e8705f; stroke: #7f1d1d; stroke-width: 2.5; }
 .fault rect { fill: #fde68a; opacity: 0.35; } .fault text { fill: #92400e; }
+svg.overview { border: 1px solid #d9dce3; background: #fff; }
+.rate.ok { fill: #5b8fd6; } .rate.fail { fill: #9ca3af; } .rate.info { fill: #d4a72c; }
 `;
 
 const gradient =
@@ -56,6 +60,9 @@ export function renderHtmlReport(input: ReportInput): string {
     gradient,
     `<h1>${escapeXml(input.title)}</h1>`,
     `<p class="verdict ${failed ? 'fail' : 'pass'}">${escapeXml(input.verdict ?? (failed ? 'anomalies found' : 'no anomalies'))}</p>`,
+    ops.length > 0
+      ? `<h2>Operations completed over time (ok, fail, info) and faults</h2>${renderOverview(ops, input.faults, start)}`
+      : '',
     ...sections,
     anomalies.length > timelinesMax
       ? `<p>... and ${anomalies.length - timelinesMax} more anomalies (see the text report)</p>`

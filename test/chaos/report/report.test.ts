@@ -78,6 +78,8 @@ describe('report: text and HTML timeline', () => {
     assert.match(html, /class="op info/, 'the timed-out write, fading to +infinity');
     assert.match(html, /&#60;3&#62;/, 'values are escaped');
     assert.match(html, /class="fault"/);
+    assert.match(html, /<svg[^>]*class="overview"/, 'the run at a glance');
+    assert.match(html, /class="rate ok"/);
     assert.doesNotMatch(html, /<script|src=|href=|@import|url\((?!#)/, 'no external assets');
   });
 

@@ -2,6 +2,8 @@ import type { Anomaly } from '../checker/result.js';
 import type { Operation } from '../history/operation.js';
 import { describeOperation } from '../history/operation.js';
 import type { FaultMark } from './input.js';
+import type { Scale } from './svg.js';
+import { escapeXml, faultBands, labelCharWidth, linearScale, timeAxis, truncate } from './svg.js';
 
 /** The operations drawn around one anomaly, at most (the nearest in time are kept). */
 const opsDrawnMax = 160;
@@ -10,15 +12,7 @@ const marginLeft = 64;
 const marginRight = 10;
 const marginTop = 28;
 const width = 1100;
-/** Width of one character of the 11 px monospace labels. */
-const charWidth = 6.7;
-
-/** The time span drawn, and where a time falls on the page. */
-interface Scale {
-  readonly from: bigint;
-  readonly to: bigint;
-  x(time: bigint): number;
-}
+const charWidth = labelCharWidth;
 
 /**
  * The anomaly's window as an SVG timeline, in the style of Porcupine's and Jepsen's
@@ -39,8 +33,8 @@ export function renderTimeline(
   const height = marginTop + lanes.length * laneHeight + 24;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    ...faultBands(faults, scale, height),
-    ...axis(scale, origin, height),
+    ...faultBands(faults, scale, marginTop - 6, height - 24),
+    ...timeAxis(scale, origin, marginTop - 4, height - 20),
     ...lanes.flatMap((process, i) => lane(process, i, anomaly, drawn, scale)),
     '</svg>',
   ].join('\n');
@@ -51,14 +45,7 @@ function scaleAround(involved: readonly Operation[]): Scale {
   const lo = min(involved.map((op) => op.invokeTime));
   const hi = max(involved.map((op) => op.returnTime ?? op.gaveUpTime ?? op.invokeTime));
   const pad = (hi - lo) / 5n + 1_000_000n;
-  const from = lo - pad;
-  const to = hi + pad;
-  const span = Number(to - from);
-  const x = (time: bigint): number => {
-    const at = marginLeft + (Number(time - from) / span) * (width - marginLeft - marginRight);
-    return Math.min(width - marginRight, Math.max(marginLeft, at));
-  };
-  return { from, to, x };
+  return linearScale(lo - pad, hi + pad, marginLeft, width - marginRight);
 }
 
 /** The anomaly's operations and those related to them (same key; for keyless ones, same
@@ -127,48 +114,6 @@ function lane(
   return parts;
 }
 
-/** Each fault as a shaded band from its start to its heal (or the window's end). */
-function faultBands(faults: readonly FaultMark[], scale: Scale, height: number): string[] {
-  const parts: string[] = [];
-  const open = new Map<string, FaultMark>();
-  const band = (start: FaultMark, stop: bigint): void => {
-    if (stop < scale.from || start.time > scale.to) return;
-    const x0 = scale.x(start.time);
-    const label = `${start.nemesis}${start.detail !== undefined ? `: ${start.detail}` : ''}`;
-    parts.push(
-      `<g class="fault"><title>${escapeXml(label)}</title>` +
-        `<rect x="${x0.toFixed(1)}" y="${marginTop - 6}" width="${Math.max(2, scale.x(stop) - x0).toFixed(1)}" height="${height - marginTop - 18}"/>` +
-        `<text x="${(x0 + 2).toFixed(1)}" y="${marginTop - 9}">${escapeXml(truncate(label, 48))}</text></g>`,
-    );
-  };
-  for (const mark of [...faults].sort((a, b) => (a.time < b.time ? -1 : 1))) {
-    const start = open.get(mark.nemesis);
-    if (mark.phase === 'start') open.set(mark.nemesis, mark);
-    else if (start !== undefined) {
-      open.delete(mark.nemesis);
-      band(start, mark.time);
-    }
-  }
-  for (const start of open.values()) band(start, scale.to);
-  return parts;
-}
-
-/** Ticks in seconds since the run began, the same clock as the text report. */
-function axis(scale: Scale, origin: bigint, height: number): string[] {
-  const parts: string[] = [];
-  const ticks = 8;
-  for (let i = 0; i <= ticks; i++) {
-    const t = scale.from + ((scale.to - scale.from) * BigInt(i)) / BigInt(ticks);
-    const x = scale.x(t).toFixed(1);
-    const anchor = i === 0 ? 'start' : i === ticks ? 'end' : 'middle';
-    parts.push(
-      `<line class="tick" x1="${x}" x2="${x}" y1="${marginTop - 4}" y2="${height - 20}"/>`,
-      `<text class="tick" x="${x}" y="${height - 6}" text-anchor="${anchor}">${(Number(t - origin) / 1e9).toFixed(3)} s</text>`,
-    );
-  }
-  return parts;
-}
-
 function shortLabel(op: Operation): string {
   const key = op.key !== undefined ? ` ${op.key}` : '';
   const input = op.input !== undefined ? ` ${JSON.stringify(op.input)}` : '';
@@ -181,19 +126,10 @@ function shortLabel(op: Operation): string {
   return `${op.f}${key}${input}${outcome}`;
 }
 
-function truncate(text: string, chars: number): string {
-  return text.length <= chars ? text : text.slice(0, Math.max(0, chars - 1)) + '…';
-}
-
 function min(values: readonly bigint[]): bigint {
   return values.reduce((a, b) => (b < a ? b : a));
 }
 
 function max(values: readonly bigint[]): bigint {
   return values.reduce((a, b) => (b > a ? b : a));
-}
-
-/** Escapes text for XML and HTML content and attributes. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
