@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { JwtTokens } from '../../src/server/auth/jwt.js';
-import { LoginLimiter } from '../../src/server/auth/login-limiter.js';
+import { LoginLimiter, passwordChecksInflightMax } from '../../src/server/auth/login-limiter.js';
 import { hashPassword, scryptLog2N, verifyPassword } from '../../src/server/auth/password.js';
 import { SimpleTokens } from '../../src/server/auth/simple-tokens.js';
 import { parseAuthToken, parseDurationMs } from '../../src/server/auth/token-options.js';
@@ -148,5 +148,13 @@ describe('passwords and tokens on the member', () => {
     assert.equal(limiter.retryAfterMs('bob'), 200);
     limiter.succeeded('bob');
     assert.equal(limiter.retryAfterMs('bob'), 0);
+  });
+
+  it('bounds password checks in flight across all names', () => {
+    const limiter = new LoginLimiter();
+    for (let i = 0; i < passwordChecksInflightMax; i++) assert.equal(limiter.beginCheck(), true);
+    assert.equal(limiter.beginCheck(), false, 'one too many');
+    limiter.endCheck();
+    assert.equal(limiter.beginCheck(), true, 'a finished check frees its place');
   });
 });

@@ -106,7 +106,17 @@ export class AuthGate {
       const user = view.user(name);
       const known = user !== undefined && !user.noPassword;
       // An unknown name costs a hash too, so timing does not tell which names exist.
-      const ok = await verifyPassword(password, known ? user.passwordHash : await this.decoy());
+      const hash = known ? user.passwordHash : await this.decoy();
+      if (!this.limiter.beginCheck()) {
+        this.log('authentication refused: too many password checks at once', { user: name });
+        throw new ConcordError('TooManyRequests', 'etcdserver: too many requests');
+      }
+      let ok: boolean;
+      try {
+        ok = await verifyPassword(password, hash);
+      } finally {
+        this.limiter.endCheck();
+      }
       if (!ok) {
         const failures = this.limiter.failed(name);
         this.log('invalid authentication was requested', { user: name, failures });

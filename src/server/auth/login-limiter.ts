@@ -7,14 +7,24 @@
  * before the password is even hashed. A success clears the name's record. Names are tracked
  * whether they exist or not (so the limit does not reveal which do), at most
  * loginTrackedNamesMax at once, the least recently failed forgotten first.
+ *
+ * Password checks are also bounded across all names: a slow hash is the cost of a login, and
+ * logins under ever new names would otherwise queue unbounded work on the member. Past
+ * passwordChecksInflightMax checks at once, a login is refused at once ("too many requests").
  */
+import { assert } from '../../base/assert.js';
+
 export const loginBackoffBaseMs = 100;
 export const loginBackoffMaxMs = 10_000;
 export const loginTrackedNamesMax = 10_000;
+/** Password hashes computed at once, at most (libuv runs 4 by default; a few more queue). */
+export const passwordChecksInflightMax = 16;
 
 export class LoginLimiter {
   // Insertion order is failure order: the first entry failed least recently.
   private readonly failures = new Map<string, { count: number; until: number }>();
+  // Invariant: 0 <= checksInflight <= passwordChecksInflightMax.
+  private checksInflight = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -38,5 +48,17 @@ export class LoginLimiter {
 
   succeeded(name: string): void {
     this.failures.delete(name);
+  }
+
+  /** Starts a password check; false (and nothing started) when too many are running. */
+  beginCheck(): boolean {
+    if (this.checksInflight >= passwordChecksInflightMax) return false;
+    this.checksInflight++;
+    return true;
+  }
+
+  endCheck(): void {
+    assert(this.checksInflight > 0, 'endCheck without beginCheck');
+    this.checksInflight--;
   }
 }
