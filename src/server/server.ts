@@ -123,6 +123,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     urls: listeners.map((listener) => listener.url),
     close: () => {
       gateway.close();
+      gate.close();
       closing ??= shutdown(grpc, streams, listeners, resolved.shutdownGraceMs);
       return closing;
     },

@@ -46,6 +46,7 @@ export class AuthGate {
   private readonly limiter = new LoginLimiter();
   private readonly log: (line: string, fields?: object) => void;
   private decoyHash: Promise<string> | undefined;
+  private unsubscribe: () => void = () => undefined;
   readonly bcryptCost: number;
 
   constructor(
@@ -61,7 +62,9 @@ export class AuthGate {
       this.jwt = new JwtTokens(token);
     } else {
       const simple = new SimpleTokens((options.tokenTtlSeconds ?? 300) * 1000);
-      api.onAuthApplied((request, response) => simple.applied(request, response));
+      this.unsubscribe = api.onAuthApplied((request, response) =>
+        simple.applied(request, response),
+      );
       this.simple = simple;
     }
   }
@@ -137,6 +140,11 @@ export class AuthGate {
         this.jwt !== undefined ? this.jwt.assign(name, authenticated.revision) : simpleToken;
       return { header, token };
     }
+  }
+
+  /** Stops following the member's applied auth requests (the server is closing). */
+  close(): void {
+    this.unsubscribe();
   }
 
   /** A hash no password matches (of random bytes), made once, at this member's cost. */
