@@ -6,6 +6,7 @@
  * 3 members reachable". Those are UnavailableErrors (exit code 3).
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { connect } from 'node:net';
 import {
   Client,
   ClosedError,
@@ -85,12 +86,14 @@ export async function probeEndpoints(
         return { endpoint, ok: true, leader: status.leader };
       } catch (error) {
         const text = error instanceof ServerError ? error.details : (error as Error).message;
+        // gRPC does not always say why it could not connect: a plain TCP dial tells.
+        const dial = await tcpDial(endpoint, timeoutMs);
         return {
           endpoint,
           ok: false,
-          error: text,
-          refused: /ECONNREFUSED/.test(text),
-          unconnected: /ECONNREFUSED|No connection established|failed to connect/.test(text),
+          error: dial === 'open' ? text : dial,
+          refused: dial === 'connection refused',
+          unconnected: dial !== 'open',
         };
       } finally {
         client.close();
@@ -98,6 +101,23 @@ export async function probeEndpoints(
     }),
   );
   return { probes, clusterSize };
+}
+
+/** Whether anything listens at the endpoint: 'open', or why not. */
+function tcpDial(endpoint: string, timeoutMs: number): Promise<string> {
+  const { hostname, port } = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) });
+    const done = (result: string): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer to a TCP dial in ${timeoutMs} ms`));
+    socket.once('connect', () => done('open'));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message),
+    );
+  });
 }
 
 /** A message for `error`, after probing the endpoints when the cluster looks unavailable. */
