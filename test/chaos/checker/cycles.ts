@@ -23,30 +23,25 @@ const all = new Set<EdgeType>(['ww', 'wr', 'rw', 'realtime']);
 /**
  * Every cycle worth showing, most severe and smallest first, the way Elle searches: in each
  * strongly connected component, first a cycle of ww edges only (G0), then ww and wr (G1c),
- * then one with a single rw edge (G-single), then any (G2). Only a component with no cycle
- * of data edges needs real time; there, each data edge that points backward in time (its
- * target completed before its source was invoked: a stale read, a lost write) closes a cycle
- * with the real-time path back, and is reported on its own.
+ * then one with a single rw edge (G-single), then any (G2). Then real time: each data edge
+ * that points backward in time (its target completed before its source was invoked: a stale
+ * read, a read from the future, a lost write) closes a cycle with the real-time path back,
+ * and is reported on its own.
  */
 export function findCycles(graph: DependencyGraph, txns: readonly Txn[]): TxnCycle[] {
   const found: TxnCycle[] = [];
   for (const component of graph.stronglyConnectedComponents()) {
     const within = new Set(component);
     const data = dataCycles(graph, within);
-    if (data.length > 0) {
-      found.push(...data.map((cycle) => named(cycle, txns)));
-      continue;
-    }
+    found.push(...data.map((cycle) => named(cycle, txns)));
     const backward = backwardCycles(graph, within, txns);
     found.push(...backward.slice(0, backwardShownMax).map((cycle) => named(cycle, txns)));
     if (backward.length > backwardShownMax) {
       const more = backward.length - backwardShownMax;
-      found.push({
-        ...named(backward[backwardShownMax]!, txns),
-        message: `... and ${more} more cycles like these`,
-      });
+      const example = named(backward[backwardShownMax]!, txns);
+      found.push({ ...example, message: `... and ${more} more cycles like these` });
     }
-    if (backward.length === 0) {
+    if (data.length === 0 && backward.length === 0) {
       const cycle = graph.shortestCycle(component, all);
       if (cycle !== undefined) found.push(named(cycle, txns));
     }

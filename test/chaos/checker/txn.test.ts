@@ -278,6 +278,36 @@ describe('txn: strict serializability of list-append transactions', () => {
     assert.deepEqual(kinds(h), ['G-single-realtime']);
   });
 
+  it('reports a read from the future, beside a data cycle in the same component', () => {
+    const h = new HistoryBuilder();
+    txn(
+      h,
+      0,
+      [
+        ['r', 'x', [7]],
+        ['append', 'x', 1],
+      ],
+      0,
+      10,
+    );
+    txn(
+      h,
+      1,
+      [
+        ['r', 'x', [7]],
+        ['append', 'x', 2],
+      ],
+      0,
+      10,
+    );
+    txn(h, 2, [['append', 'x', 7]], 20, 30); // invoked after both read its element
+    txn(h, 3, [['r', 'x', [7, 1, 2]]], 40, 50);
+    const found = kinds(h);
+    for (const kind of ['lost-update', 'G-single', 'G1c-realtime']) {
+      assert.ok(found.includes(kind), `${kind} in ${found}`);
+    }
+  });
+
   it('reports a committed append that later reads lost (an overwrite, not an append)', () => {
     const h = new HistoryBuilder();
     txn(h, 0, [['append', 'x', 1]], 0, 10);

@@ -27,7 +27,7 @@ export function renderTimeline(
   faults: readonly FaultMark[],
   origin: bigint,
 ): string {
-  const scale = scaleAround(anomaly.ops);
+  const scale = scaleAround(anomaly.ops, origin);
   const drawn = nearby(anomaly, ops, scale);
   const lanes = [...new Set(drawn.map((op) => op.process))].sort((a, b) => a - b);
   const height = marginTop + lanes.length * laneHeight + 24;
@@ -40,12 +40,14 @@ export function renderTimeline(
   ].join('\n');
 }
 
-/** The anomaly's operations, with a fifth of their span (at least 1 ms) on either side. */
-function scaleAround(involved: readonly Operation[]): Scale {
+/** The anomaly's operations, with a fifth of their span (at least 1 ms) on either side, not
+ *  reaching back before the run began. */
+function scaleAround(involved: readonly Operation[], origin: bigint): Scale {
   const lo = min(involved.map((op) => op.invokeTime));
   const hi = max(involved.map((op) => op.returnTime ?? op.gaveUpTime ?? op.invokeTime));
   const pad = (hi - lo) / 5n + 1_000_000n;
-  return linearScale(lo - pad, hi + pad, marginLeft, width - marginRight);
+  const from = lo - pad > origin ? lo - pad : origin;
+  return linearScale(from, hi + pad, marginLeft, width - marginRight);
 }
 
 /** The anomaly's operations and those related to them (same key; for keyless ones, same
