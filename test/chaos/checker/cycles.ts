@@ -34,12 +34,18 @@ export function findCycles(graph: DependencyGraph, txns: readonly Txn[]): TxnCyc
     const within = new Set(component);
     const data = dataCycles(graph, within);
     found.push(...data.map((cycle) => named(cycle, txns)));
-    const backward = backwardCycles(graph, within, txns);
-    found.push(...backward.slice(0, backwardShownMax).map((cycle) => named(cycle, txns)));
+    const backward = backwardEdges(graph, within, txns);
+    // Each closed by a breadth-first search: only as many as are shown.
+    for (const edge of backward.slice(0, backwardShownMax)) {
+      const back = graph.shortestPath(edge.to, edge.from, forwardRealtime);
+      if (back !== undefined) found.push(named([edge, ...back], txns));
+    }
     if (backward.length > backwardShownMax) {
       const more = backward.length - backwardShownMax;
-      const example = named(backward[backwardShownMax]!, txns);
-      found.push({ ...example, message: `... and ${more} more cycles like these` });
+      const edge = backward[backwardShownMax]!;
+      // Named as its cycle would be: the edge, and real time back (not searched for).
+      const example = named([edge, { from: edge.to, to: edge.from, type: 'realtime' }], txns);
+      found.push({ ...example, message: `... and ${more} more data edges backward in time` });
     }
     if (data.length === 0 && backward.length === 0) {
       const cycle = graph.shortestCycle(component, all);
@@ -77,14 +83,14 @@ function singleAntiDependency(
   return best;
 }
 
-/** Each data edge whose target completed before its source was invoked, closed into a cycle
- *  by the path back in real time (ww, wr and realtime edges; it exists, since real time is
- *  transitive). Ordered ww, wr, rw: G0-realtime is the most severe. */
-function backwardCycles(
+/** Each data edge whose target completed before its source was invoked: the path back in
+ *  real time (ww, wr and realtime edges; it exists, since real time is transitive) closes a
+ *  cycle. Ordered ww, wr, rw: G0-realtime is the most severe. */
+function backwardEdges(
   graph: DependencyGraph,
   within: ReadonlySet<number>,
   txns: readonly Txn[],
-): Edge[][] {
+): Edge[] {
   const edges: Edge[] = [];
   for (const node of within) {
     for (const edge of graph.edgesFrom(node)) {
@@ -95,11 +101,7 @@ function backwardCycles(
     }
   }
   const rank: Record<EdgeType, number> = { ww: 0, wr: 1, rw: 2, realtime: 3 };
-  edges.sort((a, b) => rank[a.type] - rank[b.type]);
-  return edges.flatMap((edge) => {
-    const back = graph.shortestPath(edge.to, edge.from, forwardRealtime);
-    return back === undefined ? [] : [[edge, ...back]];
-  });
+  return edges.sort((a, b) => rank[a.type] - rank[b.type]);
 }
 
 function named(cycle: readonly Edge[], txns: readonly Txn[]): TxnCycle {
