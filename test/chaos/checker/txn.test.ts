@@ -308,6 +308,17 @@ describe('txn: strict serializability of list-append transactions', () => {
     }
   });
 
+  it('reports the first 20 stale reads in full and counts the rest', () => {
+    const h = new HistoryBuilder();
+    txn(h, 0, [['append', 'x', 1]], 0, 10);
+    for (let p = 1; p <= 25; p++) txn(h, p, [['r', 'x', []]], 10 + p * 10, 15 + p * 10);
+    txn(h, 99, [['r', 'x', [1]]], 1000, 1010);
+    const anomalies = checkTxns(h.ops()).anomalies;
+    assert.equal(anomalies.length, 21);
+    assert.ok(anomalies.every((a) => a.kind === 'G-single-realtime'));
+    assert.match(anomalies[20]!.message, /and 5 more data edges backward in time/);
+  });
+
   it('reports a committed append that later reads lost (an overwrite, not an append)', () => {
     const h = new HistoryBuilder();
     txn(h, 0, [['append', 'x', 1]], 0, 10);
