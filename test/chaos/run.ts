@@ -131,6 +131,7 @@ export async function runChaos(options: RunOptions): Promise<RunOutcome> {
       signal: stopWorkloads.signal,
       opTimeoutMs: options.opTimeoutMs ?? 2000,
       nextProcess: () => nextProcess++,
+      faults: () => nemesisEvents,
       runDir: dir,
       log,
     };

@@ -41,6 +41,7 @@ for (const mode of modes)
         signal: new AbortController().signal,
         opTimeoutMs: 3000,
         nextProcess: () => processes++,
+        faults: () => [],
         runDir: '',
         log: () => undefined,
       };

@@ -1,7 +1,8 @@
 /**
  * Process faults: SIGKILL and restart (a crash: whatever was not fsynced is lost), and
  * SIGSTOP/SIGCONT (a long pause: the member's sockets stay open, its timers stop, and when it
- * continues it believes no time passed). The victim is the leader half of the time.
+ * continues it believes no time passed). The victim is the leader half of the time; now and
+ * then the kill takes every member at once.
  */
 import type { ClusterMember } from '../../helpers/cluster-process.js';
 import type { Nemesis, NemesisContext } from './nemesis.js';
@@ -22,14 +23,16 @@ export async function pickVictim(context: NemesisContext): Promise<ClusterMember
  * armed failpoint (it says so in its log), or not, which is reported as a crash.
  */
 export async function restartDead(context: NemesisContext): Promise<void> {
-  for (const member of context.chaos.cluster.members) {
-    if (member.running && alive(member.pid)) continue;
-    if (member.running) {
-      if (!member.log.includes('failpoint ')) context.onCrash?.(member, member.log.slice(-4000));
-      await member.kill();
-    }
-    await restart(member);
-  }
+  const dead = context.chaos.cluster.members.filter((m) => !(m.running && alive(m.pid)));
+  await Promise.all(
+    dead.map(async (member) => {
+      if (member.running) {
+        if (!member.log.includes('failpoint ')) context.onCrash?.(member, member.log.slice(-4000));
+        await member.kill();
+      }
+      await restart(member);
+    }),
+  );
 }
 
 /**
@@ -60,6 +63,12 @@ export function killNemesis(): Nemesis {
   return {
     name: 'kill',
     async start(context) {
+      // Now and then the whole cluster at once: nothing acknowledged may be lost even then.
+      if (context.prng.chance(0.15)) {
+        const all = context.chaos.cluster.running();
+        await Promise.all(all.map((m) => m.kill()));
+        return `SIGKILL every member (${all.map((m) => m.name).join(',')})`;
+      }
       const victim = await pickVictim(context);
       if (victim === undefined) return undefined;
       await victim.kill();

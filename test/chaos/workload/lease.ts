@@ -6,6 +6,8 @@
  * tolerances (`leaseEarlyToleranceMs`, `leaseLateToleranceMs`).
  */
 import { checkLeases } from '../checker/lease.js';
+import type { Anomaly } from '../checker/result.js';
+import { pairOperations, type Operation } from '../history/operation.js';
 import { ClientProcess, pause, Refused, type Workload, type WorkloadContext } from './workload.js';
 
 export const leasePrefix = 'lease/';
@@ -14,12 +16,15 @@ export const leasePrefix = 'lease/';
  * The stated tolerances. Early: a key may go at most this long before its TTL has passed since
  * the client asked for the grant or renewal; the clock nemesis runs a leader's clock 10% fast
  * (300 ms of a 3 s lease), plus timer slack. Late: a key may stay this long after its TTL ran
- * out, since expiry only ever errs late: a new leader restarts an unrenewed lease from its
- * last checkpoint (the full TTL if none was taken yet: up to 3 s) plus an election timeout of
- * grace, after the time it took to elect it, and the revoke then goes through Raft.
+ * out (the leader's expiry timer, the revoke going through Raft, a loaded machine), plus
+ * `leaseLatePerFaultMs` for each fault started or healed during the lease's life: expiry only
+ * ever errs late, and a new leader restarts an unrenewed lease from its last checkpoint (the
+ * full TTL if none was taken yet: up to 3 s here) plus an election timeout of grace, after the
+ * time it took to elect it. Faults of every kind can move the leader.
  */
 export const leaseEarlyToleranceMs = 500;
-export const leaseLateToleranceMs = 4500;
+export const leaseLateToleranceMs = 2500;
+export const leaseLatePerFaultMs = 4000;
 
 export interface LeaseWorkloadOptions {
   readonly clients?: number;
@@ -60,7 +65,7 @@ export function leaseWorkload(options: LeaseWorkloadOptions = {}): Workload {
       let revoked = false;
       for (;;) {
         const now = performance.now();
-        if (now - lastRenewal > granted * 1000 + leaseLateToleranceMs + 1000) break;
+        if (now - lastRenewal > granted * 1000 + leaseLateToleranceMs + leaseLatePerFaultMs) break;
         if (renewed < renewals && now - lastRenewal > (granted * 1000) / 2) {
           renewed++;
           await proc.op(
@@ -95,26 +100,62 @@ export function leaseWorkload(options: LeaseWorkloadOptions = {}): Workload {
     async run(context) {
       await Promise.all(Array.from({ length: clients }, () => client(context)));
     },
-    async check(events) {
+    async check(events, context) {
       const mine = events.filter(
         (e) => e.f.startsWith('lease-') || e.key?.startsWith(leasePrefix) === true,
       );
-      // The checker takes one tolerance for both bounds: check each bound with its own.
-      const early = checkLeases(mine, { toleranceMs: leaseEarlyToleranceMs });
-      const late = checkLeases(mine, { toleranceMs: leaseLateToleranceMs });
-      const anomalies = [
-        ...early.anomalies.filter((a) => a.kind !== 'outlived'),
-        ...late.anomalies.filter((a) => a.kind === 'outlived'),
-      ];
+      // The checker takes one tolerance for both bounds: the early bound is checked over the
+      // whole history, the late one per lease, widened by the faults during that lease.
+      const ops = pairOperations(mine);
+      const early = checkLeases(ops, { toleranceMs: leaseEarlyToleranceMs });
+      const anomalies: Anomaly[] = early.anomalies.filter((a) => a.kind !== 'outlived');
+      const faults = context.faults();
+      for (const leaseOps of byLease(ops).values()) {
+        const from = leaseOps[0]!.invokeTime;
+        const to = leaseOps.reduce((t, op) => (op.invokeTime > t ? op.invokeTime : t), from);
+        const during = faults.filter((f) => f.time >= from && f.time <= to).length;
+        const toleranceMs = leaseLateToleranceMs + during * leaseLatePerFaultMs;
+        const late = checkLeases(leaseOps, { toleranceMs });
+        anomalies.push(...late.anomalies.filter((a) => a.kind === 'outlived'));
+      }
       return {
         ...early,
         valid: anomalies.length === 0,
         anomalies,
         notes: [
           ...(early.notes ?? []),
-          `tolerance: ${leaseEarlyToleranceMs} ms early, ${leaseLateToleranceMs} ms late; ${early.leases} leases, ${early.reads} reads`,
+          `tolerance: ${leaseEarlyToleranceMs} ms early; ${leaseLateToleranceMs} ms late + ${leaseLatePerFaultMs} ms per fault during the lease; ${early.leases} leases, ${early.reads} reads`,
         ],
       };
     },
   };
+}
+
+/** A history's lease operations grouped by lease: its grant, renewals, revoke, put, reads. */
+function byLease(ops: readonly Operation[]): Map<string, Operation[]> {
+  const groups = new Map<string, Operation[]>();
+  const keyLease = new Map<string, string>();
+  const leaseOf = (value: unknown): string | undefined => {
+    const lease = (value as { lease?: unknown } | undefined)?.lease;
+    return typeof lease === 'string' ? lease : undefined;
+  };
+  for (const op of ops) {
+    if (op.f === 'lease-put' && op.key !== undefined) {
+      const lease = leaseOf(op.input);
+      if (lease !== undefined) keyLease.set(op.key, lease);
+    }
+  }
+  for (const op of ops) {
+    const lease =
+      op.f === 'lease-grant'
+        ? leaseOf(op.output)
+        : op.f === 'read'
+          ? keyLease.get(op.key ?? '')
+          : leaseOf(op.input);
+    if (lease === undefined) continue;
+    let group = groups.get(lease);
+    if (group === undefined) groups.set(lease, (group = []));
+    group.push(op);
+  }
+  return groups;
 }

@@ -9,6 +9,7 @@ import type { CheckResult } from '../checker/result.js';
 import type { HistoryEvent } from '../history/event.js';
 import type { HistoryRecorder, InvokeRequest, PendingOperation } from '../history/recorder.js';
 import type { ChaosCluster } from '../cluster.js';
+import type { NemesisEvent } from '../nemesis/nemesis.js';
 import { definiteFailure, describeError, type EtcdClient } from '../client.js';
 
 export interface WorkloadContext {
@@ -21,6 +22,8 @@ export interface WorkloadContext {
   readonly opTimeoutMs: number;
   /** A fresh process number (Jepsen's convention: after `info` a client takes a new one). */
   nextProcess(): number;
+  /** The faults injected so far (a checker may widen a bound around them). */
+  faults(): readonly NemesisEvent[];
   /** Files the workload leaves beside the history (watch deliveries, say). */
   readonly runDir: string;
   log(line: string): void;
