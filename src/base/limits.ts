@@ -13,6 +13,11 @@ export const limits = {
   txnOpsMax: 128,
   /** --quota-backend-bytes: past it a NOSPACE alarm (etcd: 2 GiB). */
   quotaBackendBytes: 2 * GiB,
+  /**
+   * A user or role name, in UTF-8 bytes. Names are keys of the auth bucket, and LMDB refuses
+   * keys past 1978 bytes: a longer name would fail every member's apply (etcd: bbolt's 32 KiB).
+   */
+  authNameBytesMax: 1024,
   /** Raft: the most bytes of entries in one append message (etcd's MaxSizePerMsg: 1 MiB). */
   raftMessageBytesMax: 1 * MiB,
   /** Raft: appends in flight to one follower before waiting for acks (etcd: 256). */

@@ -13,7 +13,8 @@
  * Not here (member-local, because they involve time or secrets): tokens and their TTLs
  * (src/node/auth-tokens.ts, src/server/auth), password hashing and checking.
  */
-import type { ConcordError } from '../../base/errors.js';
+import { ConcordError } from '../../base/errors.js';
+import { limits } from '../../base/limits.js';
 import { unreachable } from '../../base/assert.js';
 import { ByteReader, ByteWriter } from '../../base/byte-codec.js';
 import type { BackendRead, BackendWrite } from '../backend.js';
@@ -178,6 +179,7 @@ export class AuthStore implements AuthStoreView {
       }
       case 'userAdd': {
         if (request.name === '') return authError('UserEmpty');
+        if (nameTooLong(request.name)) return authNameTooLong();
         if (this.users.has(request.name)) return authError('UserAlreadyExist');
         const { name, noPassword } = request;
         const passwordHash = noPassword ? '' : request.passwordHash;
@@ -203,6 +205,7 @@ export class AuthStore implements AuthStoreView {
         return this.revokeRole(tx, request.name, request.role);
       case 'roleAdd': {
         if (request.name === '') return authError('RoleEmpty');
+        if (nameTooLong(request.name)) return authNameTooLong();
         if (this.roles.has(request.name)) return authError('RoleAlreadyExist');
         this.putRole(tx, { name: request.name, permissions: [] });
         return this.commit(tx);
@@ -343,4 +346,22 @@ function sortedNames(names: Iterable<string>): string[] {
 function compareStrings(a: string, b: string): number {
   const utf8 = new TextEncoder();
   return compareBytes(utf8.encode(a), utf8.encode(b));
+}
+
+const nameBytes = new TextEncoder();
+
+/** A user or role name too long to be a key of the auth bucket (limits.authNameBytesMax). */
+export function nameTooLong(name: string): boolean {
+  return (
+    name.length > limits.authNameBytesMax / 3 &&
+    nameBytes.encode(name).length > limits.authNameBytesMax
+  );
+}
+
+/** Refusing such a name: etcd's 'request is too large' (INVALID_ARGUMENT). */
+export function authNameTooLong(): ConcordError {
+  return new ConcordError(
+    'RequestTooLarge',
+    `auth: a user or role name is over ${limits.authNameBytesMax} bytes`,
+  );
 }

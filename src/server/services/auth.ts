@@ -12,7 +12,12 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ConcordError } from '../../base/errors.js';
 import { authError } from '../../mvcc/auth/auth-errors.js';
-import { rootPermission, rootRole } from '../../mvcc/auth/auth-store.js';
+import {
+  authNameTooLong,
+  nameTooLong,
+  rootPermission,
+  rootRole,
+} from '../../mvcc/auth/auth-store.js';
 import type { AuthRequest, Permission, PermissionType } from '../../mvcc/auth/types.js';
 import type { ConcordApi } from '../../node/api.js';
 import type { AuthGate } from '../auth/auth-gate.js';
@@ -99,6 +104,7 @@ export function authService(
     ),
     UserAdd: unary<AuthUserAddRequestIn, AuthHeaderOut>(onBug, async (request, signal) => {
       if (request.name === '') throw authError('UserEmpty');
+      if (nameTooLong(request.name)) throw authNameTooLong();
       const noPassword = request.options?.noPassword === true;
       const passwordHash = noPassword
         ? ''
@@ -136,9 +142,10 @@ export function authService(
     UserRevokeRole: unary<AuthUserRevokeRoleRequestIn, AuthHeaderOut>(onBug, (request, signal) =>
       change({ kind: 'userRevokeRole', name: request.name, role: request.role }, signal),
     ),
-    RoleAdd: unary<AuthNameIn, AuthHeaderOut>(onBug, (request, signal) =>
-      change({ kind: 'roleAdd', name: request.name }, signal),
-    ),
+    RoleAdd: unary<AuthNameIn, AuthHeaderOut>(onBug, async (request, signal) => {
+      if (nameTooLong(request.name)) throw authNameTooLong();
+      return change({ kind: 'roleAdd', name: request.name }, signal);
+    }),
     RoleGet: unary<AuthRoleIn, AuthRoleGetResponseOut>(onBug, async (request, signal) => {
       const { header, response: view } = await readStore(signal);
       const info = caller();

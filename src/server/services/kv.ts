@@ -83,7 +83,13 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       return toWireTxn(header, response);
     }),
     Compact: unary<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, signal) => {
-      const { header } = await api.compact(fromWireCompaction(request), { signal });
+      const compaction = fromWireCompaction(request);
+      // etcd's store starts with compactMainRev -1, so a negative revision is always behind
+      // it; refused here, as the request log encodes revisions unsigned.
+      if (compaction.revision < 0) {
+        throw new ConcordError('RevisionCompacted', 'mvcc: required revision has been compacted');
+      }
+      const { header } = await api.compact(compaction, { signal });
       return { header: toWireHeader(header) };
     }),
   };
