@@ -71,12 +71,14 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
 describe('concord client commands', { skip: etcdctlSkip }, () => {
   it('lists every command in --help, and each command its flags; bad usage exits 2', async () => {
-    const [help, getHelp, noKey, badInt, unknown] = await Promise.all([
+    const [help, getHelp, noKey, badInt, unknown, noCa, certAlone] = await Promise.all([
       runConcord(['--help']),
       runConcord(['get', '--help']),
       runConcord(['get']),
       runConcord(['get', 'k', '--limit', 'lots']),
       runConcord(['frobnicate']),
+      runConcord(['get', 'k', '--cacert', join(root, 'missing-ca.pem')]),
+      runConcord(['get', 'k', '--cert', 'package.json']),
     ]);
     assert.equal(help.code, 0);
     for (const command of [
@@ -101,7 +103,10 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
     }
     assert.equal(getHelp.code, 0);
     assert.match(getHelp.stdout, /--prefix[\s\S]*--print-value-only[\s\S]*--endpoints/);
-    for (const ran of [noKey, badInt, unknown]) assert.equal(ran.code, 2, ran.stderr);
+    for (const ran of [noKey, badInt, unknown, certAlone]) assert.equal(ran.code, 2, ran.stderr);
+    assert.match(certAlone.stderr, /--cert and --key go together/);
+    assert.equal(noCa.code, 1);
+    assert.match(noCa.stderr, /--cacert \S+missing-ca\.pem: ENOENT/);
     assert.match(noKey.stderr, /missing KEY/);
     assert.match(badInt.stderr, /--limit must be an integer/);
   });
@@ -279,6 +284,24 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
     await held.printed(/^jobs\/[0-9a-f]+\nfencing-token \d+\n$/);
     assert.equal(await held.stop('SIGINT'), 0, held.stderr);
     assert.equal(await etcdctl.ok('get', 'jobs/', '--prefix', '--keys-only'), '');
+    // etcdctl's lock uses the same keys (etcd's concurrency.Mutex): the two exclude each other.
+    const theirs = etcdctl.spawn('lock', 'jobs');
+    try {
+      await theirs.printed((out) => /^jobs\/[0-9a-f]+\n/.test(out), 20_000);
+      const ours = await spawnOn(['lock', 'jobs', 'sh', '-c', 'echo ours']);
+      await eventually(
+        'concord queued behind etcdctl',
+        () => etcdctl.ok('get', 'jobs/', '--prefix', '--keys-only'),
+        (keys) => keys.trim().split(/\n+/).length === 2,
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      assert.equal(ours.stdout, '', 'concord must wait while etcdctl holds the lock');
+      await theirs.stop('SIGINT');
+      await ours.printed('ours\n');
+      assert.equal(await ours.exit(), 0, ours.stderr);
+    } finally {
+      await theirs.stop('SIGKILL');
+    }
   });
 
   it('elect campaigns, and -l observes the leader change', async () => {
@@ -517,6 +540,7 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
     await ok(['put', 'f/0', 'x']);
     await watch.printed('PUT\nf/0\nx\n');
     await m1.kill();
+    await cluster.leader([m2, m3], 30_000);
     await new Etcdctl(() => `${m2.endpoint},${m3.endpoint}`).ok('put', 'f/1', 'after');
     await watch.printed('PUT\nf/1\nafter\n', 30_000);
     await m2.kill();
