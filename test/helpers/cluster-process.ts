@@ -26,13 +26,13 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
 import { etcdctlBinary } from './etcdctl.js';
+import { freePort } from './free-port.js';
 import { eventually, waitFor } from './wait.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -623,15 +623,6 @@ export function netnsUnavailable(): string | false {
   } finally {
     execFileSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
 }
 
 // The last resort when a test file dies without its `after` hooks: no orphans.

@@ -14,9 +14,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import { waitFor } from './wait.js';
 
 export const etcdBinary = '/usr/bin/etcd';
@@ -161,15 +161,6 @@ export class EtcdProcess {
     for (const etcd of live) etcd.killSync();
     live.clear();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
 }
 
 // The last resort when a test file dies without its `after` hooks: no orphans.

@@ -6,23 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
+import { freePort } from '../helpers/free-port.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { eventually } from '../helpers/wait.js';
 import { logLines, scrape } from './scrape.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 
 describe('concord serve with the operating flags', () => {
   let member: MemberProcess;

@@ -2,7 +2,6 @@
 // data directories: replication, membership changes, leader removal, lease forwarding.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import { realClock } from '../../src/env/clock.js';
 import { RealDisk } from '../../src/env/real-disk.js';
 import { Member } from '../../src/node/member.js';
 import type { MemberOptions } from '../../src/node/member-options.js';
+import { freePort } from '../helpers/free-port.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -19,15 +19,6 @@ after(async () => {
   await Promise.all(open.map((m) => m.close()));
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 
 interface Spec {
   name: string;

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect as connectTcp, createServer } from 'node:net';
+import { connect as connectTcp } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
 import { encodeFrame, encodeHello, FrameKind } from '../../src/transport/frame.js';
 import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
+import { freePort } from '../helpers/free-port.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { createTlsFixtures, type TlsFixtures } from '../helpers/tls-fixtures.js';
 import { eventually, waitFor } from '../helpers/wait.js';
@@ -216,13 +217,4 @@ async function logged(member: MemberProcess, text: string): Promise<void> {
     (stderr) => stderr.includes(text),
     { timeoutMs: 10_000, intervalMs: 50 },
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
 }
