@@ -66,6 +66,13 @@ describe('concord client commands: parsing and formatting', () => {
       own: ['--ttl', '5', 'L'],
       tail: ['sh', '-c', 'x'],
     });
+    assert.deepEqual(
+      splitAfterPositionals(['L', '--ttl=5', '-w', 'json', 'ls', '--ttl'], options, 1),
+      {
+        own: ['L', '--ttl=5', '-w', 'json'],
+        tail: ['ls', '--ttl'],
+      },
+    );
     assert.deepEqual(splitAfterPositionals(['L', '--', 'ls', '-l'], options, 1), {
       own: ['L'],
       tail: ['ls', '-l'],

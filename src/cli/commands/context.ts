@@ -190,7 +190,9 @@ export async function runClientCommand(
   argv: readonly string[],
   body: () => Promise<number>,
 ): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const dash = argv.indexOf('--');
+  const flags = dash === -1 ? argv : argv.slice(0, dash);
+  if (flags.includes('--help') || flags.includes('-h')) {
     process.stdout.write(`${usage}\n${globalUsage}`);
     return clientExitCodes.ok;
   }

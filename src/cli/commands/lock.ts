@@ -19,7 +19,7 @@ import { globalFlags, parseCommand, positionals, runClientCommand } from './cont
 import { untilSignal } from './signals.js';
 import { splitAfterPositionals } from './split-argv.js';
 
-export const lockUsage = `usage: concord lock NAME [COMMAND [ARGS...]] [flags]
+export const lockUsage = `usage: concord lock [flags] NAME [flags] [--] [COMMAND [ARGS...]]
   acquire the distributed lock NAME; without COMMAND print its key and fencing token and hold
   it until interrupted; with COMMAND run it while holding the lock and exit with its code
   (COMMAND's environment: CONCORD_LOCK_KEY, CONCORD_FENCING_TOKEN, ETCD_LOCK_KEY, ETCD_LOCK_REV)

@@ -1,6 +1,8 @@
 /**
  * For commands that take another command after their own arguments (`lock NAME COMMAND...`):
- * splits argv at the first `count` positionals, so the flags of COMMAND are its own.
+ * splits argv after the first `count` positionals and any of OUR flags right after them
+ * (`lock NAME --ttl 5 make`, as etcdctl takes it); the rest, from the first word that is not
+ * one of our flags (or after `--`), is COMMAND with its own flags.
  */
 import type { FlagOption } from '../args.js';
 
@@ -10,16 +12,17 @@ export function splitAfterPositionals(
   count: number,
 ): { own: string[]; tail: string[] } {
   const takesValue = new Set<string>();
+  const known = new Set<string>();
   for (const [name, option] of Object.entries(options)) {
-    if (option.type !== 'string') continue;
-    takesValue.add(`--${name}`);
-    if (option.short !== undefined) takesValue.add(`-${option.short}`);
+    const names = [`--${name}`, ...(option.short === undefined ? [] : [`-${option.short}`])];
+    for (const n of names) known.add(n);
+    if (option.type === 'string') for (const n of names) takesValue.add(n);
   }
   const own: string[] = [];
   let seen = 0;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (seen === count) {
+    if (seen === count && !known.has(arg.split('=')[0]!)) {
       const tail = argv.slice(i);
       return { own, tail: tail[0] === '--' ? tail.slice(1) : tail };
     }
@@ -30,7 +33,9 @@ export function splitAfterPositionals(
     }
     own.push(arg);
     if (!arg.startsWith('-')) seen += 1;
-    else if (takesValue.has(arg) && i + 1 < argv.length) own.push(argv[++i]!);
+    else if (takesValue.has(arg) && !arg.includes('=') && i + 1 < argv.length) {
+      own.push(argv[++i]!);
+    }
   }
   return { own, tail: [] };
 }
