@@ -109,12 +109,18 @@ export function sendHttp(
   });
 }
 
-/** Why an HTTP answer is not acceptable (undefined if it is). */
+/**
+ * Why an HTTP answer is not acceptable (undefined if it is). etcd's gateway answers a gRPC
+ * UNKNOWN (etcd's own unmapped errors, e.g. "election: no leader") as HTTP 500 with the
+ * status as JSON, so a 500 is fine when it carries one; any other 5xx but 503 is not.
+ */
 export function badHttp(answer: { status: number; body: string }): string | undefined {
   if (/\n\s+at |TypeError|ReferenceError|Cannot read prop/.test(answer.body)) {
     return `a JavaScript error in the body: ${answer.body.slice(0, 300)}`;
   }
-  if (answer.status >= 500 && answer.status !== 503)
+  if (answer.status === 500 && /"code":\s*2\b/.test(answer.body)) return undefined;
+  if (answer.status >= 500 && answer.status !== 503) {
     return `HTTP ${answer.status}: ${answer.body.slice(0, 300)}`;
+  }
   return undefined;
 }

@@ -25,7 +25,15 @@ export function unary<Request, Response>(
     call.once('cancelled', () => {
       if (!settled) controller.abort();
     });
-    handler(call.request, controller.signal, call.metadata).then(
+    // A handler that throws before its first await answers like one that rejects (grpc-js
+    // would send a bare "Unknown error" and keep the cause to itself).
+    let answer: Promise<Response>;
+    try {
+      answer = handler(call.request, controller.signal, call.metadata);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
       (response) => {
         settled = true;
         callback(null, response);

@@ -1,0 +1,33 @@
+/**
+ * The bounded fuzz session CI runs (~50 s of input; `npm run fuzz -- --time 600 --seed X` for
+ * a long one): a real 3-member cluster, its leader sent undecodable and hostile requests on
+ * every gRPC method, random peer frames and garbage gateway requests (session.ts). Passes if
+ * no member died, RSS stayed under harness.ts's bound, every answer was one Concord may give,
+ * undecodable input changed nothing, and the members agree on revision and HashKV after.
+ * The seed is the day of the year, so CI explores new inputs daily and a failure names it.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fuzzCluster } from './harness.js';
+
+const seed = Number(process.env['CONCORD_FUZZ_SEED'] ?? Math.floor(Date.now() / 86_400_000));
+
+describe('fuzz: a bounded session against a real cluster', () => {
+  it(`finds nothing (seed ${seed}; replay: npm run fuzz -- --time 50 --seed ${seed})`, async () => {
+    const { report, converged, convergeError } = await fuzzCluster({
+      seed,
+      phaseMs: { undecodable: 15_000, hostile: 20_000, peer: 7_000, http: 7_000 },
+    });
+    const summary = JSON.stringify({ calls: report.calls, rssPeakBytes: report.rssPeakBytes });
+    assert.deepEqual(
+      report.findings.map((f) => `${f.phase} ${f.target}: ${f.reason} [${f.bytes.slice(0, 200)}]`),
+      [],
+      summary,
+    );
+    assert.ok(converged, `members disagree after the session: ${convergeError}`);
+    // Every phase really ran (a session that sends nothing finds nothing).
+    for (const [phase, calls] of Object.entries(report.calls)) {
+      assert.ok(calls > 20, `phase ${phase} sent only ${calls} inputs: ${summary}`);
+    }
+  });
+});
