@@ -87,7 +87,9 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
       this.readyReject = reject;
     });
     this.ready.catch(() => undefined);
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    // An already aborted signal never fires 'abort': such a watcher starts closed.
+    if (options.signal?.aborted === true) this.closedFlag = true;
+    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
     void this.run();
   }
 

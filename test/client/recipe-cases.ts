@@ -88,7 +88,7 @@ export function recipeCases(ctx: TargetContext): void {
     // A holder whose session is lost (its lease revoked behind its back) is replaced, and
     // its token is refused afterwards.
     const stale = new Mutex(await Session.create(open(), { ttl: 5 }), 'mutex/fenced');
-    const staleToken = await stale.lock();
+    const staleToken = await stale.lock({ timeoutMs: 20_000 });
     const nextMutex = new Mutex(await Session.create(open(), { ttl: 5 }), 'mutex/fenced');
     const next = nextMutex.lock({ timeoutMs: 20_000 });
     await open().leases.revoke(stale.session.id);
@@ -109,8 +109,8 @@ export function recipeCases(ctx: TargetContext): void {
     const b = new RWMutex(await Session.create(open(), { ttl: 5 }), 'rw/lock');
     const w = new RWMutex(await Session.create(open(), { ttl: 5 }), 'rw/lock');
     const late = new RWMutex(await Session.create(open(), { ttl: 5 }), 'rw/lock');
-    await a.readLock();
-    await b.readLock(); // two readers at once
+    await a.readLock({ timeoutMs: 20_000 });
+    await b.readLock({ timeoutMs: 20_000 }); // two readers at once
     const order: string[] = [];
     const writer = w.writeLock({ timeoutMs: 20_000 }).then(() => order.push('writer'));
     await eventually(
@@ -168,7 +168,7 @@ export function recipeCases(ctx: TargetContext): void {
     // A leader whose session is lost: isLeader answers false (not a stale true), and the
     // next candidate leads.
     const first = new Election(await Session.create(open(), { ttl: 5 }), 'election/e');
-    await first.campaign('first');
+    await first.campaign('first', { timeoutMs: 20_000 });
     const second = new Election(await Session.create(open(), { ttl: 5 }), 'election/e');
     const secondWins = second.campaign('second', { timeoutMs: 20_000 });
     await open().leases.revoke(first.session.id);
@@ -182,7 +182,7 @@ export function recipeCases(ctx: TargetContext): void {
       (seen) => seen,
     );
     stopObserving.abort();
-    await observing;
+    await waitFor<void>('the observer to stop', (done, fail) => void observing.then(done, fail));
     // The observer never saw a leader's value go backwards to one it saw before a change.
     assert.ok(observed.includes('first'));
     assert.ok(observed.indexOf('second') > observed.indexOf('first'));

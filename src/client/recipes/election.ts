@@ -51,8 +51,9 @@ export class Election {
   }
 
   /**
-   * Runs for leader with `value`; resolves once we lead. Rejects when the signal aborts
-   * (the candidacy is withdrawn) or the session is lost.
+   * Runs for leader with `value`; resolves once we lead. Rejects when the signal aborts or
+   * `timeoutMs` (the whole wait) passes, withdrawing the candidacy, or when the session is
+   * lost.
    */
   async campaign(value: string, options: CallOptions = {}): Promise<void> {
     const client = this.session.client;
@@ -71,7 +72,7 @@ export class Election {
       this.myRevision = existing.createRevision;
       if (existing.value.toString() !== value) await this.proclaim(value, options);
     }
-    const { signal, dispose } = untilLost(this.session.done, options.signal);
+    const { signal, dispose } = untilLost(this.session.done, options);
     try {
       await waitDeletes(client, this.prefix, { prefix: true }, this.myRevision - 1, signal);
       if (!(await this.isLeader({ signal }))) {

@@ -64,13 +64,14 @@ export class Mutex {
   }
 
   /**
-   * Waits for the lock and returns the fencing token. Rejects when the signal aborts (our
-   * place in the queue is given up) or the session is lost.
+   * Waits for the lock and returns the fencing token. Rejects when the signal aborts or
+   * `timeoutMs` (the whole wait) passes, giving up our place in the queue, or when the
+   * session is lost.
    */
   async lock(options: CallOptions = {}): Promise<number> {
     const owner = await this.enqueue(options);
     if (owner) return this.myRevision;
-    const { signal, dispose } = untilLost(this.session.done, options.signal);
+    const { signal, dispose } = untilLost(this.session.done, options);
     try {
       await waitDeletes(
         this.session.client,

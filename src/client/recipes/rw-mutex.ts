@@ -33,7 +33,10 @@ export class RWMutex {
     return this.myRevision;
   }
 
-  /** Shared: waits for older writers. Returns the fencing token. */
+  /**
+   * Shared: waits for older writers. Returns the fencing token. `timeoutMs` bounds the whole
+   * wait; on abort, timeout or a lost session our place in the queue is given up.
+   */
   readLock(options: CallOptions = {}): Promise<number> {
     return this.acquire('read', `${this.prefix}/write/`, options);
   }
@@ -66,7 +69,7 @@ export class RWMutex {
     if (!created.succeeded) throw new Error(`concord client: lock key ${key} exists`);
     this.myKey = key;
     this.myRevision = created.revision;
-    const { signal, dispose } = untilLost(this.session.done, options.signal);
+    const { signal, dispose } = untilLost(this.session.done, options);
     try {
       await waitDeletes(this.session.client, waitOn, { prefix: true }, this.myRevision - 1, signal);
       const kv = await this.session.client.get(key, { signal });

@@ -6,7 +6,7 @@
  */
 import { toBuffer } from '../bytes.js';
 import type { Client } from '../client.js';
-import { abortError, ClosedError, CompactedError } from '../errors.js';
+import { abortError, ClosedError, CompactedError, DeadlineError } from '../errors.js';
 import type { GetOptions } from '../ops.js';
 
 /**
@@ -64,20 +64,35 @@ async function waitDelete(
 }
 
 /**
- * A signal that aborts when `signal` does or the session is lost: a waiter whose session
- * is gone would wait for a lock or leadership it can no longer hold.
+ * A signal that aborts when the caller's signal does, its `timeoutMs` passes (the whole
+ * wait, not one call), or the session is lost: a waiter whose session is gone would wait for
+ * a lock or leadership it can no longer hold.
  */
 export function untilLost(
   done: Promise<Error>,
-  signal: AbortSignal | undefined,
+  options: { signal?: AbortSignal; timeoutMs?: number },
 ): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  const signal = options.signal;
   const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted === true) controller.abort(signal.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            controller.abort(
+              new DeadlineError(`concord client: not acquired within ${options.timeoutMs} ms`),
+            ),
+          options.timeoutMs,
+        );
   void done.then((error) => controller.abort(error));
   return {
     signal: controller.signal,
-    dispose: () => signal?.removeEventListener('abort', onAbort),
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
   };
 }
