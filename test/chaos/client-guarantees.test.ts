@@ -16,7 +16,7 @@ it(
       nemeses: ['kill', 'partition', 'leader-transfer', 'clock'],
       timeS: 40,
       seed: 202,
-      minFaults: 2,
+      minFaults: 1,
       minOperations: 200,
     });
   },

@@ -17,7 +17,7 @@ it(
       timeS: 40,
       seed: 311,
       size: 5,
-      minFaults: 2,
+      minFaults: 1,
       minOperations: 200,
     });
   },

@@ -16,7 +16,7 @@ it(
       nemeses: ['kill', 'pause', 'partition'],
       timeS: 40,
       seed: 101,
-      minFaults: 2,
+      minFaults: 1,
       minOperations: 200,
     });
   },
