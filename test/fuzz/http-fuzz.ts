@@ -83,11 +83,14 @@ export function httpInput(prng: Prng): HttpInput {
   return { method: prng.pick(['POST', 'POST', 'POST', 'GET', 'PUT']), path, headers, body };
 }
 
-/** The HTTP status, or 0 if the server closed the connection without one. */
+/**
+ * The HTTP status, or 0 if the server closed the connection without one or kept it open past
+ * `timeoutMs` (a watch stream, a lock that waits: both legitimate).
+ */
 export function sendHttp(
   url: string,
   input: HttpInput,
-  timeoutMs = 10_000,
+  timeoutMs = 1500,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = request(

@@ -116,7 +116,9 @@ export async function runSession(options: SessionOptions): Promise<SessionReport
         }
       }),
     );
-    options.log?.(`fuzz: ${name}: ${report.calls[name]} inputs`);
+    options.log?.(
+      `fuzz: ${name}: ${report.calls[name]} inputs (${Date.now() - until + options.phaseMs[name]} ms)`,
+    );
   }
 
   async function grpcCall(name: Phase, method: FuzzMethod, bytes: Buffer): Promise<void> {
