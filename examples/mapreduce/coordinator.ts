@@ -12,6 +12,7 @@
 import {
   Election,
   Queue,
+  ServerError,
   Session,
   compare,
   op,
@@ -53,26 +54,50 @@ export interface CoordinatorOptions {
 }
 
 export async function runCoordinator(options: CoordinatorOptions): Promise<void> {
-  const { client, job, name } = options;
-  const k = keys(job);
-  const session = await Session.create(client, { ttl: options.ttl });
-  // Fail closed: without our lease another coordinator may lead; stop at once.
-  session.on('lost', () => {
-    report('coordinator-lost', { coordinator: name });
-    process.exit(1);
-  });
-  const election = new Election(session, k.election);
-  report('campaigning', { coordinator: name });
-  await election.campaign(name);
-  const fence = compare.createRevision(election.key!, '=', election.revision);
-  report('leading', { coordinator: name, term: election.revision });
+  const { client, name } = options;
+  const k = keys(options.job);
+  for (;;) {
+    const session = await Session.create(client, { ttl: options.ttl });
+    const election = new Election(session, k.election);
+    report('campaigning', { coordinator: name });
+    try {
+      await election.campaign(name);
+      const fence = compare.createRevision(election.key!, '=', election.revision);
+      report('leading', { coordinator: name, term: election.revision });
+      if (await lead(options, k, session, election, fence)) break;
+    } catch (error) {
+      if (!lost(session, error)) throw error;
+    }
+    // Fail closed: without our lease another coordinator may lead. We stop acting at once,
+    // and campaign again under a new lease (the job's state is in Concord, not in us).
+    report('session-lost', { coordinator: name });
+  }
+  const final = await client.getString(k.final);
+  report('job-done', { coordinator: name, final: final === undefined ? null : JSON.parse(final) });
+}
 
+/** Whether a failure is our session's loss (noticed by the client, or by the server first). */
+function lost(session: Session, error: unknown): boolean {
+  if (session.isLost) return true;
+  return error instanceof ServerError && error.details.includes('lease not found');
+}
+
+/** Leads until the job is done (true) or our session is lost (false). */
+async function lead(
+  options: CoordinatorOptions,
+  k: Keys,
+  session: Session,
+  election: Election,
+  fence: Compare,
+): Promise<boolean> {
+  const { client, name } = options;
   const spec = (await readSpec(client, k)) ?? (await createJob(client, k, fence, options));
-  const claimsChanged = new Wakeup(client, `${job}/claims/`);
+  const claimsChanged = new Wakeup(client, `${options.job}/claims/`);
   const seenClaimed = new Set<string>();
   let lastProgress = '';
   try {
     for (;;) {
+      if (session.isLost) return false;
       const phase = (await client.getString(k.phase)) as Phase | 'done' | undefined;
       if (phase === 'done' || phase === undefined) break;
       const state = await snapshot(client, k, phase);
@@ -100,9 +125,8 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<void>
   } finally {
     claimsChanged.close();
   }
-  const final = await client.getString(k.final);
-  report('job-done', { coordinator: name, final: final === undefined ? null : JSON.parse(final) });
   await session.close().catch(() => undefined);
+  return true;
 }
 
 /** Writes the spec, the phase and both barriers in one Txn (all or none, once). */

@@ -83,7 +83,7 @@ export class RoleProcess {
         else
           reject(
             new Error(
-              `${this.name} exited (${JSON.stringify(this.exit)}) before ${what}: ${this.stderr}`,
+              `${this.name} exited (${JSON.stringify(this.exit)}) before ${what}; its events: ${JSON.stringify(this.events.map((e) => e.event))}; stderr: ${this.stderr}`,
             ),
           );
       };

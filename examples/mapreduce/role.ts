@@ -17,6 +17,7 @@ export interface RoleArgs {
   readonly workDir?: string;
   readonly filesPerTask?: number;
   readonly stallAfterClaim?: boolean;
+  readonly holdAfterClaim?: boolean;
 }
 
 const [role, json] = process.argv.slice(2);
@@ -41,6 +42,7 @@ try {
       name: args.name,
       ttl: args.ttl,
       stallAfterClaim: args.stallAfterClaim === true,
+      holdAfterClaim: args.holdAfterClaim === true,
     });
   } else {
     throw new Error(`unknown role ${String(role)} (coordinator or worker)`);

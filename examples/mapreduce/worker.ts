@@ -6,7 +6,15 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Barrier, Queue, Session, compare, op, type Client } from '../../src/client/index.js';
+import {
+  Barrier,
+  Queue,
+  ServerError,
+  Session,
+  compare,
+  op,
+  type Client,
+} from '../../src/client/index.js';
 import {
   keys,
   kvsOf,
@@ -35,6 +43,11 @@ export interface WorkerOptions {
    * so that killing this worker mid-task is deterministic.
    */
   readonly stallAfterClaim?: boolean;
+  /**
+   * Demo and test knob: after the first claim, wait for SIGUSR2 before working on it (a
+   * process paused past its lease, then resumed: a zombie whose commit must be refused).
+   */
+  readonly holdAfterClaim?: boolean;
 }
 
 export async function runWorker(options: WorkerOptions): Promise<void> {
@@ -47,6 +60,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     ['map', k.mapBarrier],
     ['reduce', k.finishBarrier],
   ];
+  let knob: Knob | undefined = options.stallAfterClaim === true ? 'stall' : undefined;
+  if (options.holdAfterClaim === true) knob = 'hold';
   for (const [phase, barrierKey] of phases) {
     const queue = new Queue(client, k.queue(phase));
     const barrier = new Barrier(client, barrierKey);
@@ -56,7 +71,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (item.phase !== phase) continue; // a stale item of an earlier phase
       // A lost lease took our claims with it; a new one makes us a new worker.
       if (session.isLost) session = await Session.create(client, { ttl });
-      await runTask(client, k, spec, session, name, item, options.stallAfterClaim === true);
+      try {
+        // The knobs act on the first claim only.
+        if (await runTask(client, k, spec, session, name, item, knob)) knob = undefined;
+      } catch (error) {
+        // A claim under a lease that expired while we were paused ("requested lease not
+        // found") fails before our client noticed the loss: the task is the coordinator's
+        // to hand out again, we carry on under a new lease.
+        if (!(error instanceof ServerError) || !error.details.includes('lease not found')) {
+          throw error;
+        }
+        report('lease-gone', { worker: name, phase, task: item.task });
+        session = await Session.create(client, { ttl });
+      }
     }
     report('phase-over', { worker: name, phase });
   }
@@ -85,6 +112,9 @@ async function nextItem(queue: Queue, barrier: Barrier): Promise<QueueItem | und
   }
 }
 
+type Knob = 'stall' | 'hold';
+
+/** Claims and runs one task; false if it was claimed or done already. */
 async function runTask(
   client: Client,
   k: Keys,
@@ -92,8 +122,8 @@ async function runTask(
   session: Session,
   worker: string,
   item: QueueItem,
-  stall: boolean,
-): Promise<void> {
+  knob: Knob | undefined,
+): Promise<boolean> {
   const { phase, task } = item;
   const claimKey = k.claim(phase, task);
   const doneKey = k.done(phase, task);
@@ -109,14 +139,23 @@ async function runTask(
     .commit();
   if (!claimed.succeeded) {
     report('skipped', { worker, phase, task });
-    return;
+    return false;
   }
   const attempt = claimed.revision; // the claim's create revision: our fencing token
   report('claimed', { worker, phase, task, attempt });
-  if (stall) {
+  if (knob === 'stall') {
     report('stalling', { worker, phase, task, attempt });
     setInterval(() => undefined, 1 << 30);
     await new Promise<never>(() => undefined);
+  } else if (knob === 'hold') {
+    // Listening before saying so: the test pauses us as soon as it reads 'holding'.
+    // (A signal listener does not keep the process alive; the interval does.)
+    const alive = setInterval(() => undefined, 1 << 30);
+    const resumed = new Promise((resolve) => process.once('SIGUSR2', resolve));
+    report('holding', { worker, phase, task, attempt });
+    await resumed;
+    clearInterval(alive);
+    report('resumed', { worker, phase, task, attempt });
   }
   const files =
     phase === 'map'
@@ -131,6 +170,7 @@ async function runTask(
   // A failed commit means our claim expired (and maybe another attempt committed): our files
   // are simply never referenced.
   report(committed.succeeded ? 'committed' : 'fenced', { worker, phase, task, attempt });
+  return true;
 }
 
 /** Map: counts the split's words into R bucket files; returns them, by bucket. */
