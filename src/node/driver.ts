@@ -117,11 +117,19 @@ export class Driver {
     this.wake();
   }
 
-  /** Runs a pass soon; passes never overlap. */
-  wake(): void {
+  /**
+   * Runs a pass soon; passes never overlap. Soon is a microtask: after the caller's turn (so a
+   * frame of messages or a burst of proposals in one callback makes one pass), but before the
+   * event loop goes round again. A setImmediate hop here cost a whole loop iteration on every
+   * step of a write's path (propose, follower's append, leader's ack), which under load is
+   * milliseconds each. `later` (a re-wake after a pass) yields to I/O first, so work that keeps
+   * arriving can never starve the loop.
+   */
+  wake(later = false): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    this.idle = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run());
+    const turn = later ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
+    this.idle = turn.then(() => this.run());
   }
 
   private async run(): Promise<void> {
@@ -137,7 +145,7 @@ export class Driver {
     // Work that arrived during the last await.
     // (Proposals waiting for a leader are retried on the next tick, not in a busy loop.)
     const canPropose = this.pending.length > 0 && this.raw.raft.lead !== None;
-    if (!this.stopped && !this.failure && (canPropose || this.raw.hasReady())) this.wake();
+    if (!this.stopped && !this.failure && (canPropose || this.raw.hasReady())) this.wake(true);
   }
 
   private flushProposals(): void {

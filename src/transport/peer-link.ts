@@ -85,8 +85,11 @@ export class PeerLink {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Everything sent in this turn of the event loop goes out as one frame.
-    setImmediate(() => {
+    // Everything sent in this turn goes out as one frame (the driver sends a Ready's messages
+    // in one call). A microtask, not setImmediate: a leader's appends and a follower's acks
+    // then leave before the event loop goes round (and before the fsync it is about to wait
+    // on), not one loop iteration later on every hop of a write's path.
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });
