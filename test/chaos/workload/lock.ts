@@ -113,7 +113,10 @@ export function lockWorkload(options: { clients?: number } = {}): Workload {
     },
     async check(events) {
       const ops = pairOperations(events.filter((e) => e.key?.startsWith(lockPrefix) === true));
-      return checkFencing({ resourceLog: resource.log, holds: holdsFromHistory(ops) });
+      // A hold ends no later than its lease could expire (a holder stuck past it is the
+      // fencing token's business); 1 s of slack for a leader clock 10% fast.
+      const holds = holdsFromHistory(ops, { leaseTtlSeconds: lockTtlSeconds, toleranceMs: 1000 });
+      return checkFencing({ resourceLog: resource.log, holds });
     },
   };
 }

@@ -32,6 +32,8 @@ interface Session {
   startRevision: number;
   events: CheckedEvent[];
   caughtUpTo?: number;
+  /** Set when the member refused the start revision as compacted. */
+  compactRevision?: number;
 }
 
 export function watchWorkload(options: WatchOptions = {}): Workload {
@@ -154,6 +156,12 @@ export function watchWorkload(options: WatchOptions = {}): Workload {
       call.on('data', (response) => {
         if (response.canceled) {
           context.log(`watch: ${member.name} canceled a watch: ${response.cancelReason}`);
+          const compacted = Number(response.compactRevision);
+          if (compacted > 0) {
+            // Nothing before the compaction can come any more: resume after it.
+            session.compactRevision = compacted;
+            next = Math.max(next, compacted);
+          }
           end();
           return;
         }
@@ -207,6 +215,7 @@ export function watchWorkload(options: WatchOptions = {}): Workload {
           startRevision: s.startRevision,
           events: s.events,
           ...(s.caughtUpTo !== undefined && { caughtUpTo: s.caughtUpTo }),
+          ...(s.compactRevision !== undefined && { compactRevision: s.compactRevision }),
         })),
       }));
       return checkWatches({ ...committedChanges(ops), watchers });
