@@ -4,33 +4,9 @@
  * status codes and messages. Plus a full-state snapshot to prove bad input changed nothing.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import { serviceConstructor, type ServiceName } from '../../src/client/proto.js';
 
-export type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
-
-const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
-let constructors: Record<string, grpc.ServiceClientConstructor> | undefined;
-
-function constructorFor(service: ServiceName): grpc.ServiceClientConstructor {
-  if (constructors === undefined) {
-    const definition = loadSync('etcdserverpb/rpc.proto', {
-      longs: String,
-      enums: String,
-      bytes: Buffer,
-      defaults: true,
-      oneofs: true,
-      includeDirs: [protoRoot],
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      etcdserverpb: Record<string, grpc.ServiceClientConstructor>;
-    };
-    constructors = loaded.etcdserverpb;
-  }
-  const constructor = constructors[service];
-  if (constructor === undefined) throw new Error(`no service ${service} in rpc.proto`);
-  return constructor;
-}
+export type { ServiceName };
 
 /** A raw client for one etcd service, without grpc-js's message size limits. */
 export function rawClient(
@@ -38,7 +14,7 @@ export function rawClient(
   endpoint: string,
   options: grpc.ChannelOptions = {},
 ): grpc.Client {
-  const Constructor = constructorFor(service);
+  const Constructor = serviceConstructor(service);
   return new Constructor(endpoint, grpc.credentials.createInsecure(), {
     'grpc.max_send_message_length': -1,
     'grpc.max_receive_message_length': -1,

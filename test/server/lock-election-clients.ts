@@ -3,39 +3,15 @@
  * from our own .proto files, as another language's etcd client would call them.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
-
-const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
-
-interface Packages {
-  v3lockpb: { Lock: grpc.ServiceClientConstructor };
-  v3electionpb: { Election: grpc.ServiceClientConstructor };
-}
-
-let packages: Packages | undefined;
-
-function loaded(): Packages {
-  packages ??= grpc.loadPackageDefinition(
-    loadSync(['v3lockpb/v3lock.proto', 'v3electionpb/v3election.proto'], {
-      longs: String,
-      enums: String,
-      bytes: Buffer,
-      defaults: true,
-      oneofs: true,
-      includeDirs: [protoRoot],
-    }),
-  ) as unknown as Packages;
-  return packages;
-}
+import { etcdServices } from '../../src/server/proto.js';
 
 export function lockClient(endpoint: string): grpc.Client {
-  const Lock = loaded().v3lockpb.Lock;
+  const Lock = grpc.makeClientConstructor(etcdServices().Lock, 'Lock');
   return new Lock(endpoint, grpc.credentials.createInsecure());
 }
 
 export function electionClient(endpoint: string): grpc.Client {
-  const Election = loaded().v3electionpb.Election;
+  const Election = grpc.makeClientConstructor(etcdServices().Election, 'Election');
   return new Election(endpoint, grpc.credentials.createInsecure());
 }
 

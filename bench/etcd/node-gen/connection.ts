@@ -5,28 +5,7 @@
  * decimal strings, bytes as Buffer, enums as names).
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
-
-const protoRoot = fileURLToPath(new URL('../../../proto/', import.meta.url));
-
-type Services = Record<'KV' | 'Lease' | 'Watch' | 'Maintenance', grpc.ServiceClientConstructor>;
-let services: Services | undefined;
-
-function load(): Services {
-  const definition = loadSync('etcdserverpb/rpc.proto', {
-    longs: String,
-    enums: String,
-    bytes: Buffer,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [protoRoot],
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    etcdserverpb: Services;
-  };
-  return loaded.etcdserverpb;
-}
+import { serviceConstructor, type ServiceName } from '../../../src/client/proto.js';
 
 type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
 type Unary = (request: object, options: grpc.CallOptions, callback: Callback) => void;
@@ -55,22 +34,17 @@ export interface Connection {
 
 /** Opens a connection of its own (never shared with another Connection to the same server). */
 export function connect(endpoint: string): Connection {
-  services ??= load();
+  const client = (name: ServiceName, options: grpc.ClientOptions): grpc.Client => {
+    const Service = serviceConstructor(name);
+    return new Service(endpoint, grpc.credentials.createInsecure(), options);
+  };
   // A local subchannel pool: grpc-js would otherwise put every client of one target on
   // one TCP connection, and "M connections" would silently be one.
-  const kv = new services.KV(endpoint, grpc.credentials.createInsecure(), {
-    'grpc.use_local_subchannel_pool': 1,
-  });
+  const kv = client('KV', { 'grpc.use_local_subchannel_pool': 1 });
   const channel = kv.getChannel();
-  const lease = new services.Lease(endpoint, grpc.credentials.createInsecure(), {
-    channelOverride: channel,
-  });
-  const watch = new services.Watch(endpoint, grpc.credentials.createInsecure(), {
-    channelOverride: channel,
-  });
-  const maintenance = new services.Maintenance(endpoint, grpc.credentials.createInsecure(), {
-    channelOverride: channel,
-  });
+  const lease = client('Lease', { channelOverride: channel });
+  const watch = client('Watch', { channelOverride: channel });
+  const maintenance = client('Maintenance', { channelOverride: channel });
   const clients = { KV: kv, Lease: lease, Watch: watch, Maintenance: maintenance };
   return {
     unary: (service, method, request, deadlineMs) =>
