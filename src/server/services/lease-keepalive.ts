@@ -9,14 +9,15 @@
  * (HTTP/2 flow control then holds the client back), and a response waits for the stream's
  * write buffer to drain before the next request is handled.
  */
-import type { ServerDuplexStream, StatusObject } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
 import { int64ToBigint } from '../convert/int64.js';
 import { toWireLeaseKeepAlive } from '../convert/lease.js';
 import type { ResolvedOptions } from '../options.js';
-import { codeStatus, statusOf } from '../status.js';
+import { statusOf } from '../status.js';
 import type { LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut } from '../wire/lease.js';
-import type { OpenStream, StreamRegistry } from './stream-registry.js';
+import { ServerStream } from './server-stream.js';
+import type { StreamRegistry } from './stream-registry.js';
 
 type Call = ServerDuplexStream<LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut>;
 
@@ -27,36 +28,18 @@ export function leaseKeepAliveHandler(
   return (call) => new LeaseKeepAliveStream(call, options, streams).start();
 }
 
-class LeaseKeepAliveStream implements OpenStream {
+class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call> {
   private readonly pending: bigint[] = [];
-  private readonly controller = new AbortController();
   private running = false;
   private halfClosed = false;
-  private finished = false;
-  private wake: (() => void) | undefined;
-
-  constructor(
-    private readonly call: Call,
-    private readonly options: ResolvedOptions,
-    private readonly streams: StreamRegistry,
-  ) {}
 
   start(): void {
-    if (!this.streams.add(this)) {
-      this.fail(codeStatus('Stopped'));
-      return;
-    }
+    if (!this.open()) return;
     this.call.on('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
     this.call.on('end', () => {
       this.halfClosed = true;
       void this.pump();
     });
-    this.call.on('cancelled', () => this.finish());
-    this.call.on('error', () => this.finish());
-  }
-
-  shutdown(): void {
-    this.fail(codeStatus('Stopped'));
   }
 
   private receive(request: LeaseKeepAliveRequestIn): void {
@@ -101,36 +84,12 @@ class LeaseKeepAliveStream implements OpenStream {
       ttl = 0;
     }
     if (this.finished) return false;
-    if (!this.call.write(toWireLeaseKeepAlive(header, id, ttl))) await this.drained();
+    await this.write(toWireLeaseKeepAlive(header, id, ttl));
     return !this.finished;
   }
 
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      this.call.once('drain', () => this.wakeUp());
-    });
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private fail(status: StatusObject): void {
-    if (this.finished) return;
-    this.finish();
-    this.call.emit('error', status);
-  }
-
-  /** Stops everything this stream started; safe to call more than once. */
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
+  protected override finish(): void {
+    super.finish();
     this.pending.length = 0;
-    this.controller.abort();
-    this.streams.delete(this);
-    this.wakeUp();
   }
 }

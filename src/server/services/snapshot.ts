@@ -4,40 +4,21 @@
  * when the client goes away, and ends with UNAVAILABLE "etcdserver: server stopped" when the
  * server closes (a snapshot can take longer than the shutdown grace).
  */
-import type { ServerWritableStream, StatusObject } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { SnapshotReader } from '../../node/api.js';
 import { numberToUint64 } from '../convert/int64.js';
-import type { ResolvedOptions } from '../options.js';
-import { codeStatus, statusOf } from '../status.js';
+import { statusOf } from '../status.js';
 import type { SnapshotResponseOut } from '../wire/maintenance.js';
 import type { SnapshotMessage } from './snapshot-framing.js';
 import { SnapshotFramer } from './snapshot-framing.js';
-import type { OpenStream, StreamRegistry } from './stream-registry.js';
+import { ServerStream } from './server-stream.js';
 
 export type SnapshotCall = ServerWritableStream<object, SnapshotResponseOut>;
 
-export class SnapshotStream implements OpenStream {
-  private readonly controller = new AbortController();
-  private finished = false;
-
-  constructor(
-    private readonly call: SnapshotCall,
-    private readonly options: ResolvedOptions,
-    private readonly streams: StreamRegistry,
-  ) {}
-
+export class SnapshotStream extends ServerStream<SnapshotResponseOut, SnapshotCall> {
   start(): void {
-    if (!this.streams.add(this)) {
-      this.fail(codeStatus('Stopped'));
-      return;
-    }
-    this.call.on('cancelled', () => this.finish());
-    this.call.on('error', () => this.finish());
+    if (!this.open()) return;
     this.run().catch((error: unknown) => this.fail(statusOf(error, this.options.onBug)));
-  }
-
-  shutdown(): void {
-    this.fail(codeStatus('Stopped'));
   }
 
   private async run(): Promise<void> {
@@ -61,34 +42,9 @@ export class SnapshotStream implements OpenStream {
   private async send(messages: readonly SnapshotMessage[]): Promise<boolean> {
     for (const { remainingBytes, blob } of messages) {
       const message = { remainingBytes: numberToUint64(remainingBytes), blob, version: '' };
-      if (!this.call.write(message)) await this.drained();
+      await this.write(message);
       if (this.finished) return false;
     }
     return true;
-  }
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.call.off('drain', done);
-        this.controller.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.call.once('drain', done);
-      this.controller.signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private fail(status: StatusObject): void {
-    if (this.finished) return;
-    this.finish();
-    this.call.emit('error', status);
-  }
-
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.controller.abort();
-    this.streams.delete(this);
   }
 }

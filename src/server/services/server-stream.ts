@@ -1,0 +1,78 @@
+/**
+ * What every server stream the server can end shares (Maintenance.Snapshot,
+ * Lease.LeaseKeepAlive, Election.Observe): it is registered in the StreamRegistry while open,
+ * stops its work (the abort signal) when the client goes away, waits for the client when
+ * gRPC's write buffer is full, and ends with UNAVAILABLE "etcdserver: server stopped" when the
+ * server closes — a stream never ends by itself while its client is connected.
+ */
+import type { ServerDuplexStream, ServerWritableStream, StatusObject } from '@grpc/grpc-js';
+import type { ResolvedOptions } from '../options.js';
+import { codeStatus } from '../status.js';
+import type { OpenStream, StreamRegistry } from './stream-registry.js';
+
+type Call<Out> = ServerWritableStream<unknown, Out> | ServerDuplexStream<unknown, Out>;
+
+export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStream {
+  protected readonly controller = new AbortController();
+  protected finished = false;
+
+  constructor(
+    protected readonly call: C,
+    protected readonly options: ResolvedOptions,
+    private readonly streams: StreamRegistry,
+  ) {}
+
+  /**
+   * Registers the stream; false when the server is already closing (the call has been ended
+   * with "server stopped", and the stream must not start its work).
+   */
+  protected open(): boolean {
+    if (!this.streams.add(this)) {
+      this.fail(codeStatus('Stopped'));
+      return false;
+    }
+    this.call.on('cancelled', () => this.finish());
+    this.call.on('error', () => this.finish());
+    return true;
+  }
+
+  shutdown(): void {
+    this.fail(codeStatus('Stopped'));
+  }
+
+  /** Writes one message; when gRPC's buffer is full, resolves once it drains or the stream ends. */
+  protected async write(message: Out): Promise<void> {
+    if (!this.call.write(message)) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.controller.signal.aborted) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        this.call.off('drain', done);
+        this.controller.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.call.once('drain', done);
+      this.controller.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Ends the call with `status`, once. */
+  protected fail(status: StatusObject): void {
+    if (this.finished) return;
+    this.finish();
+    this.call.emit('error', status);
+  }
+
+  /** Stops everything this stream started; safe to call more than once. */
+  protected finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.controller.abort();
+    this.streams.delete(this);
+  }
+}
