@@ -13,6 +13,14 @@ export const limits = {
   txnOpsMax: 128,
   /** --quota-backend-bytes: past it a NOSPACE alarm (etcd: 2 GiB). */
   quotaBackendBytes: 2 * GiB,
+  /** --max-concurrent-streams: HTTP/2 streams one client connection may open (etcd: 2^32-1). */
+  concurrentStreamsMax: 0xffff_ffff,
+  /** --max-connections: client connections (gRPC and HTTP/1) at once; more are closed. */
+  connectionsMax: 10_000,
+  /** --max-watchers-per-stream: watchers one Watch stream may create (each costs memory). */
+  watchersPerStreamMax: 10_000,
+  /** --max-leases: leases a member grants before refusing more (each costs memory and timers). */
+  leasesMax: 1_000_000,
   /**
    * A user or role name, in UTF-8 bytes. Names are keys of the auth bucket, and LMDB refuses
    * keys past 1978 bytes: a longer name would fail every member's apply (etcd: bbolt's 32 KiB).

@@ -123,6 +123,26 @@ export const serveFlags = {
     default: String(limits.txnOpsMax),
     help: 'operations in one Txn, at most',
   },
+  'max-concurrent-streams': {
+    kind: 'int',
+    default: String(limits.concurrentStreamsMax),
+    help: 'HTTP/2 streams (gRPC calls) one client connection may have open at once',
+  },
+  'max-connections': {
+    kind: 'int',
+    default: String(limits.connectionsMax),
+    help: 'client connections at once; more are closed as they arrive (Concord)',
+  },
+  'max-watchers-per-stream': {
+    kind: 'int',
+    default: String(limits.watchersPerStreamMax),
+    help: "watchers on one Watch stream; more are canceled with 'etcdserver: too many requests' (Concord)",
+  },
+  'max-leases': {
+    kind: 'int',
+    default: String(limits.leasesMax),
+    help: "leases at once; LeaseGrant past it answers 'etcdserver: too many requests' (Concord)",
+  },
   'auth-token': {
     kind: 'string',
     default: 'simple',

@@ -39,6 +39,10 @@ export interface ServeConfig {
   readonly quotaBackendBytes: number;
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
+  readonly maxConcurrentStreams: number;
+  readonly maxConnections: number;
+  readonly maxWatchersPerStream: number;
+  readonly maxLeases: number;
   /** --auth-token, as given (src/server/auth/token-options.ts parses it). */
   readonly authToken: string;
   readonly authTokenTtlSeconds: number;
@@ -175,6 +179,10 @@ function validate(raw: Raw): ServeConfig {
     quotaBackendBytes: positive(raw, 'quota-backend-bytes'),
     maxRequestBytes: positive(raw, 'max-request-bytes'),
     maxTxnOps: positive(raw, 'max-txn-ops'),
+    maxConcurrentStreams: positive(raw, 'max-concurrent-streams'),
+    maxConnections: positive(raw, 'max-connections'),
+    maxWatchersPerStream: positive(raw, 'max-watchers-per-stream'),
+    maxLeases: positive(raw, 'max-leases'),
     authToken: raw['auth-token'],
     authTokenTtlSeconds: positive(raw, 'auth-token-ttl'),
     bcryptCost: positive(raw, 'bcrypt-cost'),

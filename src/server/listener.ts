@@ -56,6 +56,8 @@ export async function listenClientUrl(
   grpc: (connection: Duplex, socket: Socket) => void,
   http: RequestListener,
   tls?: TlsCredentials,
+  /** --max-connections: connections past it are closed as they arrive. */
+  connectionsMax?: number,
 ): Promise<ClientListener> {
   const httpServer = createHttpServer(http);
   const sockets = new Set<Socket>();
@@ -103,6 +105,7 @@ export async function listenClientUrl(
       route(socket);
     });
   }
+  if (connectionsMax !== undefined) server.maxConnections = connectionsMax;
   await listen(server, url);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('listener has no port');

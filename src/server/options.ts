@@ -18,6 +18,14 @@ export interface ServerLimits {
   readonly txnOpsMax: number;
   /** --quota-backend-bytes, reported by Maintenance.Status (default 2 GiB). */
   readonly quotaBackendBytes: number;
+  /** --max-concurrent-streams: HTTP/2 streams per client connection (default 2^32-1). */
+  readonly concurrentStreamsMax: number;
+  /** --max-connections: client connections at once (default 10000). */
+  readonly connectionsMax: number;
+  /** --max-watchers-per-stream (default 10000). */
+  readonly watchersPerStreamMax: number;
+  /** --max-leases: LeaseGrant refused past it (default 1e6). */
+  readonly leasesMax: number;
 }
 
 export interface ServerOptions {
@@ -53,6 +61,8 @@ export interface ServerOptions {
   readonly healthTimeoutMs?: number;
   /** Called with an error that is not a ConcordError (a bug). Default: crash loudly. */
   readonly onBug?: BugHandler;
+  /** How many leases the member holds now, for --max-leases (default: never refuses). */
+  readonly leaseCount?: () => number;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +76,7 @@ export interface ResolvedOptions {
   readonly shutdownGraceMs: number;
   readonly healthTimeoutMs: number;
   readonly onBug: BugHandler;
+  readonly leaseCount: () => number;
 }
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
@@ -77,6 +88,12 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       requestBytesMax: options.limits?.requestBytesMax ?? defaultLimits.requestBytesMax,
       txnOpsMax: options.limits?.txnOpsMax ?? defaultLimits.txnOpsMax,
       quotaBackendBytes: options.limits?.quotaBackendBytes ?? defaultLimits.quotaBackendBytes,
+      concurrentStreamsMax:
+        options.limits?.concurrentStreamsMax ?? defaultLimits.concurrentStreamsMax,
+      connectionsMax: options.limits?.connectionsMax ?? defaultLimits.connectionsMax,
+      watchersPerStreamMax:
+        options.limits?.watchersPerStreamMax ?? defaultLimits.watchersPerStreamMax,
+      leasesMax: options.limits?.leasesMax ?? defaultLimits.leasesMax,
     },
     watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs ?? 10 * 60 * 1000,
     watchQueueResponsesMax: options.watchQueueResponsesMax ?? 128,
@@ -84,6 +101,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     shutdownGraceMs: options.shutdownGraceMs ?? 5000,
     healthTimeoutMs: options.healthTimeoutMs ?? 5000,
     onBug: options.onBug ?? crashOnBug,
+    leaseCount: options.leaseCount ?? (() => 0),
   };
   validate(resolved);
   return resolved;
@@ -98,6 +116,10 @@ function validate(options: ResolvedOptions): void {
   positive(options.limits.requestBytesMax, '--max-request-bytes');
   positive(options.limits.txnOpsMax, '--max-txn-ops');
   positive(options.limits.quotaBackendBytes, '--quota-backend-bytes');
+  positive(options.limits.concurrentStreamsMax, '--max-concurrent-streams');
+  positive(options.limits.connectionsMax, '--max-connections');
+  positive(options.limits.watchersPerStreamMax, '--max-watchers-per-stream');
+  positive(options.limits.leasesMax, '--max-leases');
   positive(options.watchProgressNotifyIntervalMs, 'watchProgressNotifyIntervalMs');
   positive(options.watchQueueResponsesMax, 'watchQueueResponsesMax');
   positive(options.leaseKeepAliveQueueMax, 'leaseKeepAliveQueueMax');

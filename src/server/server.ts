@@ -69,6 +69,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     // etcd: MaxRecvMsgSize = --max-request-bytes + 512 KiB; sends are not limited.
     'grpc.max_receive_message_length': resolved.limits.requestBytesMax + grpcOverheadBytes,
     'grpc.max_send_message_length': -1,
+    // etcd's --max-concurrent-streams: past it a connection's new streams are refused.
+    'grpc.max_concurrent_streams': resolved.limits.concurrentStreamsMax,
     interceptors: [...(options.grpcInterceptors ?? [])],
   });
   // Each handler runs as its caller (auth/guard.ts).
@@ -109,6 +111,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
           },
           http,
           resolved.tls,
+          resolved.limits.connectionsMax,
         ),
       );
     }

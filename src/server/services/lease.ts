@@ -3,7 +3,7 @@
  * and LeaseLeases never fails for a missing lease, as etcd's lease server does.
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { isConcordError } from '../../base/errors.js';
+import { ConcordError, isConcordError } from '../../base/errors.js';
 import { toWireHeader } from '../convert/header.js';
 import { int64ToBigint, int64ToNumber } from '../convert/int64.js';
 import { toWireLeaseGrant, toWireLeaseLeases, toWireLeaseTimeToLive } from '../convert/lease.js';
@@ -25,11 +25,14 @@ export function leaseService(
   options: ResolvedOptions,
   streams: StreamRegistry,
 ): UntypedServiceImplementation {
-  const { api, onBug } = options;
+  const { api, onBug, leaseCount, limits } = options;
   return {
     LeaseGrant: unary<LeaseGrantRequestIn, LeaseGrantResponseOut>(
       onBug,
       async (request, signal) => {
+        // --max-leases: a lease flood is refused before it is proposed (etcd has no such
+        // knob; its answer to load, 'too many requests', tells clients to back off).
+        if (leaseCount() >= limits.leasesMax) throw new ConcordError('TooManyRequests');
         // The TTL saturates: past etcd's maximum (9e9 s) it is "too large" either way.
         const { header, response } = await api.leaseGrant(
           int64ToBigint(request.ID),

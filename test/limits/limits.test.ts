@@ -1,0 +1,130 @@
+/**
+ * Resource limits under abuse, through a real member started with small limits: each limit
+ * is a flag, and each answers as etcd does (a refused HTTP/2 stream, a closed connection,
+ * RESOURCE_EXHAUSTED "etcdserver: too many requests"), while the member keeps serving.
+ */
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { MemberProcess } from '../helpers/member-process.js';
+import { rawClient, unaryCall } from '../helpers/grpc.js';
+import { bytesField, grpcFrame, RawConnection } from '../helpers/raw-http2.js';
+import { waitFor } from '../helpers/wait.js';
+
+const streamsMax = 4;
+const connectionsMax = 6;
+const leasesMax = 40;
+
+describe('limits: each named, a flag, etcd’s answer', () => {
+  let member: MemberProcess;
+
+  before(async () => {
+    member = await MemberProcess.start({
+      args: [
+        '--max-concurrent-streams',
+        String(streamsMax),
+        '--max-connections',
+        String(connectionsMax),
+        '--max-leases',
+        String(leasesMax),
+      ],
+    });
+  });
+  after(() => MemberProcess.destroyAll());
+
+  it('--max-concurrent-streams: the member announces it; a stream past it waits for a free one', async () => {
+    const connection = new RawConnection(member.endpoint);
+    try {
+      await waitFor('the server SETTINGS', (done) =>
+        connection.session.once('remoteSettings', done),
+      );
+      // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS, as grpc-go sets it from etcd's flag.
+      assert.equal(connection.session.remoteSettings.maxConcurrentStreams, streamsMax);
+      const watch = grpcFrame(bytesField(1, bytesField(1, Buffer.from('limits/'))));
+      const open = Array.from({ length: streamsMax }, () => {
+        const call = connection.call('/etcdserverpb.Watch/Watch');
+        call.write(watch);
+        return call;
+      });
+      await Promise.all(open.map((call, i) => call.received(1, `watch stream ${i} created`)));
+      const extra = connection.call('/etcdserverpb.Watch/Watch');
+      extra.write(watch);
+      assert.equal(extra.messages.length, 0, 'a fifth stream is not served while four are open');
+      // One is canceled (RST_STREAM): the waiting one is served.
+      const first = open[0]!.stream;
+      first.close(8);
+      await waitFor('the first watch stream to close', (done) => first.once('close', done));
+      await extra.received(1, 'the waiting stream to be created once a stream is free');
+      for (const call of [...open.slice(1), extra]) call.stream.close(8);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('--max-connections: a connection past the limit is closed; the member serves the rest', async () => {
+    const held: Socket[] = [];
+    try {
+      // Plain TCP connections that say nothing yet: each counts.
+      for (let i = 0; i < connectionsMax; i++) {
+        const socket = connect(Number(member.endpoint.split(':')[1]), '127.0.0.1');
+        await waitFor(`connection ${i} to open`, (done) => socket.once('connect', done));
+        held.push(socket);
+      }
+      const extra = connect(Number(member.endpoint.split(':')[1]), '127.0.0.1');
+      extra.on('error', () => undefined);
+      await waitFor('the connection past --max-connections to be closed', (done) =>
+        extra.once('close', done),
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    // Once the held ones are gone, clients connect again.
+    const kv = rawClient('KV', member.endpoint);
+    try {
+      await waitFor('a put after the flood', (done, fail) => {
+        unaryCall(kv, 'Put', { key: Buffer.from('limits/after'), value: Buffer.from('1') }).then(
+          done,
+          fail,
+        );
+      });
+    } finally {
+      kv.close();
+    }
+  });
+
+  it('--max-leases: a lease flood is refused with RESOURCE_EXHAUSTED "etcdserver: too many requests"', async () => {
+    const lease = rawClient('Lease', member.endpoint);
+    try {
+      const granted: string[] = [];
+      let refusal: grpc.ServiceError | undefined;
+      // Ask for more than the limit, 20 at a time, as a flood would.
+      for (let round = 0; round < 4 && refusal === undefined; round++) {
+        const answers = await Promise.allSettled(
+          Array.from({ length: 20 }, () =>
+            unaryCall<{ ID: string }>(lease, 'LeaseGrant', { TTL: 60 }),
+          ),
+        );
+        for (const answer of answers) {
+          if (answer.status === 'fulfilled') granted.push(answer.value.ID);
+          else refusal ??= answer.reason as grpc.ServiceError;
+        }
+      }
+      assert.ok(refusal !== undefined, `no refusal after ${granted.length} grants`);
+      assert.equal(refusal.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.equal(refusal.details, 'etcdserver: too many requests');
+      // Concurrent grants may pass the check together, but never by more than one round.
+      assert.ok(
+        granted.length >= leasesMax && granted.length < leasesMax + 20,
+        `${granted.length} granted`,
+      );
+      // Revoking makes room again.
+      for (const id of granted.slice(0, granted.length - leasesMax + 1)) {
+        await unaryCall(lease, 'LeaseRevoke', { ID: id });
+      }
+      await unaryCall(lease, 'LeaseGrant', { TTL: 60 });
+    } finally {
+      lease.close();
+    }
+  });
+});
