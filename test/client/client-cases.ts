@@ -61,7 +61,7 @@ export function clientCases(ctx: TargetContext): void {
     assert.equal(won.succeeded, true);
     const [putResult, getResult] = won.results;
     assert.equal(putResult?.type, 'put');
-    assert.ok(getResult?.type === 'get');
+    assert.ok(getResult?.type === 'get', 'the second result is a get');
     assert.equal(getResult.kvs[0]?.key.toString(), 'color', 'txn results are stripped too');
 
     const lost = await app
@@ -71,7 +71,7 @@ export function clientCases(ctx: TargetContext): void {
       .else(op.get('size'))
       .commit();
     assert.equal(lost.succeeded, false);
-    assert.ok(lost.results[0]?.type === 'get');
+    assert.ok(lost.results[0]?.type === 'get', 'the else branch ran its get');
     assert.equal(lost.results[0].kvs[0]?.value.toString(), 'L');
 
     const deleted = await app.delete('', { prefix: true, prevKv: true });
@@ -130,7 +130,7 @@ export function clientCases(ctx: TargetContext): void {
     );
     assert.equal(lease.isLost, false);
     assert.equal(await client.getString('lease/key'), 'held');
-    assert.ok((await lease.timeToLive()).ttl > 0);
+    assert.ok((await lease.timeToLive()).ttl > 0, 'the lease has time left');
 
     await open().leases.revoke(lease.id);
     const lost = await waitFor<Error & { reason?: string }>(
@@ -286,7 +286,7 @@ export function clientCases(ctx: TargetContext): void {
       watcher.once('progress', done),
     );
     watcher.requestProgress();
-    assert.ok((await progress) >= elsewhere.revision);
+    assert.ok((await progress) >= elsewhere.revision, 'the progress covers the last put');
     assert.equal(watcher.nextRevision, (await progress) + 1, 'resumes after the reported revision');
     await watcher.close();
   });
