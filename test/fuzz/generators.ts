@@ -143,9 +143,17 @@ function badTail(prng: Prng): Buffer {
  * = 2), its innermost message `core`.
  */
 export function nestedTxn(depth: number, core: Buffer): Buffer {
-  let inner = core;
-  for (let i = 0; i < depth; i++) inner = bytesField(2, bytesField(4, inner));
-  return inner;
+  // Headers computed from the inside out and joined once: concatenating level by level
+  // would copy the message `depth` times (gigabytes at 50,000 deep).
+  const headers: Buffer[] = [];
+  let length = core.length;
+  for (let i = 0; i < depth; i++) {
+    const op = Buffer.concat([tag(4, WireType.bytes), varint(length)]);
+    const success = Buffer.concat([tag(2, WireType.bytes), varint(op.length + length)]);
+    headers.push(op, success);
+    length += op.length + success.length;
+  }
+  return Buffer.concat([...headers.reverse(), core]);
 }
 
 /** A request that must fail to decode. */
