@@ -81,6 +81,14 @@ describe('concord client commands: parsing and formatting', () => {
       action: 'grant',
       rest: ['--endpoints', 'h:1', '10'],
     });
+    assert.deepEqual(takeAction(['list', '-w', 'json', '--cluster'], options), {
+      action: 'list',
+      rest: ['-w', 'json', '--cluster'],
+    });
+    assert.deepEqual(takeAction(['-w', 'json'], options), {
+      action: undefined,
+      rest: ['-w', 'json'],
+    });
   });
 
   it('aligns table columns and writes 64-bit integers exactly', () => {

@@ -212,6 +212,7 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
     assert.ok(match, granted);
     const id = match[1]!;
     await ok(['put', 'ls/k', 'v', '--lease', id]);
+    const kept = await spawnOn(['lease', 'keep-alive', id]);
     const [ttl, theirs, list, keepAlive, json] = await Promise.all([
       ok(['lease', 'timetolive', id, '--keys']),
       etcdctl.ok('lease', 'timetolive', id, '--keys'),
@@ -229,6 +230,9 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
     assert.match(list, new RegExp(`^found \\d+ leases\\n(.*\\n)*${id}\\n`));
     assert.equal(keepAlive, `lease ${id} keepalived with TTL(60)\n`);
     assert.equal(parseJson<{ 'granted-ttl': number }>(json)['granted-ttl'], 60);
+    // keep-alive without --once renews until interrupted.
+    await kept.printed(`lease ${id} keepalived with TTL(60)\n`);
+    assert.equal(await kept.stop('SIGINT'), 0, kept.stderr);
     assert.equal(await ok(['lease', 'revoke', id]), `lease ${id} revoked\n`);
     const [gone, expired] = await Promise.all([
       etcdctl.ok('get', 'ls/k'),
@@ -450,6 +454,7 @@ describe('concord client commands', { skip: etcdctlSkip }, () => {
 
   it('check perf reports PASS or FAIL per threshold; bench prints throughput and percentiles', async () => {
     const perf = await run(['check', 'perf', '--duration', '2s', '-w', 'json']);
+    assert.ok(perf.code === 0 || perf.code === 1, `check perf exited ${perf.code}: ${perf.stderr}`);
     const report = JSON.parse(perf.stdout) as {
       pass: boolean;
       requests: number;

@@ -49,10 +49,20 @@ export function takeAction(
   argv: readonly string[],
   options: Readonly<Record<string, FlagOption>>,
 ): { action: string | undefined; rest: string[] } {
-  const { own, tail } = splitAfterPositionals(argv, options, 1);
-  const action = own.pop();
-  if (action === undefined || action.startsWith('-')) {
-    return { action: undefined, rest: [...argv] };
+  const takesValue = new Set(
+    Object.entries(options).flatMap(([name, option]) =>
+      option.type === 'string'
+        ? [`--${name}`, ...(option.short === undefined ? [] : [`-${option.short}`])]
+        : [],
+    ),
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (!arg.startsWith('-')) {
+      return { action: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    }
+    if (takesValue.has(arg)) i += 1;
   }
-  return { action, rest: [...own, ...tail] };
+  return { action: undefined, rest: [...argv] };
 }
