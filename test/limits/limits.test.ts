@@ -15,6 +15,14 @@ import { waitFor } from '../helpers/wait.js';
 const streamsMax = 4;
 const connectionsMax = 6;
 const leasesMax = 40;
+const watchersMax = 3;
+
+interface WatchAnswer {
+  readonly watchId: string;
+  readonly created: boolean;
+  readonly canceled: boolean;
+  readonly cancelReason: string;
+}
 
 describe('limits: each named, a flag, etcd’s answer', () => {
   let member: MemberProcess;
@@ -28,6 +36,8 @@ describe('limits: each named, a flag, etcd’s answer', () => {
         String(connectionsMax),
         '--max-leases',
         String(leasesMax),
+        '--max-watchers-per-stream',
+        String(watchersMax),
       ],
     });
   });
@@ -90,6 +100,61 @@ describe('limits: each named, a flag, etcd’s answer', () => {
       });
     } finally {
       kv.close();
+    }
+  });
+
+  it('--max-watchers-per-stream: a create past it is created and canceled with "etcdserver: too many requests"', async () => {
+    const client = rawClient('Watch', member.endpoint);
+    const call = (
+      client as unknown as { Watch(): grpc.ClientDuplexStream<object, WatchAnswer> }
+    ).Watch();
+    try {
+      const answers: WatchAnswer[] = [];
+      call.on('data', (answer: WatchAnswer) => answers.push(answer));
+      call.on('error', () => undefined);
+      for (let i = 0; i <= watchersMax; i++) {
+        call.write({ createRequest: { key: Buffer.from(`limits/w${i}`) } });
+      }
+      await waitFor(`${watchersMax + 1} create answers`, (done) => {
+        const check = (): void => {
+          if (answers.length > watchersMax) done(undefined);
+        };
+        call.on('data', check);
+        check();
+      });
+      const created = answers.slice(0, watchersMax);
+      assert.ok(
+        created.every((a) => a.created && !a.canceled),
+        JSON.stringify(created),
+      );
+      const refused = answers[watchersMax]!;
+      assert.deepEqual(
+        {
+          created: refused.created,
+          canceled: refused.canceled,
+          watchId: refused.watchId,
+          cancelReason: refused.cancelReason,
+        },
+        {
+          created: true,
+          canceled: true,
+          watchId: '-1',
+          cancelReason: 'etcdserver: too many requests',
+        },
+      );
+      // Canceling one makes room for another on the same stream.
+      call.write({ cancelRequest: { watchId: created[0]!.watchId } });
+      call.write({ createRequest: { key: Buffer.from('limits/again') } });
+      await waitFor('the create after a cancel', (done) => {
+        const check = (): void => {
+          if (answers.some((a, i) => i > watchersMax && a.created && !a.canceled)) done(undefined);
+        };
+        call.on('data', check);
+        check();
+      });
+    } finally {
+      call.cancel();
+      client.close();
     }
   });
 

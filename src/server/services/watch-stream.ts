@@ -104,6 +104,11 @@ export class WatchStream implements OpenStream {
 
   private create(wire: WatchCreateRequestIn): void {
     const api = this.options.api;
+    // --max-watchers-per-stream: each watcher holds memory in the member; a client that
+    // creates them without end is refused as etcd refuses a create (created and canceled).
+    if (this.watchers.size >= this.options.limits.watchersPerStreamMax) {
+      return this.refuse(errorTable.TooManyRequests.message);
+    }
     if (int64ToNumber(wire.startRevision) < 0) return this.refuse(watchMessages.compacted);
     const create = fromWireWatchCreate(wire);
     if (isEmptyWatchRange(create)) return this.refuse(watchMessages.emptyRange);
