@@ -176,7 +176,12 @@ async function advance(
 ): Promise<void> {
   const txn = client.txn().if(fence, compare.value(k.phase, '=', phase));
   if (phase === 'map') {
-    txn.then(op.put(k.phase, 'reduce'), op.delete(k.mapBarrier));
+    // Leftover duplicate map items go too: no worker will take them any more.
+    txn.then(
+      op.put(k.phase, 'reduce'),
+      op.delete(k.mapBarrier),
+      op.delete(`${k.queue('map')}/`, { prefix: true }),
+    );
   } else {
     const outputs = (await client.range(k.doneDir('reduce'), { prefix: true })).kvs
       .map((kv) => [taskOf(kv), parse<Completion>(kv).files[0]] as const)
@@ -186,6 +191,7 @@ async function advance(
       op.put(k.final, JSON.stringify({ outputs })),
       op.put(k.phase, 'done'),
       op.delete(k.finishBarrier),
+      op.delete(`${k.queue('reduce')}/`, { prefix: true }),
     );
   }
   const result = await txn.commit();

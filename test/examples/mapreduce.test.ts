@@ -162,6 +162,10 @@ describe('mapreduce example on a 3-member cluster', () => {
       );
     }
     assert.equal((await client.get(k.final))?.version, 1, 'the final record is put once');
+    for (const left of [`${job}/queue/`, `${job}/claims/`]) {
+      const count = (await client.range(left, { prefix: true, countOnly: true })).count;
+      assert.equal(count, 0, `nothing left under ${left}`);
+    }
 
     // The victim's task was run again, by a live worker, under a new claim.
     const reassigned = await client.get(victimClaim.key.replace('/claims/', '/done/'));
