@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { realClock } from '../../src/env/clock.js';
-import { RealDisk } from '../../src/env/real-disk.js';
 import { Member } from '../../src/node/member.js';
 import { createServer } from '../../src/server/server.js';
+import { soloMemberOptions } from '../helpers/solo-member.js';
 import { rawClient } from '../server/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-amo-'));
@@ -40,22 +39,7 @@ function identity(clientId: string, sequence: number): grpc.Metadata {
 
 describe('at most once', () => {
   it('applies a retried write once and answers the retry with the original result', async () => {
-    const member = await Member.open({
-      name: 'solo',
-      dataDir: dir,
-      disk: new RealDisk(),
-      clock: realClock,
-      initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
-      initialClusterToken: 'amo',
-      clientUrls: [],
-      peerUrls: ['http://127.0.0.1:2380'],
-      initialClusterState: 'new',
-      heartbeatMs: 10,
-      electionMs: 100,
-      snapshotCount: 100_000,
-      quotaBackendBytes: 1 << 30,
-      version: 'test',
-    });
+    const member = await Member.open(soloMemberOptions(dir, { initialClusterToken: 'amo' }));
     const server = await createServer({ api: member, listen: [new URL('http://127.0.0.1:0')] });
     const client = rawClient('KV', server.urls[0]!.host);
     try {

@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { realClock } from '../../src/env/clock.js';
 import type { Disk, DiskFile } from '../../src/env/disk.js';
 import type { LogFields, Logger } from '../../src/env/logger.js';
 import { RealDisk } from '../../src/env/real-disk.js';
 import { Member } from '../../src/node/member.js';
 import type { MemberObserver } from '../../src/node/member-metrics.js';
 import type { MemberOptions } from '../../src/node/member-options.js';
+import { soloMemberOptions } from '../helpers/solo-member.js';
 import { eventually } from '../helpers/wait.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -68,25 +68,9 @@ async function openMember(
     backendCommit: (seconds) => observed.commits.push(seconds),
     peerRoundTrip: () => undefined,
   };
-  const member = await Member.open({
-    name: 'solo',
-    dataDir,
-    disk: new RealDisk(),
-    clock: realClock,
-    initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
-    initialClusterToken: 'metrics',
-    clientUrls: [],
-    peerUrls: ['http://127.0.0.1:2380'],
-    initialClusterState: 'new',
-    heartbeatMs: 10,
-    electionMs: 100,
-    snapshotCount: 100_000,
-    quotaBackendBytes: 1 << 30,
-    version: 'test',
-    logger,
-    observer,
-    ...overrides,
-  });
+  const member = await Member.open(
+    soloMemberOptions(dataDir, { initialClusterToken: 'metrics', logger, observer, ...overrides }),
+  );
   await eventually(
     'the member to lead',
     () => member.metrics().leader,

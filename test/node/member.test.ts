@@ -5,35 +5,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { realClock } from '../../src/env/clock.js';
-import { RealDisk } from '../../src/env/real-disk.js';
 import type { Event } from '../../src/mvcc/types.js';
 import { Member } from '../../src/node/member.js';
 import type { MemberOptions } from '../../src/node/member-options.js';
+import { soloMemberOptions } from '../helpers/solo-member.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+// This member advertises a client URL (nothing listens there: no server in these tests).
 function options(dataDir: string, overrides: Partial<MemberOptions> = {}): MemberOptions {
-  return {
-    name: 'solo',
-    dataDir,
-    disk: new RealDisk(),
-    clock: realClock,
-    initialCluster: [{ name: 'solo', peerUrls: ['http://127.0.0.1:2380'] }],
-    initialClusterToken: 'test',
-    clientUrls: ['http://127.0.0.1:2379'],
-    peerUrls: ['http://127.0.0.1:2380'],
-    initialClusterState: 'new',
-    heartbeatMs: 10,
-    electionMs: 100,
-    snapshotCount: 100_000,
-    quotaBackendBytes: 1 << 30,
-    version: 'test',
-    ...overrides,
-  };
+  return soloMemberOptions(dataDir, { clientUrls: ['http://127.0.0.1:2379'], ...overrides });
 }
 
 function tempDir(): string {
