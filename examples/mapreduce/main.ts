@@ -25,7 +25,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '4' },
     buckets: { type: 'string', default: '4' },
     'files-per-task': { type: 'string', default: '1' },
-    endpoints: { type: 'string', default: '127.0.0.1:2379' },
+    // `npm run cluster`'s three members.
+    endpoints: { type: 'string', default: '127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383' },
     ttl: { type: 'string', default: '5' },
     job: { type: 'string' },
     'work-dir': { type: 'string' },
