@@ -59,6 +59,7 @@ export function check(argv: readonly string[]): Promise<number> {
     );
     const value = Buffer.alloc(1024, 'x');
     const stop = untilSignal();
+    const progress = showProgress(durationMs);
     try {
       const result = await runLoad({
         clients: conns,
@@ -67,7 +68,9 @@ export function check(argv: readonly string[]): Promise<number> {
         rate,
         signal: stop.signal,
         op: (client, i) => client.put(`${prefix}${String(i).padStart(8, '0')}`, value),
+        onDone: progress.count,
       });
+      progress.finish();
       const stats = loadStats(result);
       const p99 = stats.percentiles.find(([p]) => p === 99)?.[1] ?? 0;
       const checks = [
@@ -108,8 +111,32 @@ export function check(argv: readonly string[]): Promise<number> {
       }
       return pass ? 0 : 1;
     } finally {
+      progress.finish();
       stop.dispose();
       await conns[0]!.delete(prefix, { prefix: true }).catch(() => undefined);
     }
   });
+}
+
+/** A once-a-second `12 / 60 s, 1800 writes` line on stderr, when it is a terminal. */
+function showProgress(durationMs: number): { count: (done: number) => void; finish: () => void } {
+  if (process.stderr.isTTY !== true) return { count: () => undefined, finish: () => undefined };
+  const started = Date.now();
+  let done = 0;
+  let finished = false;
+  const timer = setInterval(() => {
+    const seconds = Math.min(durationMs, Date.now() - started) / 1000;
+    process.stderr.write(
+      `\r${seconds.toFixed(0)} / ${(durationMs / 1000).toFixed(0)} s, ${done} writes\x1b[K`,
+    );
+  }, 1000);
+  return {
+    count: (n) => (done = n),
+    finish: () => {
+      if (finished) return;
+      finished = true;
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[K');
+    },
+  };
 }

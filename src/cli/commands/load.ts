@@ -4,6 +4,7 @@
  * duration is reached, optionally paced to a rate; and the statistics etcd's benchmark
  * prints (throughput, slowest, fastest, average, stddev, percentiles).
  */
+import { setMaxListeners } from 'node:events';
 import type { Client } from '../../client/index.js';
 
 export interface LoadOptions {
@@ -38,6 +39,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = options.total ?? Infinity;
   let next = 0;
   let done = 0;
+  // Each call in flight listens for the client's close: many at once are expected here, not
+  // a leak (node warns past 10).
+  const perClient = Math.ceil(options.concurrency / options.clients.length);
+  for (const client of options.clients) {
+    setMaxListeners(perClient * 2 + 10, client.connection.closeSignal);
+  }
   const loop = async (worker: number): Promise<void> => {
     const client = options.clients[worker % options.clients.length]!;
     for (;;) {
