@@ -295,7 +295,9 @@ export class Transport {
           socket.write(
             encodeFrame(FrameKind.hello, encodeHello(this.clusterId, this.options.selfId, 'link')),
           );
+          const known = this.links.has(hello.from);
           this.linkFor(hello.from).attach(socket);
+          if (!known) socket.once('close', () => this.forgetStranger(hello.from));
         }
         return;
       }
@@ -333,6 +335,16 @@ export class Transport {
     this.clusterId = clusterId;
     this.log('joined cluster', { clusterId: clusterId.toString(16) });
     this.options.onClusterId?.(clusterId);
+  }
+
+  /**
+   * A link made for a sender we had not heard of goes when its connection does, unless the
+   * sender has become a member meanwhile (addPeer gave it URLs): otherwise every hello with a
+   * new sender ID would leave a link behind for good (memory, and a metrics label each).
+   */
+  private forgetStranger(id: NodeId): void {
+    const link = this.links.get(id);
+    if (link !== undefined && link.urls.length === 0 && !link.connected) this.removePeer(id);
   }
 
   private linkFor(id: NodeId): PeerLink {

@@ -56,7 +56,7 @@ describe('fuzz generators', () => {
 
   it('nests a Txn as the encoder would', () => {
     const core = Buffer.from('core');
-    let expected = core;
+    let expected: Buffer = core;
     for (let i = 0; i < 50; i++) expected = bytesField(2, bytesField(4, expected));
     assert.deepEqual(nestedTxn(50, core), expected);
   });

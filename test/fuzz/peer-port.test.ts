@@ -1,0 +1,74 @@
+/**
+ * The peer port against strangers, through a real member: hellos naming our cluster but sender
+ * IDs nobody added, each followed by garbage and a close. The member keeps running, and keeps
+ * no link (nor a metrics label) for any of them once its connection is gone: before the fix
+ * each new sender ID left a link behind for good.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Prng } from '../../src/base/prng.js';
+import { encodeFrame, encodeHello, FrameKind } from '../../src/transport/frame.js';
+import { MemberProcess } from '../helpers/member-process.js';
+import { eventually } from '../helpers/wait.js';
+import { clusterId } from './harness.js';
+import { alive, healthy } from './oracle.js';
+import { randomBytes } from './generators.js';
+import { sendPeer } from './peer-fuzz.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      );
+    });
+  });
+}
+
+describe('peer port: strangers leave nothing behind', () => {
+  let member: MemberProcess;
+  let peerPort: number;
+
+  before(async () => {
+    peerPort = await freePort();
+    member = await MemberProcess.start({
+      args: ['--listen-peer-urls', `http://127.0.0.1:${peerPort}`],
+    });
+  });
+  after(() => MemberProcess.destroyAll());
+
+  it('100 hellos from unknown senders, then garbage: no links kept, the member serves', async () => {
+    const target = {
+      host: '127.0.0.1',
+      port: peerPort,
+      clusterId: await clusterId(member.endpoint),
+    };
+    const prng = new Prng(5);
+    for (let i = 0; i < 100; i++) {
+      const hello = encodeFrame(
+        FrameKind.hello,
+        encodeHello(target.clusterId, 0xbad0_0000n + BigInt(i), 'link'),
+      );
+      const garbage = encodeFrame(FrameKind.messages, randomBytes(prng, 1 + prng.int(64)));
+      await sendPeer(target, Buffer.concat([hello, garbage]), 20);
+    }
+    assert.ok(alive(member.pid ?? 0), member.describe());
+    assert.ok(await healthy(member.url), member.describe());
+    const labels = await eventually(
+      'the strangers’ links to be gone from /metrics',
+      async () => {
+        const text = await (await fetch(`${member.url}/metrics`)).text();
+        return text
+          .split('\n')
+          .filter((line) => line.startsWith('etcd_network_peer_received_bytes_total{'));
+      },
+      (lines) => lines.length === 0,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.deepEqual(labels, []);
+  });
+});
