@@ -11,6 +11,7 @@ import { badOutcome, callRaw, rawChannel } from './grpc-fuzz.js';
 import { fuzzMethods } from './methods.js';
 import { alive, healthy } from './oracle.js';
 import type * as grpc from '@grpc/grpc-js';
+import { RawConnection } from '../helpers/raw-http2.js';
 
 interface CorpusEntry {
   readonly target: string;
@@ -40,6 +41,31 @@ describe('fuzz corpus: every input once found to break a member', () => {
     client.close();
     await MemberProcess.destroyAll();
   });
+
+  // Below the message: gRPC's own 5-byte frame, lying.
+  const frames: readonly [string, Buffer][] = [
+    [
+      'a message length of 4 GiB - 1 with 3 bytes behind it',
+      Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+    ],
+    ['the compressed flag without a grpc-encoding', Buffer.from([1, 0, 0, 0, 2, 0x0a, 0x00])],
+    ['a frame cut inside its length', Buffer.from([0, 0, 0])],
+  ];
+  for (const [what, bytes] of frames) {
+    it(`a gRPC frame: ${what}`, async () => {
+      const connection = new RawConnection(member.endpoint);
+      try {
+        const call = connection.call('/etcdserverpb.KV/Range');
+        call.end(bytes);
+        const status = await call.ended(`the call with ${what} to end`);
+        assert.notEqual(status.code, '0', `refused: ${JSON.stringify(status)}`);
+        assert.equal(badOutcome({ code: Number(status.code), details: status.message }), undefined);
+      } finally {
+        connection.close();
+      }
+      assert.ok(await healthy(member.url), member.describe());
+    });
+  }
 
   for (const { name, entry } of entries) {
     it(`${name}: ${entry.target}`, async () => {
