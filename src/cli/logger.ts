@@ -7,6 +7,7 @@
  */
 import { pino, type DestinationStream } from 'pino';
 import type { LogFields, Logger, LogLevel } from '../env/logger.js';
+import { ConfigError } from './serve-config.js';
 
 export interface ServeLogOptions {
   /** --name: carried by every line. */
@@ -42,8 +43,15 @@ export function createServeLogger(options: ServeLogOptions): Logger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/** Throws a ConfigError naming the output when a log file cannot be created or opened. */
 function destinationFor(output: string): DestinationStream {
   if (output === 'stderr') return pino.destination({ dest: 2, sync: true });
   if (output === 'stdout') return pino.destination({ dest: 1, sync: true });
-  return pino.destination({ dest: output, sync: true, append: true, mkdir: true });
+  try {
+    return pino.destination({ dest: output, sync: true, append: true, mkdir: true });
+  } catch (error) {
+    throw new ConfigError(
+      `--log-outputs ${output}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

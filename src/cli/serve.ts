@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isConcordError } from '../base/errors.js';
 import { realClock } from '../env/clock.js';
+import type { Logger } from '../env/logger.js';
 import { RealDisk } from '../env/real-disk.js';
 import { Member } from '../node/member.js';
 import { createMetrics } from '../server/metrics/metrics.js';
@@ -42,11 +43,19 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     process.stderr.write(`concord serve: ${error instanceof Error ? error.message : error}\n`);
     return 2;
   }
-  const logger = createServeLogger({
-    member: config.name,
-    level: config.logLevel,
-    outputs: config.logOutputs,
-  });
+  let logger: Logger;
+  try {
+    logger = createServeLogger({
+      member: config.name,
+      level: config.logLevel,
+      outputs: config.logOutputs,
+    });
+  } catch (error) {
+    // A --log-outputs file that cannot be created or opened.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`concord serve: ${error.message}\n`);
+    return 2;
+  }
   const metrics = createMetrics({ logger, slowRequestMs: config.warningApplyDurationMs });
   let member: Member;
   try {

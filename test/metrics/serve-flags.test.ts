@@ -5,9 +5,11 @@
  * --warning-apply-duration 0s (every apply and request is "too long": logged and counted).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../helpers/free-port.js';
@@ -85,5 +87,34 @@ describe('concord serve with the operating flags', () => {
     // --log-outputs: the file has the lines stderr has.
     const fromFile = logLines(readFileSync(logFile, 'utf8'));
     assert.ok(fromFile.some((l) => l.msg === 'apply request took too long' && l.member === 'ops'));
+  });
+});
+
+describe('concord serve with a --log-outputs file it cannot open', () => {
+  it('exits 2 naming the output, before starting (no stack trace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-bad-log-'));
+    try {
+      // A log file "inside" a regular file: neither its directory nor the file can be made.
+      writeFileSync(join(dir, 'plain'), '');
+      const output = join(dir, 'plain', 'member.log');
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [
+            ...['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--name', 'bad'],
+            ...['--data-dir', join(dir, 'data'), '--log-outputs', output],
+            ...['--listen-client-urls', 'http://127.0.0.1:0'],
+            ...['--listen-peer-urls', 'http://127.0.0.1:0'],
+          ],
+          { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000 },
+          (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^concord serve: --log-outputs \S+member\.log: E\w+: /);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
