@@ -95,6 +95,11 @@ export interface WatchHandle {
   progressRevision(): number;
   /** True when the watcher is caught up (a progress notification may be sent). */
   synced(): boolean;
+  /**
+   * The sink refused events (`events` answered false) and has room again: catch up now, not
+   * at the member's next periodic step.
+   */
+  resume?(): void;
 }
 
 export interface MemberStatus {

@@ -12,6 +12,7 @@ import { encodeSnapshotData } from './snapshot-data.js';
 export class Background {
   private stops: (() => void)[] = [];
   private stepScheduled = false;
+  private watchSyncScheduled = false;
   private appliedSinceSnapshot = 0;
   private snapshotting = false;
   private compactionWaiters: { revision: number; resolve: () => void }[] = [];
@@ -41,6 +42,20 @@ export class Background {
     setImmediate(() => {
       this.stepScheduled = false;
       this.step();
+    });
+  }
+
+  /**
+   * A watch consumer has room again: deliver what the hub holds back for it soon (one catch-up
+   * round per event-loop turn however many ask), without the rest of a step.
+   */
+  wakeWatchers(): void {
+    if (this.watchSyncScheduled) return;
+    this.watchSyncScheduled = true;
+    setImmediate(() => {
+      this.watchSyncScheduled = false;
+      // Whoever is still behind is retried by the step (or asks again when it has room).
+      this.member.stateMachine.syncWatchers(memberDefaults.watchSyncBatch);
     });
   }
 

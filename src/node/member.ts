@@ -363,7 +363,9 @@ export class Member implements ConcordApi {
   }
 
   watch(create: WatchCreate, sink: WatchSink): WatchHandle {
-    const handle = watchStore(this.stateMachine, create, sink);
+    const handle = watchStore(this.stateMachine, create, sink, () =>
+      this.background.wakeWatchers(),
+    );
     this.background.wake(); // a past start revision needs catching up
     return handle;
   }

@@ -9,6 +9,8 @@ export function watchStore(
   stateMachine: StateMachine,
   create: WatchCreate,
   sink: WatchSink,
+  /** Asks for a catch-up pass soon (the member's background step). */
+  catchUp: () => void = () => undefined,
 ): WatchHandle {
   const hub = stateMachine.watches;
   let canceled = false;
@@ -39,5 +41,6 @@ export function watchStore(
     },
     progressRevision: () => hub.progress(id) ?? stateMachine.currentRevision,
     synced: () => hub.progress(id) === stateMachine.currentRevision,
+    resume: catchUp,
   };
 }

@@ -47,6 +47,19 @@ interface Watcher {
   progressDue: boolean;
 }
 
+/**
+ * Each committed event, converted once however many watchers it goes to: the hub hands every
+ * watcher of a revision the same Event objects (immutable), and converting them again per
+ * watcher was most of a fan-out's conversion cost.
+ */
+const wireEvents = new WeakMap<Event, ReturnType<typeof toWireEvent>>();
+
+function wireEvent(event: Event): ReturnType<typeof toWireEvent> {
+  let wire = wireEvents.get(event);
+  if (wire === undefined) wireEvents.set(event, (wire = toWireEvent(event)));
+  return wire;
+}
+
 export class WatchStream implements OpenStream {
   private readonly watchers = new Map<string, Watcher>();
   private readonly outbox: Outbox<WatchResponseOut>;
@@ -60,7 +73,7 @@ export class WatchStream implements OpenStream {
     private readonly options: ResolvedOptions,
     private readonly streams: StreamRegistry,
   ) {
-    this.outbox = new Outbox(call, options.watchQueueResponsesMax, () => this.call.resume());
+    this.outbox = new Outbox(call, options.watchQueueResponsesMax, () => this.roomAgain());
   }
 
   start(): void {
@@ -77,6 +90,16 @@ export class WatchStream implements OpenStream {
     if (this.finished) return;
     this.finish();
     this.call.emit('error', codeStatus('Stopped'));
+  }
+
+  /**
+   * The outbox has room again: read requests again, and have the member deliver the events it
+   * held back for this stream's watchers now. Waiting for its periodic catch-up step instead
+   * (every 50 ms, much later under load) held a slow reader's events back for up to seconds.
+   */
+  private roomAgain(): void {
+    this.call.resume();
+    for (const watcher of this.watchers.values()) watcher.handle?.resume?.();
   }
 
   private receive(request: WatchRequestIn): void {
@@ -166,7 +189,7 @@ export class WatchStream implements OpenStream {
     const response: WatchResponseOut = {
       header: toWireHeader(this.options.api.header(), revision),
       watchId: watcher.id,
-      events: events.map(toWireEvent),
+      events: events.map(wireEvent),
     };
     const maxBytes = this.options.limits.requestBytesMax + grpcOverheadBytes;
     const parts = watcher.fragment ? fragmentWatchResponse(response, maxBytes) : [response];
