@@ -108,6 +108,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       leasesMax: config.maxLeases,
     },
     leaseCount: () => member.stateMachine.leases().length,
+    electionTimeoutMs: config.electionTimeoutMs,
     http: metrics.http,
     grpcInterceptors: [metrics.grpc],
     onHealth: (health) => metrics.health(health),

@@ -61,6 +61,11 @@ export interface ServerOptions {
   readonly healthTimeoutMs?: number;
   /** Called with an error that is not a ConcordError (a bug). Default: crash loudly. */
   readonly onBug?: BugHandler;
+  /**
+   * The member's --election-timeout in ms (default 1000, etcd's): how often streams that
+   * require a leader check for one (./services/require-leader.ts).
+   */
+  readonly electionTimeoutMs?: number;
   /** How many leases the member holds now, for --max-leases (default: never refuses). */
   readonly leaseCount?: () => number;
 }
@@ -76,6 +81,7 @@ export interface ResolvedOptions {
   readonly shutdownGraceMs: number;
   readonly healthTimeoutMs: number;
   readonly onBug: BugHandler;
+  readonly electionTimeoutMs: number;
   readonly leaseCount: () => number;
 }
 
@@ -101,6 +107,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     shutdownGraceMs: options.shutdownGraceMs ?? 5000,
     healthTimeoutMs: options.healthTimeoutMs ?? 5000,
     onBug: options.onBug ?? crashOnBug,
+    electionTimeoutMs: options.electionTimeoutMs ?? 1000,
     leaseCount: options.leaseCount ?? (() => 0),
   };
   validate(resolved);
@@ -124,6 +131,7 @@ function validate(options: ResolvedOptions): void {
   positive(options.watchQueueResponsesMax, 'watchQueueResponsesMax');
   positive(options.leaseKeepAliveQueueMax, 'leaseKeepAliveQueueMax');
   positive(options.healthTimeoutMs, 'healthTimeoutMs');
+  positive(options.electionTimeoutMs, '--election-timeout');
   if (options.listen.length === 0) throw new RangeError('--listen-client-urls: no URL given');
   for (const url of options.listen) {
     if (url.protocol === 'https:' && options.tls === undefined) {

@@ -1,4 +1,5 @@
 /** A raw Watch stream for tests: send requests, await responses one by one, in order. */
+import { Metadata } from '@grpc/grpc-js';
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import type { Client } from '@grpc/grpc-js';
 import { rawClient, waitFor } from './harness.js';
@@ -28,12 +29,15 @@ export class RawWatch {
   error: ServiceError | undefined;
   private readonly errorWaiters: ((error: ServiceError) => void)[] = [];
 
-  constructor(endpoint: string) {
+  /** `metadata`: sent with the call (e.g. `hasleader: true`). */
+  constructor(endpoint: string, metadata = new Metadata()) {
     this.client = rawClient('Watch', endpoint);
     const open = (
-      this.client as unknown as { Watch(): ClientDuplexStream<object, WatchResponseIn> }
+      this.client as unknown as {
+        Watch(metadata: Metadata): ClientDuplexStream<object, WatchResponseIn>;
+      }
     ).Watch;
-    this.call = open.call(this.client);
+    this.call = open.call(this.client, metadata);
     this.call.on('data', (response: WatchResponseIn) => {
       const waiting = this.waiting;
       this.waiting = undefined;
@@ -66,9 +70,9 @@ export class RawWatch {
   }
 
   /** The status the stream ended with. */
-  ended(what: string): Promise<ServiceError> {
+  ended(what: string, timeoutMs?: number): Promise<ServiceError> {
     if (this.error !== undefined) return Promise.resolve(this.error);
-    return waitFor(what, (done) => this.errorWaiters.push(done));
+    return waitFor(what, (done) => this.errorWaiters.push(done), timeoutMs);
   }
 
   close(): void {

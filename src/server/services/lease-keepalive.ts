@@ -16,6 +16,7 @@ import { toWireLeaseKeepAlive } from '../convert/lease.js';
 import type { ResolvedOptions } from '../options.js';
 import { statusOf } from '../status.js';
 import type { LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut } from '../wire/lease.js';
+import { LeaderMonitor } from './require-leader.js';
 import { ServerStream } from './server-stream.js';
 import type { StreamRegistry } from './stream-registry.js';
 
@@ -25,7 +26,10 @@ export function leaseKeepAliveHandler(
   options: ResolvedOptions,
   streams: StreamRegistry,
 ): (call: Call) => void {
-  return (call) => new LeaseKeepAliveStream(call, options, streams).start();
+  // A stream sent with `hasleader: true` ends once the member loses its leader.
+  const monitor = new LeaderMonitor(options.api, options.electionTimeoutMs);
+  return (call) =>
+    monitor.admit(call, () => new LeaseKeepAliveStream(call, options, streams).start());
 }
 
 class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call> {

@@ -1,6 +1,10 @@
-/** The Watch service: each call is one WatchStream (./watch-stream.ts). */
+/**
+ * The Watch service: each call is one WatchStream (./watch-stream.ts), admitted by the
+ * require-leader rule (./require-leader.ts).
+ */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { ResolvedOptions } from '../options.js';
+import { LeaderMonitor } from './require-leader.js';
 import type { StreamRegistry } from './stream-registry.js';
 import type { WatchCall } from './watch-stream.js';
 import { WatchStream } from './watch-stream.js';
@@ -9,7 +13,10 @@ export function watchService(
   options: ResolvedOptions,
   streams: StreamRegistry,
 ): UntypedServiceImplementation {
+  // A stream sent with `hasleader: true` ends once the member loses its leader.
+  const monitor = new LeaderMonitor(options.api, options.electionTimeoutMs);
   return {
-    Watch: (call: WatchCall) => new WatchStream(call, options, streams).start(),
+    Watch: (call: WatchCall) =>
+      monitor.admit(call, () => new WatchStream(call, options, streams).start()),
   };
 }
