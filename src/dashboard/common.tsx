@@ -1,4 +1,4 @@
-/** Small pieces every view uses: error notes, a confirmation dialog, empty states. */
+/** Small pieces every view uses: error notes, a confirmation dialog, empty states, a prefix form. */
 import type { ComponentChildren } from 'preact';
 import { isPermissionDenied } from './api.js';
 
@@ -70,5 +70,47 @@ export function Confirm({
         </div>
       </div>
     </div>
+  );
+}
+
+/** The one-field form a view is scoped by (Keys, Locks, Services): `onApply` on submit. */
+export function PrefixForm({
+  value,
+  onInput,
+  onApply,
+  button,
+  smallButton = true,
+  placeholder,
+  label,
+  testid,
+}: {
+  value: string;
+  onInput: (value: string) => void;
+  onApply: () => void;
+  button: string;
+  smallButton?: boolean;
+  placeholder?: string;
+  label?: string;
+  testid?: string;
+}) {
+  return (
+    <form
+      class="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply();
+      }}
+    >
+      <input
+        placeholder={placeholder}
+        value={value}
+        aria-label={label}
+        data-testid={testid}
+        onInput={(e) => onInput(e.currentTarget.value)}
+      />
+      <button type="submit" class={smallButton ? 'small' : undefined}>
+        {button}
+      </button>
+    </form>
   );
 }

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse, WatchEvent } from '../api.js';
 import { call, watch } from '../api.js';
 import { b64, hexId, prefixRange, text } from '../bytes.js';
-import { Card, Confirm, Empty, ErrorNote } from '../common.js';
+import { Card, Confirm, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 import { KeyHistory } from './key-history.js';
 import { KeyTree } from './key-tree.js';
@@ -44,22 +44,18 @@ export function KeysView() {
     <div class="split">
       <div class="stack">
         <Card title="Browse" class="browse">
-          <form
-            class="row"
-            onSubmit={(e) => {
-              e.preventDefault();
+          <PrefixForm
+            value={draft}
+            onInput={setDraft}
+            onApply={() => {
               setPrefix(draft);
               location.hash = `#/keys?prefix=${encodeURIComponent(draft)}`;
             }}
-          >
-            <input
-              placeholder="prefix, e.g. /config/"
-              value={draft}
-              data-testid="prefix-input"
-              onInput={(e) => setDraft(e.currentTarget.value)}
-            />
-            <button type="submit">Go</button>
-          </form>
+            button="Go"
+            smallButton={false}
+            placeholder="prefix, e.g. /config/"
+            testid="prefix-input"
+          />
           <ErrorNote error={keys.error} />
           {keys.data !== undefined && (
             <p class="muted small">

@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse } from '../api.js';
 import { call } from '../api.js';
 import { hexId, prefixRange, text } from '../bytes.js';
-import { Card, Empty, ErrorNote } from '../common.js';
+import { Card, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 
 const scanKeysMax = 5000;
@@ -55,22 +55,13 @@ export function LocksView() {
         title="Locks & elections"
         testid="locks"
         actions={
-          <form
-            class="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              setPrefix(draft);
-            }}
-          >
-            <input
-              placeholder="under prefix (all keys)"
-              value={draft}
-              onInput={(e) => setDraft(e.currentTarget.value)}
-            />
-            <button type="submit" class="small">
-              Scan
-            </button>
-          </form>
+          <PrefixForm
+            value={draft}
+            onInput={setDraft}
+            onApply={() => setPrefix(draft)}
+            button="Scan"
+            placeholder="under prefix (all keys)"
+          />
         }
       >
         <p class="muted small">

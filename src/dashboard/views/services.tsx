@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse } from '../api.js';
 import { call } from '../api.js';
 import { hexId, prefixRange, text } from '../bytes.js';
-import { Card, Empty, ErrorNote } from '../common.js';
+import { Card, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 
 const instancesMax = 2000;
@@ -46,22 +46,13 @@ export function ServicesView() {
       title="Services"
       testid="services"
       actions={
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setPrefix(draft);
-          }}
-        >
-          <input
-            value={draft}
-            aria-label="registry prefix"
-            onInput={(e) => setDraft(e.currentTarget.value)}
-          />
-          <button type="submit" class="small">
-            Show
-          </button>
-        </form>
+        <PrefixForm
+          value={draft}
+          onInput={setDraft}
+          onApply={() => setPrefix(draft)}
+          button="Show"
+          label="registry prefix"
+        />
       }
     >
       <ErrorNote error={scan.error} />
