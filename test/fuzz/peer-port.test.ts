@@ -5,29 +5,16 @@
  * each new sender ID left a link behind for good.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Prng } from '../../src/base/prng.js';
 import { encodeFrame, encodeHello, FrameKind } from '../../src/transport/frame.js';
+import { freePort } from '../helpers/free-port.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { eventually } from '../helpers/wait.js';
 import { clusterId } from './harness.js';
 import { alive, healthy } from './oracle.js';
 import { randomBytes } from './generators.js';
 import { sendPeer } from './peer-fuzz.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
 
 describe('peer port: strangers leave nothing behind', () => {
   let member: MemberProcess;
