@@ -33,6 +33,7 @@ import type {
   UntypedServiceImplementation,
   sendUnaryData,
 } from '@grpc/grpc-js';
+import { assert } from '../../base/assert.js';
 import { isConcordError, type ConcordError } from '../../base/errors.js';
 import { authError } from '../../mvcc/auth/auth-errors.js';
 import { rangeRefusal, txnRefusal } from '../../mvcc/auth/request-auth.js';
@@ -70,10 +71,14 @@ export function guardService(
   implementation: UntypedServiceImplementation,
   options: GuardOptions,
 ): UntypedServiceImplementation {
+  const methods = Object.entries(definition as Record<string, MethodDefinition<unknown, unknown>>);
   const guarded: UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(implementation)) {
-    const method = (definition as Record<string, MethodDefinition<unknown, unknown>>)[name];
-    guarded[name] = method === undefined ? handler : guard(method, handler as Handler, options);
+    // grpc-js serves a handler found under a method's name or its originalName ('range'); one
+    // passed through unguarded would run with no AuthInfo, i.e. as the member itself.
+    const method = methods.find(([key, m]) => key === name || m.originalName === name)?.[1];
+    assert(method !== undefined, `auth guard: ${name} is not a method of the service`);
+    guarded[name] = guard(method, handler as Handler, options);
   }
   return guarded;
 }
