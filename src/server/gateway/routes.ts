@@ -1,7 +1,7 @@
 /**
  * The gateway's paths, as etcd 3.4/3.5 serves them on its client port (its generated
- * rpc.pb.gw.go): every one is a POST with a JSON body, answered by the gRPC method named here.
- * Auth paths answer whatever the registered Auth service answers (UNIMPLEMENTED until it lands).
+ * rpc.pb.gw.go): every one is a POST with a JSON body, answered by the gRPC method named here
+ * (through the auth guard, like any gRPC call).
  */
 import type { ServiceName } from '../proto.js';
 
