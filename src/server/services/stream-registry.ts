@@ -1,6 +1,7 @@
 /**
- * The server's open streams (watch and lease keep-alive), so close() can end them: a stream
- * never ends by itself while its client is connected.
+ * The server's open streams (Watch, LeaseKeepAlive, Snapshot, Election.Observe; see
+ * ./server-stream.ts), so close() can end them: a stream never ends by itself while its
+ * client is connected.
  */
 export interface OpenStream {
   /** Stops the stream's work and ends the call with UNAVAILABLE "etcdserver: server stopped". */
