@@ -120,6 +120,17 @@ function guard(
   };
 }
 
+type RootOnlyMethod =
+  | 'memberAdd'
+  | 'memberRemove'
+  | 'memberUpdate'
+  | 'memberPromote'
+  | 'hash'
+  | 'hashKv'
+  | 'snapshot'
+  | 'defragment'
+  | 'moveLeader';
+
 /** The member as the services see it: checked and attributed (see the file comment). */
 export function authorizingApi(api: ConcordApi): ConcordApi {
   const auth = (): AuthInfo | undefined => currentAuth();
@@ -134,6 +145,13 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
     if (error !== undefined) throw error;
   };
   const admin = (): void => refuse((info) => api.authView().checkAdmin(info));
+  /** The member's method, refused (a rejected promise) unless the caller has the root role. */
+  const rootOnly = <K extends RootOnlyMethod>(name: K): ConcordApi[K] =>
+    (async (...args: unknown[]) => {
+      admin();
+      const method = api[name] as unknown as (...a: unknown[]) => Promise<unknown>;
+      return method.apply(api, args);
+    }) as unknown as ConcordApi[K];
   const noLeaseKeys = (): Uint8Array[] => []; // apply checks lease keys
   const overrides: Partial<ConcordApi> = {
     range: async (request, options) => {
@@ -179,42 +197,15 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
       if (denied !== undefined) throw authError('PermissionDenied');
       return api.watch(create, sink);
     },
-    memberAdd: async (peerUrls, isLearner, options) => {
-      admin();
-      return api.memberAdd(peerUrls, isLearner, options);
-    },
-    memberRemove: async (id, options) => {
-      admin();
-      return api.memberRemove(id, options);
-    },
-    memberUpdate: async (id, peerUrls, options) => {
-      admin();
-      return api.memberUpdate(id, peerUrls, options);
-    },
-    memberPromote: async (id, options) => {
-      admin();
-      return api.memberPromote(id, options);
-    },
-    hash: async (options) => {
-      admin();
-      return api.hash(options);
-    },
-    hashKv: async (revision, options) => {
-      admin();
-      return api.hashKv(revision, options);
-    },
-    snapshot: async (options) => {
-      admin();
-      return api.snapshot(options);
-    },
-    defragment: async (options) => {
-      admin();
-      return api.defragment(options);
-    },
-    moveLeader: async (target, options) => {
-      admin();
-      return api.moveLeader(target, options);
-    },
+    memberAdd: rootOnly('memberAdd'),
+    memberRemove: rootOnly('memberRemove'),
+    memberUpdate: rootOnly('memberUpdate'),
+    memberPromote: rootOnly('memberPromote'),
+    hash: rootOnly('hash'),
+    hashKv: rootOnly('hashKv'),
+    snapshot: rootOnly('snapshot'),
+    defragment: rootOnly('defragment'),
+    moveLeader: rootOnly('moveLeader'),
     alarm: async (request, options) => {
       if (request.action !== 'GET') admin();
       return api.alarm(request, attributed(options));
