@@ -107,7 +107,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       watchersPerStreamMax: config.maxWatchersPerStream,
       leasesMax: config.maxLeases,
     },
-    leaseCount: () => member.stateMachine.leases().length,
+    leaseCount: () => member.stateMachine.leaseCount(),
     electionTimeoutMs: config.electionTimeoutMs,
     http: metrics.http,
     grpcInterceptors: [metrics.grpc],

@@ -124,6 +124,11 @@ export class Lessor implements LeaseAttachments {
   }
 
   /** Every lease in ID order, for the leader's expiry timers and LeaseLeases. */
+  /** How many leases exist (for --max-leases: without list()'s sort). */
+  get size(): number {
+    return this.leases.size;
+  }
+
   list(): Lease[] {
     return [...this.leases.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(view);
   }

@@ -275,6 +275,11 @@ export class StateMachine {
     return this.lessor.list();
   }
 
+  /** How many leases exist, in O(1) (LeaseGrant checks --max-leases with it). */
+  leaseCount(): number {
+    return this.lessor.size;
+  }
+
   timeToLive(id: bigint): LeaseTimeToLive | undefined {
     return this.lessor.timeToLive(id);
   }
