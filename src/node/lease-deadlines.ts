@@ -4,9 +4,21 @@
  * passes, so every member deletes the lease's keys at the same revision.
  *
  * The promise (DESIGN.md 5): a lease's keys are never deleted before its TTL has passed
- * since the last renewal. Deadlines only ever err late: a new leader starts each lease from
- * its last checkpointed remaining TTL (never less than the truth, because a renewal resets the
- * checkpoint before it is acknowledged) plus an election timeout of grace.
+ * since the last renewal, and a change of leader lets it live only boundedly longer:
+ *
+ * - Never early: a new leader starts each lease from its last checkpointed remaining TTL
+ *   (rounded up to whole seconds when taken, so never less than the truth; a renewal resets
+ *   the checkpoint through Raft before it is acknowledged) or, without one, its full TTL.
+ * - Late by at most `checkpointLagMs(ttl)` + the checkpoint period + grace: the new leader's
+ *   deadline is (remaining TTL at the last checkpoint) + grace (its election timeout, as
+ *   etcd's lessor Promote extends leases), and the leader checkpoints a lease before its
+ *   checkpoint is `checkpointLagMs(ttl)` stale: first once half its TTL is gone (a client
+ *   renewing on schedule, every TTL/3 as etcd's clients do, never gets there, so healthy
+ *   keep-alives cost no Raft writes), then every further quarter of its TTL; both at least
+ *   1 s and at most 5 minutes (etcd's checkpoint interval). With the default 500 ms period
+ *   and 1 s election timeout a 6 s lease lives at most 3 s + 1.5 s longer, a 60 s one 30 s +
+ *   1.5 s, an hour-long one 5 min + 1.5 s. Checkpoints due at once go in one proposal of up
+ *   to 1000 (etcd's maxLeaseCheckpointBatchSize); more wait for the next period.
  */
 export interface LeaseTiming {
   readonly id: bigint;
@@ -16,8 +28,21 @@ export interface LeaseTiming {
   readonly remainingTtl: number;
 }
 
-/** A lease is checkpointed once its remaining TTL falls below this fraction of it. */
-const checkpointBelow = 0.6;
+const checkpointLagMaxMs = 5 * 60 * 1000;
+
+/**
+ * How stale a lease's checkpoint (or, before the first, its full TTL) may get, in ms, before
+ * the leader checkpoints it: half its TTL, at least 1 s, at most 5 minutes. The extra life a
+ * change of leader can give a lease is below this + the checkpoint period + grace.
+ */
+export function checkpointLagMs(ttl: number): number {
+  return Math.min(checkpointLagMaxMs, Math.max(1000, ttl * 500));
+}
+
+/** After the first checkpoint, a lease is checkpointed again once this much more is gone. */
+export function checkpointStepMs(ttl: number): number {
+  return Math.min(checkpointLagMaxMs, Math.max(1000, ttl * 250));
+}
 
 export class LeaseDeadlines {
   // Deadlines in the clock's milliseconds, only while leader.
@@ -37,6 +62,8 @@ export class LeaseDeadlines {
       const remaining = lease.remainingTtl > 0 ? lease.remainingTtl : lease.ttl;
       this.deadlines.set(lease.id, now + remaining * 1000 + graceMs);
       this.ttls.set(lease.id, lease.ttl);
+      // What a later leader would start from, so the next checkpoint follows on from it.
+      if (lease.remainingTtl > 0) this.checkpointed.set(lease.id, lease.remainingTtl);
     }
   }
 
@@ -91,22 +118,22 @@ export class LeaseDeadlines {
   }
 
   /**
-   * Remaining TTLs worth checkpointing through Raft (seconds, at least 1), so a restart or a
-   * new leader resumes a lease's countdown instead of starting it over. Only leases that have
-   * used up more than `checkpointBelow` of their TTL qualify: a client renewing on time (etcd
-   * clients renew every TTL/3) never gets there, so healthy keep-alives cost no Raft writes.
-   * After the first, a lease is checkpointed again when it has lost another 10% of its TTL
-   * (at least a second).
+   * Remaining TTLs worth checkpointing through Raft (seconds, rounded up, at least 1), so a
+   * restart or a new leader resumes a lease's countdown instead of starting it over: a lease
+   * not checkpointed since its grant or renewal once `checkpointLagMs` of its TTL is gone,
+   * a checkpointed one once its remaining TTL is `checkpointStepMs` below the checkpoint.
    */
   checkpoints(now: number, limit: number): { id: bigint; remainingTtl: number }[] {
     const out: { id: bigint; remainingTtl: number }[] = [];
     for (const [id, deadline] of this.deadlines) {
       if (out.length >= limit) break;
       const ttl = this.ttls.get(id) ?? 0;
-      const remainingTtl = Math.max(1, Math.ceil((deadline - now) / 1000));
-      if (remainingTtl > ttl * checkpointBelow) continue;
+      const remainingMs = deadline - now;
       const last = this.checkpointed.get(id);
-      if (last !== undefined && last - remainingTtl < Math.max(1, ttl * 0.1)) continue;
+      // How far the value a new leader would start from is ahead of the truth.
+      const staleMs = (last ?? ttl) * 1000 - remainingMs;
+      if (staleMs < (last === undefined ? checkpointLagMs(ttl) : checkpointStepMs(ttl))) continue;
+      const remainingTtl = Math.max(1, Math.ceil(remainingMs / 1000));
       this.checkpointed.set(id, remainingTtl);
       out.push({ id, remainingTtl });
     }

@@ -10,6 +10,7 @@ import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { Metadata, status } from '@grpc/grpc-js';
 import { noLeaderChecksMax } from '../../src/server/services/require-leader.js';
 import { Cluster, type ClusterMember } from '../helpers/cluster-process.js';
+import { etcdctlSkip } from '../helpers/etcdctl.js';
 import { rawClient, unaryCall } from '../helpers/grpc.js';
 import { eventually, waitFor } from '../helpers/wait.js';
 import { RawWatch } from './raw-watch.js';
@@ -29,7 +30,7 @@ async function leaderOf(member: ClusterMember): Promise<string> {
   }
 }
 
-describe('streams that require a leader (hasleader metadata)', () => {
+describe('streams that require a leader (hasleader metadata)', { skip: etcdctlSkip }, () => {
   let cluster: Cluster;
 
   before(async () => {
