@@ -36,7 +36,9 @@
  * reaches the log after the session was evicted starts a new session and applies again. It
  * takes `sessionsMax` other clients' requests between the two copies.
  *
- * Persistence: the `session` bucket maps the clientId (UTF-8) to a record: format u8 (1),
+ * Sessions are per user when auth is on (see sessionName).
+ *
+ * Persistence: the `session` bucket maps the session name (UTF-8) to a record: format u8 (1),
  * sequence, last index, outcome u8 (0 applied, 1 rejected, 2 applied with the response not
  * kept), revision, then the response (response-codec.ts) or the error code and message. It
  * is written in the same backend transaction as the data the request changed, so a restart or
@@ -134,12 +136,14 @@ export class SessionTable {
   }
 
   /** Decides what to do with a request carrying `identity` (see the rules above). */
-  admit(reader: BackendRead, identity: RequestIdentity): Admission {
-    const { clientId, sequence } = identity;
-    const key = utf8.encode(clientId);
-    if (key.length === 0 || key.length > clientIdBytesMax) {
-      return refuse('InvalidArgument', `concord: client ID of ${key.length} bytes (1 to 128)`);
+  admit(reader: BackendRead, identity: RequestIdentity, user?: string): Admission {
+    const { sequence } = identity;
+    const idBytes = utf8.encode(identity.clientId).length;
+    if (idBytes === 0 || idBytes > clientIdBytesMax) {
+      return refuse('InvalidArgument', `concord: client ID of ${idBytes} bytes (1 to 128)`);
     }
+    const clientId = sessionName(identity.clientId, user);
+    const key = utf8.encode(clientId);
     if (!Number.isSafeInteger(sequence) || sequence < 1) {
       return refuse('InvalidArgument', `concord: request sequence ${sequence} (must be >= 1)`);
     }
@@ -169,8 +173,15 @@ export class SessionTable {
    * Records the outcome of an admitted request applied at `index`, evicting the least
    * recently active session if the table is over its bound. Call inside the apply transaction.
    */
-  record(tx: BackendWrite, identity: RequestIdentity, index: number, outcome: SessionOutcome) {
-    const { clientId, sequence } = identity;
+  record(
+    tx: BackendWrite,
+    identity: RequestIdentity,
+    index: number,
+    outcome: SessionOutcome,
+    user?: string,
+  ) {
+    const { sequence } = identity;
+    const clientId = sessionName(identity.clientId, user);
     const previous = this.sessions.get(clientId);
     assert(
       previous === undefined || sequence > previous.sequence,
@@ -221,6 +232,18 @@ export class SessionTable {
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The session's name: with auth on, a client ID is the user's own (user NUL clientId), so a
+ * client ID someone else presents names another session: nobody reads another user's stored
+ * answers (which may carry prev_kv values their permissions would not show) or advances their
+ * sequence. Without a user (auth off, or the member's own requests) it is the client ID.
+ * (User names are at most limits.authNameBytesMax = 1024 bytes: with the 128-byte client ID
+ * the key stays far below LMDB's.)
+ */
+function sessionName(clientId: string, user: string | undefined): string {
+  return user === undefined ? clientId : `${user}\u0000${clientId}`;
+}
 
 function decodeClientId(key: Uint8Array): string {
   try {

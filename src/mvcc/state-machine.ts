@@ -329,7 +329,8 @@ export class StateMachine {
     if (entry.identity === undefined) {
       return this.applyOne(tx, entry.request, revisions, entry.auth);
     }
-    const admission = this.sessions.admit(tx, entry.identity);
+    const user = entry.auth?.username;
+    const admission = this.sessions.admit(tx, entry.identity, user);
     switch (admission.kind) {
       case 'refuse':
         return { status: 'rejected', revision: this.kv.currentRevision, error: admission.error };
@@ -337,7 +338,7 @@ export class StateMachine {
         return { ...admission.outcome, duplicate: true };
       case 'apply': {
         const result = this.applyOne(tx, entry.request, revisions, entry.auth);
-        this.sessions.record(tx, entry.identity, entry.index, result);
+        this.sessions.record(tx, entry.identity, entry.index, result, user);
         return result;
       }
       default:

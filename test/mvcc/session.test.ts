@@ -45,6 +45,23 @@ describe('at-most-once sessions', () => {
     assert.equal(h.sm.currentRevision, 4);
   });
 
+  it("keeps each user's sessions apart: another user's client ID names another session", () => {
+    // Otherwise a caller presenting someone else's (clientId, sequence) would be answered
+    // with that client's stored result, prev_kv included, without any permission check.
+    const h = new Sessions();
+    const as = (username: string) => ({ username, revision: 0 });
+    h.put('secret', 'v0');
+    const alice = h.sm.apply(++h.index, 1, put('secret', 'v1', true), id('c', 1), as('alice'));
+    assert.equal(alice.status, 'applied');
+    const mallory = h.sm.apply(++h.index, 1, put('mine', 'x', true), id('c', 1), as('mallory'));
+    assert.equal(mallory.status, 'applied');
+    assert.equal(mallory.status === 'applied' && mallory.duplicate, undefined, 'not a duplicate');
+    assert.equal(h.get('mine')?.version, 1, "mallory's own put was applied");
+    const retry = h.sm.apply(++h.index, 1, put('secret', 'v1', true), id('c', 1), as('alice'));
+    assert.deepEqual(retry, { ...alice, duplicate: true }, "alice's retry is still hers");
+    assert.equal(h.get('secret')?.version, 2, 'applied once');
+  });
+
   it('answers a duplicate with the original rejection, even when it would succeed now', () => {
     const h = new Sessions();
     const grant: StateMachineRequest = { type: 'leaseRevoke', request: { id: 5n } };
