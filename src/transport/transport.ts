@@ -288,6 +288,13 @@ export class Transport {
           socket.destroy();
           return;
         }
+        // Snapshots come from the leader, always a member we link to; a stranger's would be
+        // buffered (up to snapshotBytesMax) for nothing.
+        if (hello.purpose === 'snapshot' && !this.links.has(hello.from)) {
+          this.log('rejected a snapshot from an unknown peer', { from: hello.from.toString(16) });
+          socket.destroy();
+          return;
+        }
         clearTimeout(helloTimer);
         peer = { id: hello.from, purpose: hello.purpose };
         if (hello.purpose === 'link') {

@@ -2,9 +2,11 @@
  * The peer port against strangers, through a real member: hellos naming our cluster but sender
  * IDs nobody added, each followed by garbage and a close. The member keeps running, and keeps
  * no link (nor a metrics label) for any of them once its connection is gone: before the fix
- * each new sender ID left a link behind for good.
+ * each new sender ID left a link behind for good. A stranger's snapshot connection is cut at
+ * its hello (it used to be buffered, up to snapshotBytesMax, for nothing).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Prng } from '../../src/base/prng.js';
 import { encodeFrame, encodeHello, FrameKind } from '../../src/transport/frame.js';
@@ -57,5 +59,23 @@ describe('peer port: strangers leave nothing behind', () => {
       { timeoutMs: 10_000, intervalMs: 100 },
     );
     assert.deepEqual(labels, []);
+  });
+
+  it("cuts a stranger's snapshot connection at its hello", async () => {
+    const id = await clusterId(member.endpoint);
+    const socket = connect(peerPort, '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {}); // a reset is as good as a close here
+    socket.write(encodeFrame(FrameKind.hello, encodeHello(id, 0xbad1_0000n, 'snapshot')));
+    socket.write(encodeFrame(FrameKind.snapshotChunk, new Uint8Array(1024)));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 5_000);
+    });
+    const outcome = await Promise.race([closed.then(() => 'closed' as const), timedOut]);
+    clearTimeout(timer);
+    socket.destroy();
+    assert.equal(outcome, 'closed', 'the member closes a snapshot connection from a stranger');
+    assert.ok(await healthy(member.url), member.describe());
   });
 });
