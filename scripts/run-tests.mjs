@@ -3,6 +3,9 @@
 // Node 20's `--test` finds no .ts files by itself and exits 0 with zero tests, so the files
 // are listed here explicitly, and the TAP summary is checked for a non-zero count.
 // Usage: node scripts/run-tests.mjs [path-substring ...]
+// Files run CONCORD_TEST_CONCURRENCY at a time (default 2): most of a file's time is spent
+// waiting on member processes (start-up, elections, lease expiry), not on the CPU, so two
+// files share a 2-core machine well; set 1 to run them one by one.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,9 +34,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const concurrency = Number(process.env.CONCORD_TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`run-tests: CONCORD_TEST_CONCURRENCY must be a whole number >= 1`);
+  process.exit(2);
+}
+
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${concurrency}`,
+    ...files,
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 // The summary lines ("ℹ tests N", ...) may be followed by a long list of failures, so each
