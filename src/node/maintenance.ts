@@ -3,6 +3,7 @@ import type {
   AlarmMember,
   AlarmRequest,
   HashKvResult,
+  MemberStatus,
   RequestOptions,
   SnapshotReader,
   WithHeader,
@@ -14,6 +15,23 @@ const snapshotChunkBytes = 1024 * 1024;
 /** The Maintenance service's operations on one member. */
 export class Maintenance {
   constructor(private readonly member: Member) {}
+
+  async status(): Promise<MemberStatus> {
+    const m = this.member;
+    const raft = m.raw.raft;
+    return {
+      header: m.header(),
+      version: m.options.version,
+      dbSize: m.stateMachine.backend.sizeBytes(),
+      dbSizeInUse: m.stateMachine.backend.sizeBytes(),
+      leader: raft.lead,
+      raftIndex: raft.log.committed,
+      raftTerm: raft.term,
+      raftAppliedIndex: m.appliedWait.appliedIndex,
+      errors: m.stateMachine.alarms('NONE').map((a) => `memberID:${a.memberId} alarm:${a.alarm} `),
+      isLearner: raft.isLearner,
+    };
+  }
 
   async hash(options?: RequestOptions): Promise<WithHeader<number>> {
     await this.member.linearizable(options);

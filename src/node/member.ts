@@ -1,14 +1,8 @@
-import { ConcordError, isConcordError } from '../base/errors.js';
+import { ConcordError } from '../base/errors.js';
 import { Prng } from '../base/prng.js';
 import { joinPath } from '../env/disk.js';
-import {
-  formatDuration,
-  LogThrottle,
-  logFunction,
-  silentLogger,
-  type Logger,
-} from '../env/logger.js';
-import { encodeRequest, decodeRequest } from '../mvcc/request-codec.js';
+import { logFunction, silentLogger, type Logger } from '../env/logger.js';
+import { decodeRequest } from '../mvcc/request-codec.js';
 import { isReadOnlyTxn, StateMachine, type ApplyResult } from '../mvcc/state-machine.js';
 import { minLeaseTtlSeconds } from '../mvcc/lessor.js';
 import type {
@@ -25,7 +19,7 @@ import type {
   TxnResponse,
 } from '../mvcc/types.js';
 import { RawNode } from '../raft/raw-node.js';
-import type { ConfChange, Entry, SoftState } from '../raft/types.js';
+import type { ConfChange, SoftState } from '../raft/types.js';
 import { None } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
@@ -69,9 +63,11 @@ import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import type { Peers } from './peers.js';
 import { PeerWiring } from './peer-wiring.js';
+import { Quota } from './quota.js';
+import { Requests } from './requests.js';
+import { fsyncWarnings, SlowApplies } from './slow-warnings.js';
 import { decodeSnapshotData } from './snapshot-data.js';
 import { Waiters } from './waiters.js';
-import { withDeadline, type GiveUpReason } from './deadline.js';
 import { allSerializable, hasPuts } from './txn-kind.js';
 import { watchStore } from './watch-adapter.js';
 
@@ -83,8 +79,8 @@ import { watchStore } from './watch-adapter.js';
 export class Member implements ConcordApi {
   readonly waiters = new Waiters<Applied>();
   readonly deadlines = new LeaseDeadlines();
-  private readonly ids: IdGenerator;
-  private readonly reads: LinearizableReads;
+  readonly ids: IdGenerator;
+  readonly reads: LinearizableReads;
   private readonly background: Background;
   readonly driver: Driver;
   private readonly applier: Applier;
@@ -97,12 +93,12 @@ export class Member implements ConcordApi {
   readonly log: LogFn;
   /** What /metrics counts (plain numbers; read at scrape time). */
   readonly counters = new MemberCounters();
-  private readonly slowApplyLog = new LogThrottle(1000);
   readonly requestTimeoutMs: number;
   private closed = false;
   private leader = 0n;
-  /** Leader changes seen (for etcd's "possibly due to previous leader failure"). */
-  private leaderChanges = 0;
+  private readonly requests = new Requests(this);
+  private readonly quota = new Quota(this);
+  private readonly slowApplies = new SlowApplies(this);
   readonly membership = new Membership(this);
   private readonly leases = new Leases(this);
   private readonly maintenance = new Maintenance(this);
@@ -111,8 +107,6 @@ export class Member implements ConcordApi {
   private readonly wiring = new PeerWiring(this);
   /** Called once when this member learns it was removed from the cluster (etcd exits). */
   onRemoved: () => void = () => undefined;
-  /** The database size, read at most every dbSizeRefreshMs (reading it costs a syscall). */
-  private dbSize = { bytes: 0, at: Number.NEGATIVE_INFINITY };
   /** Set when this member's log cannot be persisted: it refuses writes until restarted. */
   private storageFailure: ConcordError | undefined;
 
@@ -144,7 +138,8 @@ export class Member implements ConcordApi {
         send: (messages) => this.wiring.send(messages),
         softState: (state) => this.onSoftState(state),
         applySnapshot: (snapshot) => this.wiring.installSnapshot(snapshot),
-        applyEntries: (entries) => this.applyTimed(entries),
+        applyEntries: (entries) =>
+          this.slowApplies.timed(entries, () => this.applier.apply(entries)),
         readStates: (states) => this.reads.onReadStates(states),
         proposalsDropped: (proposals, error) => this.onDropped(proposals, error),
         failed: (error) => this.onFailed(error),
@@ -186,16 +181,7 @@ export class Member implements ConcordApi {
     const observer = options.observer ?? noObserver;
     const store = await RaftLogStore.open(disk, dataDir, {
       log: logFunction(logger, 'info'),
-      onFsync: (seconds) => {
-        observer.walFsync(seconds);
-        const expectedMs = memberDefaults.warningFsyncDurationMs;
-        if (seconds * 1000 > expectedMs) {
-          logger.warn('slow fdatasync', {
-            took: formatDuration(seconds * 1000),
-            'expected-duration': formatDuration(expectedMs),
-          });
-        }
-      },
+      onFsync: fsyncWarnings(logger, observer),
     });
     if (identity === undefined) {
       identity =
@@ -267,6 +253,11 @@ export class Member implements ConcordApi {
       this.raw.campaign();
       this.driver.wake();
     }
+  }
+
+  /** Set once close() has begun: requests then fail with 'Stopped'. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   async close(): Promise<void> {
@@ -370,22 +361,8 @@ export class Member implements ConcordApi {
     return handle;
   }
 
-  async status(): Promise<MemberStatus> {
-    const raft = this.raw.raft;
-    return {
-      header: this.header(),
-      version: this.options.version,
-      dbSize: this.stateMachine.backend.sizeBytes(),
-      dbSizeInUse: this.stateMachine.backend.sizeBytes(),
-      leader: raft.lead,
-      raftIndex: raft.log.committed,
-      raftTerm: raft.term,
-      raftAppliedIndex: this.appliedWait.appliedIndex,
-      errors: this.stateMachine
-        .alarms('NONE')
-        .map((a) => `memberID:${a.memberId} alarm:${a.alarm} `),
-      isLearner: raft.isLearner,
-    };
+  status(): Promise<MemberStatus> {
+    return this.maintenance.status();
   }
 
   // ---- Cluster and maintenance: the front door serves these; the clustered member
@@ -488,110 +465,27 @@ export class Member implements ConcordApi {
   // ---- Internals ----
 
   /** Proposes a request and waits for it to be applied (or fail). */
-  async propose(
+  propose(
     request: StateMachineRequest,
     options?: RequestOptions,
   ): Promise<{ header: ResponseHeader; response: StateMachineResponse }> {
-    if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
-    const id = this.ids.next();
-    const data = encodeRequest({ id, identity: options?.identity, auth: options?.auth, request });
-    const outcome = this.waiters.register(id);
-    try {
-      this.driver.propose(data, () => this.waiters.has(id));
-    } catch (error) {
-      this.counters.proposalsFailed++;
-      this.waiters.reject(id, asConcordError(error));
-    }
-    const leaderChanges = this.leaderChanges;
-    const applied = await this.withTimeout(outcome, options, (reason) => {
-      this.counters.proposalsFailed++;
-      const error =
-        reason === 'canceled'
-          ? new ConcordError('Canceled', 'etcdserver: request canceled')
-          : this.timeoutError(leaderChanges);
-      // Without a waiter the proposal is withdrawn if it has not reached Raft yet (the driver
-      // checks before proposing), so a write its client saw fail is not applied later.
-      this.waiters.reject(id, error);
-      return error;
-    });
-    return {
-      header: { ...this.header(), revision: applied.revision },
-      response: applied.response,
-    };
+    return this.requests.propose(request, options);
   }
 
   /** Waits until every write acknowledged before now is applied here (ReadIndex). */
-  async linearizable(options?: RequestOptions): Promise<void> {
-    if (this.closed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
-    const leaderChanges = this.leaderChanges;
-    await this.withTimeout(this.reads.barrier(), options, (reason) =>
-      reason === 'canceled'
-        ? new ConcordError('Canceled', 'etcdserver: request canceled')
-        : this.timeoutError(leaderChanges),
-    );
+  linearizable(options?: RequestOptions): Promise<void> {
+    return this.requests.linearizable(options);
   }
 
-  /**
-   * What a request that ran out of time tells its client (etcd's words): if the leader
-   * changed meanwhile, the proposal was probably lost with it, and a retry is the remedy.
-   */
-  private timeoutError(leaderChangesAtStart: number): ConcordError {
-    if (this.leaderChanges !== leaderChangesAtStart) {
-      return new ConcordError(
-        'TimeoutDueToLeaderFail',
-        'etcdserver: request timed out, possibly due to previous leader failure',
-      );
-    }
-    return new ConcordError('Timeout', 'etcdserver: request timed out');
-  }
-
-  private withTimeout<T>(
-    promise: Promise<T>,
-    options: RequestOptions | undefined,
-    onGiveUp: (reason: GiveUpReason) => ConcordError,
-  ): Promise<T> {
-    return withDeadline(
-      promise,
-      this.options.clock,
-      this.requestTimeoutMs,
-      options?.signal,
-      onGiveUp,
-    );
-  }
-
-  /**
-   * Refuses writes that grow the database past --quota-backend-bytes, raising the NOSPACE
-   * alarm through Raft (every member then refuses them, as etcd does, until an operator
-   * compacts, defragments and disarms). Reads and deletes still go through.
-   */
+  /** Refuses writes while the log cannot be persisted or the database is over its quota. */
   private checkQuota(): void {
     if (this.storageFailure !== undefined) throw this.storageFailure;
-    const now = this.options.clock.now();
-    if (now - this.dbSize.at >= memberDefaults.dbSizeRefreshMs) {
-      this.dbSize = { bytes: this.stateMachine.backend.sizeBytes(), at: now };
-    }
-    if (this.dbSize.bytes <= this.options.quotaBackendBytes) return;
-    const raised = this.stateMachine
-      .alarms('NOSPACE')
-      .some((a) => a.memberId === this.identity.memberId);
-    if (!raised) {
-      this.logger.warn('alarm raised: NOSPACE (database over --quota-backend-bytes)', {
-        dbSize: this.dbSize.bytes,
-        quota: this.options.quotaBackendBytes,
-      });
-      const request = {
-        action: 'ACTIVATE',
-        memberId: this.identity.memberId,
-        alarm: 'NOSPACE',
-      } as const;
-      this.propose({ type: 'alarm', request }).catch(() => undefined); // retried on the next write
-    }
-    throw new ConcordError('NoSpace', 'etcdserver: mvcc: database space exceeded');
+    this.quota.check();
   }
 
   private onSoftState(state: SoftState): void {
     if (state.lead !== this.leader) {
-      this.leaderChanges++;
+      this.requests.leaderChanged();
       // etcd counts a change only to a known leader (losing one is not a change).
       if (state.lead !== None) this.counters.leaderChangesSeen++;
       this.logger.info(state.lead === None ? 'lost leader' : 'leader changed', {
@@ -659,31 +553,6 @@ export class Member implements ConcordApi {
     return this.applier.members;
   }
 
-  /**
-   * Applies a Ready's committed entries, timing the pass: one slower than
-   * --warning-apply-duration is counted (slow_apply_total) and logged with etcd's words (at
-   * most one line a second).
-   */
-  private applyTimed(entries: readonly Entry[]): void {
-    const start = performance.now();
-    this.applier.apply(entries);
-    const tookMs = performance.now() - start;
-    const expectedMs = this.options.warningApplyDurationMs ?? memberDefaults.warningApplyDurationMs;
-    if (tookMs <= expectedMs) return;
-    this.counters.slowApplies++;
-    const suppressed = this.slowApplyLog.admit(this.options.clock.now());
-    if (suppressed === undefined) return;
-    this.logger.warn('apply request took too long', {
-      took: formatDuration(tookMs),
-      'expected-duration': formatDuration(expectedMs),
-      entries: entries.length,
-      index: entries[entries.length - 1]?.index,
-      term: this.raw.raft.term,
-      leader: this.raw.raft.lead.toString(16),
-      'similar-lines-suppressed': suppressed,
-    });
-  }
-
   /** A snapshot of what /metrics reports (see member-metrics.ts). */
   metrics(): MemberMetrics {
     const raft = this.raw.raft;
@@ -708,9 +577,4 @@ export class Member implements ConcordApi {
       peers: this.peers?.transport.peerStats() ?? [],
     };
   }
-}
-
-function asConcordError(error: unknown): ConcordError {
-  if (isConcordError(error)) return error;
-  throw error;
 }
