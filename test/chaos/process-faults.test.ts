@@ -2,7 +2,7 @@
  * Chaos in CI (1 of 3): registers (linearizability per key) and list-append transactions
  * (strict serializability) on 3 members while members are killed and restarted, paused, and
  * partitioned every way (majority/minority, the leader isolated, bridge, ring).
- * Replay: npm run chaos -- --workload register,txn --nemesis kill,pause,partition --time 40 --seed 101
+ * Replay: npm run chaos -- --workload register,txn --nemesis kill,pause,partition --time 60 --seed 101
  */
 import { it } from 'node:test';
 import { assertChaosRun } from './assert-run.js';
@@ -14,7 +14,7 @@ it(
     await assertChaosRun(t, {
       workloads: ['register', 'txn'],
       nemeses: ['kill', 'pause', 'partition'],
-      timeS: 40,
+      timeS: 60,
       seed: 101,
       minFaults: 1,
       minOperations: 200,
