@@ -365,8 +365,7 @@ export class Member implements ConcordApi {
     return this.maintenance.status();
   }
 
-  // ---- Cluster and maintenance: the front door serves these; the clustered member
-  // implements them (issue 5). Until then they answer 'Unavailable'.
+  // ---- Cluster and maintenance: thin delegations to membership.ts and maintenance.ts.
 
   memberList(
     linearizable: boolean,
