@@ -1,11 +1,12 @@
 /**
  * `concord snapshot save | restore | status`: back up a member, rebuild a cluster from the
  * backup, and inspect a backup. The flags are etcdctl's (save, status) and etcdutl's
- * (restore). Exit codes: 0 done, 1 failed, 2 usage.
+ * (restore). Exit codes: 0 done, 1 failed, 2 usage; save, a client command, also 3 when
+ * the member is unavailable.
  */
-import { durationMsFlag, parseFlags, stringFlag, type ParsedArgs } from './args.js';
+import { parseFlags, stringFlag, type ParsedArgs } from './args.js';
 import { runCommand, UsageError } from './command-error.js';
-import { endpointAddress } from './maintenance-client.js';
+import { parseCommand, runClientCommand } from './commands/context.js';
 import { ConfigError, parseServeConfig } from './serve-config.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import { restoreSnapshot } from './snapshot-restore.js';
@@ -13,8 +14,9 @@ import { saveSnapshot } from './snapshot-save.js';
 import { formatStatus, humanBytes, snapshotStatus, type StatusFormat } from './snapshot-status.js';
 
 export const snapshotUsage = `usage:
-  concord snapshot save FILE [--endpoints host:port] [--dial-timeout 5s] [--progress]
-      stream one member's consistent backup into FILE (default endpoint 127.0.0.1:2379);
+  concord snapshot save FILE [--endpoints host:port] [--progress] [global flags]
+      stream one member's consistent backup into FILE (default endpoint 127.0.0.1:2379;
+      TLS, auth and env endpoints as every client command: concord get --help);
       the file is etcd's format: what \`etcdctl snapshot save\` writes too; a progress bar
       (bytes received of the total) goes to stderr when it is a terminal, or with --progress
   concord snapshot restore FILE --name NAME --initial-cluster NAME=URL,...
@@ -57,28 +59,26 @@ function oneFile(parsed: ParsedArgs<string>): string {
   return path;
 }
 
-async function save(argv: readonly string[]): Promise<number> {
-  const parsed = parseFlags(argv, {
-    endpoints: { type: 'string' },
-    'dial-timeout': { type: 'string' },
-    progress: { type: 'boolean' },
+/** A client command (etcdctl's global flags: endpoints, TLS, auth; exit 3: unavailable). */
+function save(argv: readonly string[]): Promise<number> {
+  return runClientCommand('concord snapshot save', snapshotUsage, argv, async () => {
+    const { args, context } = parseCommand(argv, { progress: { type: 'boolean' } });
+    const path = oneFile(args);
+    if (context.endpoints.length !== 1) {
+      // etcdctl's rule: a snapshot comes from one member, named on purpose.
+      throw new UsageError(`--endpoints must name one member, got ${context.endpoints.length}`);
+    }
+    const result = await saveSnapshot({
+      path,
+      client: context.client(),
+      dialTimeoutMs: context.dialTimeoutMs,
+      progress: args.values.progress === true,
+    });
+    process.stdout.write(
+      `Snapshot saved at ${path}: ${humanBytes(result.totalSize)}, revision ${result.revision}, hash ${result.hash.toString(16).padStart(8, '0')}\n`,
+    );
+    return 0;
   });
-  const path = oneFile(parsed);
-  const endpoints = stringFlag(parsed, 'endpoints', '127.0.0.1:2379').split(',');
-  if (endpoints.length !== 1) {
-    // etcdctl's rule: a snapshot comes from one member, named on purpose.
-    throw new UsageError(`--endpoints must name one member, got ${endpoints.length}`);
-  }
-  const result = await saveSnapshot({
-    path,
-    address: endpointAddress(endpoints[0]!),
-    dialTimeoutMs: durationMsFlag(parsed, 'dial-timeout', 5000),
-    progress: parsed.values.progress === true,
-  });
-  process.stdout.write(
-    `Snapshot saved at ${path}: ${humanBytes(result.totalSize)}, revision ${result.revision}, hash ${result.hash.toString(16).padStart(8, '0')}\n`,
-  );
-  return 0;
 }
 
 async function restore(argv: readonly string[]): Promise<number> {
