@@ -134,10 +134,17 @@ for (const kind of kinds) {
       const wrong = open({ auth: { username: 'root', password: 'nope' } });
       await assert.rejects(wrong.get('auth/key'), /authentication failed/);
 
-      // A restarted server has forgotten every simple token: the client logs in again.
+      // A restarted Concord has forgotten every simple token (its Authenticate entries are
+      // never applied twice): the client logs in again. etcd 3.4 may remember the token: it
+      // re-applies the Authenticate entries its backend had not committed before the kill,
+      // which re-issues the token; then no new login is needed (seen under load).
       await target.restart();
       assert.equal(await root.getString('auth/key', { timeoutMs: 20_000 }), 'as-root');
-      assert.equal(root.connection.authentications, 2, 'renewed the token once');
+      if (kind.name === 'concord') {
+        assert.equal(root.connection.authentications, 2, 'renewed the token once');
+      } else {
+        assert.ok([1, 2].includes(root.connection.authentications), 'at most one new login');
+      }
       const watcher = root.watch('auth/key');
       await watcher.ready;
       await watcher.close();
