@@ -54,9 +54,14 @@ export function prefixRange(prefix: string): { key: string; range_end: string } 
   return { key: prefix === '' ? 'AA==' : b64(prefix), range_end: prefixEnd(prefix) };
 }
 
-/** A member or lease ID (decimal string on the wire) as etcdctl prints it: hex. */
+/** A member ID (decimal string on the wire) as etcdctl prints it: `%x`, no padding. */
 export function hexId(id: string | undefined): string {
   return id === undefined || id === '' ? '0' : BigInt(id).toString(16);
+}
+
+/** A lease ID as etcdctl prints it (`%016x`), so it can be found by what `lease grant` said. */
+export function leaseHex(id: string | undefined): string {
+  return hexId(id).padStart(16, '0');
 }
 
 export function humanBytes(value: string | number | undefined): string {

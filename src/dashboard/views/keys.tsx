@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse, WatchEvent } from '../api.js';
 import { call, watch } from '../api.js';
-import { b64, hexId, prefixRange, text } from '../bytes.js';
+import { b64, leaseHex, prefixRange, text } from '../bytes.js';
 import { Card, Confirm, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 import { KeyHistory } from './key-history.js';
@@ -192,7 +192,7 @@ function KeyDetail({
             <dt>Modified at</dt>
             <dd>revision {kv.mod_revision}</dd>
             <dt>Lease</dt>
-            <dd class="mono">{kv.lease === undefined ? 'none' : hexId(kv.lease)}</dd>
+            <dd class="mono">{kv.lease === undefined ? 'none' : leaseHex(kv.lease)}</dd>
           </dl>
           <KeyHistory keyName={keyName} kv={kv} />
         </>

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LeaseTimeToLive } from '../api.js';
 import { call } from '../api.js';
-import { hexId, text } from '../bytes.js';
+import { leaseHex, text } from '../bytes.js';
 import { Card, Confirm, Empty, ErrorNote } from '../common.js';
 import { usePoll } from '../use-poll.js';
 
@@ -85,9 +85,9 @@ export function LeasesView() {
             const left = Math.max(0, Number(lease.TTL ?? 0) - (now - lease.readAt) / 1000);
             const fraction = granted > 0 ? Math.min(1, left / granted) : 0;
             return (
-              <li key={lease.ID} class="lease" data-testid={`lease-${hexId(lease.ID)}`}>
+              <li key={lease.ID} class="lease" data-testid={`lease-${leaseHex(lease.ID)}`}>
                 <div class="lease-head">
-                  <span class="mono">{hexId(lease.ID)}</span>
+                  <span class="mono">{leaseHex(lease.ID)}</span>
                   <span
                     class={`ttl ${fraction < 0.2 ? 'bad' : fraction < 0.5 ? 'warn' : ''}`}
                     data-testid="ttl"
@@ -130,8 +130,8 @@ export function LeasesView() {
         <Confirm
           message={
             <>
-              Revoke lease <strong class="mono">{hexId(revoking)}</strong>? Every key attached to it
-              is deleted.
+              Revoke lease <strong class="mono">{leaseHex(revoking)}</strong>? Every key attached to
+              it is deleted.
             </>
           }
           confirmLabel="Revoke"

@@ -8,7 +8,7 @@
 import { useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse } from '../api.js';
 import { call } from '../api.js';
-import { hexId, prefixRange, text } from '../bytes.js';
+import { leaseHex, prefixRange, text } from '../bytes.js';
 import { Card, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 
@@ -92,7 +92,7 @@ export function LocksView() {
                       <span class={`badge ${i === 0 ? 'leader' : 'follower'}`}>
                         {i === 0 ? (election ? 'leads' : 'holds') : `waits #${i}`}
                       </span>{' '}
-                      <span class="mono small">lease {hexId(kv.lease)}</span>
+                      <span class="mono small">lease {leaseHex(kv.lease)}</span>
                       {kv.value !== undefined && (
                         <span class="muted"> — {text(kv.value)}</span>
                       )}{' '}

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { KeyValue, RangeResponse } from '../api.js';
 import { call } from '../api.js';
-import { hexId, prefixRange, text } from '../bytes.js';
+import { leaseHex, prefixRange, text } from '../bytes.js';
 import { Card, Empty, ErrorNote, PrefixForm } from '../common.js';
 import { usePoll } from '../use-poll.js';
 
@@ -78,7 +78,7 @@ export function ServicesView() {
                     </span>
                     <span class="muted"> {describe(text(kv.value))}</span>
                     {kv.lease !== undefined && (
-                      <span class="muted small"> · lease {hexId(kv.lease)}</span>
+                      <span class="muted small"> · lease {leaseHex(kv.lease)}</span>
                     )}
                   </li>
                 );
