@@ -12,6 +12,7 @@ import { loadSync } from '@grpc/proto-loader';
 import type { Options } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { assert } from '../base/assert.js';
+import { preEncodedOf } from './wire/pre-encoded.js';
 
 const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
 
@@ -97,6 +98,9 @@ function measured(service: ServiceDefinition): ServiceDefinition {
         encodedSizes.set(message, buffer.length);
         return message;
       },
+      // A response a service encoded itself (./wire/pre-encoded.ts) goes out as it is.
+      responseSerialize: (message: unknown): Buffer =>
+        preEncodedOf(message) ?? method.responseSerialize(message),
     };
   }
   return wrapped;

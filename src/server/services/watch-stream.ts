@@ -29,16 +29,25 @@ import { errorTable } from '../errors.js';
 import { grpcOverheadBytes } from '../options.js';
 import type { ResolvedOptions } from '../options.js';
 import { codeStatus } from '../status.js';
+import type { PreEncoded } from '../wire/pre-encoded.js';
 import type { WatchCreateRequestIn, WatchRequestIn, WatchResponseOut } from '../wire/watch.js';
+import { watchIdField } from '../wire/watch-encoder.js';
+import { writeQueuedTogether } from './parallel-writes.js';
+import { EventBatch } from './watch-batch.js';
 import { Outbox } from './watch-outbox.js';
 import { fragmentWatchResponse } from './watch-fragment.js';
 import { autoWatchId, invalidWatchId, watchMessages } from './watch-messages.js';
 import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
-export type WatchCall = ServerDuplexStream<WatchRequestIn, WatchResponseOut>;
+/** Event responses go out encoded by hand (./watch-batch.ts), the others as message objects. */
+export type WatchCall = ServerDuplexStream<WatchRequestIn, WatchResponseOut | PreEncoded>;
 
 interface Watcher {
   readonly id: string;
+  /** `id` as an encoded watch_id field, for its event responses. */
+  readonly watchIdField: Buffer;
+  /** Its last event response queued; later revisions join it while it waits in the outbox. */
+  batch: EventBatch | undefined;
   /** Unset until the member's watch() returns (it may deliver events before it does). */
   handle: WatchHandle | undefined;
   readonly progressNotify: boolean;
@@ -62,7 +71,9 @@ function wireEvent(event: Event): ReturnType<typeof toWireEvent> {
 
 export class WatchStream implements OpenStream {
   private readonly watchers = new Map<string, Watcher>();
-  private readonly outbox: Outbox<WatchResponseOut>;
+  private readonly outbox: Outbox<WatchResponseOut | EventBatch>;
+  /** Control responses queued so far: an event batch queued before one takes no more events. */
+  private controlSeq = 0;
   /** The next server-picked ID to try (etcd's nextID); IDs in use are skipped, never shared. */
   private nextId = 0n;
   private progressTimer: NodeJS.Timeout | undefined;
@@ -73,7 +84,14 @@ export class WatchStream implements OpenStream {
     private readonly options: ResolvedOptions,
     private readonly streams: StreamRegistry,
   ) {
-    this.outbox = new Outbox(call, options.watchQueueResponsesMax, () => this.roomAgain());
+    const writable = {
+      write: (entry: WatchResponseOut | EventBatch) =>
+        call.write(entry instanceof EventBatch ? entry.encode() : entry),
+      once: (event: 'drain', listener: () => void) => call.once(event, listener),
+    };
+    this.outbox = new Outbox(writable, options.watchQueueResponsesMax, () => this.roomAgain());
+    // Responses to many watchers queue behind each other: hand them to HTTP/2 together.
+    writeQueuedTogether(call);
   }
 
   start(): void {
@@ -145,13 +163,15 @@ export class WatchStream implements OpenStream {
     }
     const watcher: Watcher = {
       id,
+      watchIdField: watchIdField(id),
+      batch: undefined,
       handle: undefined,
       progressNotify: wire.progressNotify,
       fragment: wire.fragment,
       progressDue: true,
     };
     this.watchers.set(id, watcher);
-    this.outbox.push({ header: toWireHeader(api.header()), watchId: id, created: true });
+    this.pushControl({ header: toWireHeader(api.header()), watchId: id, created: true });
     let handle: WatchHandle;
     try {
       handle = api.watch(create, this.sink(watcher));
@@ -166,7 +186,7 @@ export class WatchStream implements OpenStream {
 
   /** etcd's answer to a create it refuses: created and canceled at once, watch_id -1. */
   private refuse(reason: string): void {
-    this.outbox.push({
+    this.pushControl({
       header: toWireHeader(this.options.api.header()),
       watchId: invalidWatchId,
       created: true,
@@ -185,6 +205,20 @@ export class WatchStream implements OpenStream {
   private deliver(watcher: Watcher, events: readonly Event[], revision: number): boolean {
     // A canceled watcher's late events are dropped; its client has been told it ended.
     if (this.watchers.get(watcher.id) !== watcher || events.length === 0) return true;
+    if (watcher.fragment) return this.deliverFragments(watcher, events, revision);
+    const header = this.options.api.header();
+    if (watcher.batch?.join(this.controlSeq, header, revision, events) !== true) {
+      if (!this.outbox.tryReserve()) return false;
+      const batch = new EventBatch(watcher.watchIdField, this.controlSeq, header, revision, events);
+      watcher.batch = batch;
+      this.outbox.push(batch);
+    }
+    watcher.progressDue = false;
+    return true;
+  }
+
+  /** A watcher that asked for fragments: its response, split if large, one part per message. */
+  private deliverFragments(watcher: Watcher, events: readonly Event[], revision: number): boolean {
     if (!this.outbox.tryReserve()) return false;
     const response: WatchResponseOut = {
       header: toWireHeader(this.options.api.header(), revision),
@@ -192,10 +226,15 @@ export class WatchStream implements OpenStream {
       events: events.map(wireEvent),
     };
     const maxBytes = this.options.limits.requestBytesMax + grpcOverheadBytes;
-    const parts = watcher.fragment ? fragmentWatchResponse(response, maxBytes) : [response];
-    for (const part of parts) this.outbox.push(part);
+    for (const part of fragmentWatchResponse(response, maxBytes)) this.outbox.push(part);
     watcher.progressDue = false;
     return true;
+  }
+
+  /** Queues a response other than events; event batches queued before it are closed. */
+  private pushControl(response: WatchResponseOut): void {
+    this.controlSeq++;
+    this.outbox.push(response);
   }
 
   /** The member ended the watcher: compacted start revision, or the member stopping. */
@@ -208,7 +247,7 @@ export class WatchStream implements OpenStream {
     const header = toWireHeader(this.options.api.header());
     // etcd sends a compaction cancel with compact_revision and no reason; clients derive
     // "required revision has been compacted" from compact_revision.
-    this.outbox.push(
+    this.pushControl(
       reason.compactRevision === undefined
         ? { header, watchId: watcher.id, canceled: true, cancelReason: reason.message }
         : {
@@ -225,7 +264,7 @@ export class WatchStream implements OpenStream {
     if (watcher === undefined) return;
     this.watchers.delete(id);
     watcher.handle?.cancel();
-    this.outbox.push({
+    this.pushControl({
       header: toWireHeader(this.options.api.header()),
       watchId: id,
       canceled: true,
@@ -239,7 +278,7 @@ export class WatchStream implements OpenStream {
       if (handle === undefined || !handle.synced()) return;
       revision = Math.min(revision, handle.progressRevision());
     }
-    this.outbox.push({
+    this.pushControl({
       header: toWireHeader(this.options.api.header(), revision),
       watchId: invalidWatchId,
     });
@@ -258,7 +297,7 @@ export class WatchStream implements OpenStream {
       if (!watcher.progressNotify) continue;
       const handle = watcher.handle;
       if (watcher.progressDue && handle?.synced() === true && !this.outbox.full) {
-        this.outbox.push({
+        this.pushControl({
           header: toWireHeader(this.options.api.header(), handle.progressRevision()),
           watchId: watcher.id,
         });
