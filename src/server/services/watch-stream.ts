@@ -88,6 +88,8 @@ export class WatchStream implements OpenStream {
       write: (entry: WatchResponseOut | EventBatch) =>
         call.write(entry instanceof EventBatch ? entry.encode() : entry),
       once: (event: 'drain', listener: () => void) => call.once(event, listener),
+      cork: () => call.cork(),
+      uncork: () => call.uncork(),
     };
     this.outbox = new Outbox(writable, options.watchQueueResponsesMax, () => this.roomAgain());
     // Responses to many watchers queue behind each other: hand them to HTTP/2 together.
