@@ -102,6 +102,14 @@ export class LeaseDeadlines {
     return true;
   }
 
+  /**
+   * Whether this leader has proposed a checkpoint of the lease since its grant or last
+   * renewal (or took over one): a renewal must then reset it through Raft.
+   */
+  hasCheckpoint(id: bigint): boolean {
+    return this.checkpointed.has(id);
+  }
+
   /** Seconds left, rounded up; undefined if unknown here. */
   remaining(id: bigint, now: number): number | undefined {
     const deadline = this.deadlines.get(id);

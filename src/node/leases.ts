@@ -1,6 +1,8 @@
 import { ConcordError } from '../base/errors.js';
+import { None } from '../raft/types.js';
 import type { LeaseGrantResult, LeaseTimeToLiveResult, RequestOptions, WithHeader } from './api.js';
 import type { Member } from './member.js';
+import { withDeadline } from './deadline.js';
 import { expect } from './responses.js';
 
 /**
@@ -29,20 +31,31 @@ export class Leases {
     return { header, response: undefined };
   }
 
-  /** Renews the lease; its TTL, or 0 if it does not exist (etcd's answer). */
+  /**
+   * Renews the lease; its TTL, or 0 if it does not exist (etcd's answer). As etcd's
+   * LeaseRenew: the leader renews in memory, with no Raft round, once it has applied all it
+   * knows committed; a follower forwards the renewal to the leader.
+   */
   async keepAlive(id: bigint, options?: RequestOptions): Promise<WithHeader<LeaseGrantResult>> {
     const m = this.member;
-    await m.linearizable(options); // a leader exists, and the lease's grant is applied
+    if (m.isClosed) throw new ConcordError('Stopped', 'etcdserver: server stopped');
     if (!m.deadlines.isLeading) {
       // Only the leader keeps lease time: renew there (etcd forwards to the leader too).
-      const ttl = await m.askLeader({ op: 'leaseKeepAlive', id: id.toString() });
-      return { header: m.header(), response: { id, ttl } };
+      // Without a known leader, wait (bounded) for one as a read would.
+      if (m.raw.raft.lead === None) await m.linearizable(options);
+      if (!m.deadlines.isLeading) {
+        const ttl = await m.askLeader({ op: 'leaseKeepAlive', id: id.toString() });
+        return { header: m.header(), response: { id, ttl } };
+      }
     }
+    await this.caughtUp(options);
     const lease = m.stateMachine.timeToLive(id);
     if (lease === undefined) return { header: m.header(), response: { id, ttl: 0 } };
-    if (lease.remainingTtl > 0) {
-      // A checkpoint shorter than the TTL would let a new leader expire the lease early:
-      // reset it through Raft before acknowledging the renewal.
+    if (lease.remainingTtl > 0 || m.deadlines.hasCheckpoint(id)) {
+      // A checkpoint (applied, or proposed and maybe committed) shorter than the TTL would
+      // let a new leader expire the lease early: reset it through Raft before acknowledging
+      // the renewal. Only the first renewal after a checkpoint pays this; a deposed leader
+      // cannot get it committed, so it cannot acknowledge such a renewal.
       await m.propose(
         { type: 'leaseCheckpoint', request: { checkpoints: [{ id, remainingTtl: 0 }] } },
         options,
@@ -57,6 +70,33 @@ export class Leases {
     }
     m.counters.leasesRenewed++;
     return { header: m.header(), response: { id, ttl: lease.ttl } };
+  }
+
+  /**
+   * The leader has applied everything committed (etcd's waitAppliedIndex), so every grant,
+   * revoke and checkpoint any member has acknowledged is visible here. A leader that has not
+   * yet committed an entry of its term may not know the commit index: it confirms it with a
+   * ReadIndex round instead.
+   */
+  private async caughtUp(options: RequestOptions | undefined): Promise<void> {
+    const m = this.member;
+    const raft = m.raw.raft;
+    if (!raft.committedEntryInCurrentTerm()) {
+      await m.linearizable(options);
+      return;
+    }
+    const committed = raft.log.committed;
+    if (m.appliedWait.appliedIndex >= committed) return;
+    await withDeadline(
+      m.appliedWait.wait(committed),
+      m.options.clock,
+      m.requestTimeoutMs,
+      options?.signal,
+      (reason) =>
+        reason === 'canceled'
+          ? new ConcordError('Canceled', 'etcdserver: request canceled')
+          : new ConcordError('Timeout', 'etcdserver: request timed out'),
+    );
   }
 
   async timeToLive(

@@ -115,4 +115,18 @@ describe('lease deadlines', () => {
     assert.deepEqual(d.checkpoints(5900, 10), [], 'step: 5 s below the checkpoint of 8');
     assert.deepEqual(d.checkpoints(6000, 10), [{ id: 1n, remainingTtl: 3 }]);
   });
+
+  it('remembers a checkpoint it proposed until the lease is renewed (a renewal must reset it)', () => {
+    const d = new LeaseDeadlines();
+    d.promote([{ id: 2n, ttl: 100, remainingTtl: 90 }], 0, 0);
+    d.granted(1n, 10, 0);
+    assert.equal(d.hasCheckpoint(1n), false);
+    assert.equal(d.hasCheckpoint(2n), true, 'taken over from the state machine');
+    assert.deepEqual(d.checkpoints(5000, 10), [{ id: 1n, remainingTtl: 5 }]);
+    assert.equal(d.hasCheckpoint(1n), true, 'proposed, maybe not yet applied');
+    assert.equal(d.renew(1n, 5000), true);
+    assert.equal(d.renew(2n, 5000), true);
+    assert.equal(d.hasCheckpoint(1n), false);
+    assert.equal(d.hasCheckpoint(2n), false);
+  });
 });

@@ -11,16 +11,19 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
+import type { RequestOptions } from '../../node/api.js';
 import { int64ToBigint } from '../convert/int64.js';
-import { toWireLeaseKeepAlive } from '../convert/lease.js';
 import type { ResolvedOptions } from '../options.js';
 import { statusOf } from '../status.js';
+import { encodeLeaseKeepAlive } from '../wire/lease-keepalive-encoder.js';
 import type { LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut } from '../wire/lease.js';
+import type { PreEncoded } from '../wire/pre-encoded.js';
 import { LeaderMonitor } from './require-leader.js';
 import { ServerStream } from './server-stream.js';
 import type { StreamRegistry } from './stream-registry.js';
 
-type Call = ServerDuplexStream<LeaseKeepAliveRequestIn, LeaseKeepAliveResponseOut>;
+type Response = LeaseKeepAliveResponseOut | PreEncoded;
+type Call = ServerDuplexStream<LeaseKeepAliveRequestIn, Response>;
 
 export function leaseKeepAliveHandler(
   options: ResolvedOptions,
@@ -32,10 +35,16 @@ export function leaseKeepAliveHandler(
     monitor.admit(call, () => new LeaseKeepAliveStream(call, options, streams).start());
 }
 
-class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call> {
+class LeaseKeepAliveStream extends ServerStream<Response, Call> {
   private readonly pending: bigint[] = [];
   private running = false;
   private halfClosed = false;
+  /**
+   * The member's request options; the stream's abort signal is made only if the member reads
+   * it (to wait). The leader renews without waiting, and clientv3's KeepAliveOnce opens a
+   * stream per renewal.
+   */
+  private readonly requestOptions: RequestOptions = lazySignal(() => this.controller.signal);
 
   start(): void {
     if (!this.open()) return;
@@ -77,8 +86,7 @@ class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call>
     const header = this.options.api.header();
     let ttl: number;
     try {
-      ttl = (await this.options.api.leaseKeepAlive(id, { signal: this.controller.signal })).response
-        .ttl;
+      ttl = (await this.options.api.leaseKeepAlive(id, this.requestOptions)).response.ttl;
     } catch (error) {
       if (this.finished) return false;
       if (!isConcordError(error, 'LeaseNotFound')) {
@@ -88,7 +96,7 @@ class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call>
       ttl = 0;
     }
     if (this.finished) return false;
-    await this.write(toWireLeaseKeepAlive(header, id, ttl));
+    await this.write(encodeLeaseKeepAlive(header, id, ttl));
     return !this.finished;
   }
 
@@ -96,4 +104,13 @@ class LeaseKeepAliveStream extends ServerStream<LeaseKeepAliveResponseOut, Call>
     super.finish();
     this.pending.length = 0;
   }
+}
+
+/** Request options whose signal is made on first read. */
+function lazySignal(signal: () => AbortSignal): RequestOptions {
+  return {
+    get signal() {
+      return signal();
+    },
+  };
 }

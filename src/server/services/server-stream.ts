@@ -12,8 +12,14 @@ import type { OpenStream, StreamRegistry } from './stream-registry.js';
 
 type Call<Out> = ServerWritableStream<unknown, Out> | ServerDuplexStream<unknown, Out>;
 
+/**
+ * The abort reason of every ended stream: one shared error, since abort() without a reason
+ * builds a DOMException with a stack each time (a keep-alive stream lives for one message).
+ */
+const streamEnded = new DOMException('the stream ended', 'AbortError');
+
 export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStream {
-  protected readonly controller = new AbortController();
+  private abortController: AbortController | undefined;
   protected finished = false;
 
   constructor(
@@ -36,6 +42,18 @@ export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStre
     return true;
   }
 
+  /**
+   * Aborted once the stream ends: what its work waits on. Made on first use, as most
+   * keep-alive streams are answered without waiting for anything.
+   */
+  protected get controller(): AbortController {
+    if (this.abortController === undefined) {
+      this.abortController = new AbortController();
+      if (this.finished) this.abortController.abort(streamEnded);
+    }
+    return this.abortController;
+  }
+
   shutdown(): void {
     this.fail(codeStatus('Stopped'));
   }
@@ -47,17 +65,18 @@ export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStre
 
   private drained(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.controller.signal.aborted) {
+      const { signal } = this.controller;
+      if (signal.aborted) {
         resolve();
         return;
       }
       const done = (): void => {
         this.call.off('drain', done);
-        this.controller.signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', done);
         resolve();
       };
       this.call.once('drain', done);
-      this.controller.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -72,7 +91,7 @@ export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStre
   protected finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.controller.abort();
+    this.abortController?.abort(streamEnded);
     this.streams.delete(this);
   }
 }
