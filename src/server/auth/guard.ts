@@ -45,6 +45,7 @@ import { statusOf } from '../status.js';
 import type { TlsCredentials } from '../../env/tls/tls-credentials.js';
 import { clientCertificateUser } from '../tls/peer-identity.js';
 import { noUser, type AuthGate } from './auth-gate.js';
+import { isExplicitCaller, type ExplicitCallerHandler } from './explicit-caller.js';
 
 /** Resolves who the current call speaks for (throws 'InvalidAuthToken'). */
 type CallAuth = () => AuthInfo;
@@ -103,6 +104,7 @@ function guard(
         },
       );
   }
+  const explicit = isExplicitCaller(handler);
   return (call, callback) => {
     let info: AuthInfo;
     try {
@@ -111,6 +113,10 @@ function guard(
       const status = statusOf(error, onBug);
       if (callback !== undefined) callback(status);
       else call.emit('error', status);
+      return;
+    }
+    if (explicit) {
+      (handler as ExplicitCallerHandler<unknown, unknown>)(call, callback!, info);
       return;
     }
     current.run(
@@ -133,18 +139,24 @@ type RootOnlyMethod =
 
 /** The member as the services see it: checked and attributed (see the file comment). */
 export function authorizingApi(api: ConcordApi): ConcordApi {
-  const auth = (): AuthInfo | undefined => currentAuth();
+  // The caller a handler passed explicitly (explicit-caller.ts), else the guard's context.
+  const auth = (options?: RequestOptions): AuthInfo | undefined => options?.auth ?? currentAuth();
   const attributed = (options?: RequestOptions): RequestOptions | undefined => {
-    const info = auth();
+    if (options?.auth !== undefined) return options;
+    const info = currentAuth();
     return info === undefined ? options : { ...options, auth: info };
   };
-  const refuse = (check: (info: AuthInfo) => ConcordError | undefined): void => {
-    const info = auth();
+  const refuse = (
+    check: (info: AuthInfo) => ConcordError | undefined,
+    options?: RequestOptions,
+  ): void => {
+    const info = auth(options);
     if (info === undefined) return;
     const error = check(info);
     if (error !== undefined) throw error;
   };
-  const admin = (): void => refuse((info) => api.authView().checkAdmin(info));
+  const admin = (options?: RequestOptions): void =>
+    refuse((info) => api.authView().checkAdmin(info), options);
   /** The member's method, refused (a rejected promise) unless the caller has the root role. */
   const rootOnly = <K extends RootOnlyMethod>(name: K): ConcordApi[K] =>
     (async (...args: unknown[]) => {
@@ -155,19 +167,19 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
   const noLeaseKeys = (): Uint8Array[] => []; // apply checks lease keys
   const overrides: Partial<ConcordApi> = {
     range: async (request, options) => {
-      refuse((info) => rangeRefusal(api.authView(), info, request.key, request.rangeEnd));
+      refuse((info) => rangeRefusal(api.authView(), info, request.key, request.rangeEnd), options);
       return api.range(request, attributed(options));
     },
     put: async (request, options) => api.put(request, attributed(options)),
     deleteRange: async (request, options) => api.deleteRange(request, attributed(options)),
     txn: async (request, options) => {
       if (isReadOnlyTxn(request)) {
-        refuse((info) => txnRefusal(api.authView(), info, request, noLeaseKeys));
+        refuse((info) => txnRefusal(api.authView(), info, request, noLeaseKeys), options);
       }
       return api.txn(request, attributed(options));
     },
     compact: async (request, options) => {
-      admin();
+      admin(options);
       return api.compact(request, attributed(options));
     },
     leaseGrant: async (id, ttl, options) => api.leaseGrant(id, ttl, attributed(options)),

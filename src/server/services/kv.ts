@@ -37,7 +37,8 @@ import type {
   TxnResponseOut,
 } from '../wire/kv.js';
 import { identityFrom } from '../request-identity.js';
-import { unary } from './unary.js';
+import type { RequestOptions } from '../../node/api.js';
+import { unaryCall, type UnaryCall } from './unary.js';
 import { unimplemented } from './unimplemented.js';
 
 export function kvService(options: ResolvedOptions): UntypedServiceImplementation {
@@ -46,32 +47,42 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
     if (requestBytes(request) > limits.requestBytesMax) throw new ConcordError('RequestTooLarge');
   };
   return {
-    Range: unary<RangeRequestIn, RangeResponseOut>(onBug, async (request, signal) => {
+    Range: unaryCall<RangeRequestIn, RangeResponseOut>(onBug, async (request, call) => {
       checkRangeRequest(request);
-      const { header, response } = await api.range(fromWireRange(request), { signal });
+      const range = fromWireRange(request);
+      // A serializable range answers from the local store at once: nothing to cancel.
+      const options: RequestOptions = range.serializable
+        ? asCaller(call)
+        : { ...asCaller(call), signal: call.signal() };
+      const { header, response } = await api.range(range, options);
       return toWireRange(header, response);
     }),
     RangeStream: unimplemented('RangeStream'),
-    Put: unary<PutRequestIn, PutResponseOut>(onBug, async (request, signal, metadata) => {
+    Put: unaryCall<PutRequestIn, PutResponseOut>(onBug, async (request, call) => {
       checkPutRequest(request);
       checkSize(request);
-      const identity = identityFrom(metadata);
-      const { header, response } = await api.put(fromWirePut(request), { signal, identity });
+      const identity = identityFrom(call.metadata);
+      const { header, response } = await api.put(fromWirePut(request), {
+        ...asCaller(call),
+        signal: call.signal(),
+        identity,
+      });
       return toWirePut(header, response);
     }),
-    DeleteRange: unary<DeleteRangeRequestIn, DeleteRangeResponseOut>(
+    DeleteRange: unaryCall<DeleteRangeRequestIn, DeleteRangeResponseOut>(
       onBug,
-      async (request, signal, metadata) => {
+      async (request, call) => {
         checkDeleteRequest(request);
         checkSize(request);
         const { header, response } = await api.deleteRange(fromWireDeleteRange(request), {
-          signal,
-          identity: identityFrom(metadata),
+          ...asCaller(call),
+          signal: call.signal(),
+          identity: identityFrom(call.metadata),
         });
         return toWireDeleteRange(header, response);
       },
     ),
-    Txn: unary<TxnRequestIn, TxnResponseOut>(onBug, async (request, signal, metadata) => {
+    Txn: unaryCall<TxnRequestIn, TxnResponseOut>(onBug, async (request, call) => {
       checkTxnRequest(request, limits.txnOpsMax);
       const txn = fromWireTxn(request);
       // The store's own duplicate-key rule (apply runs it again); after the op count check,
@@ -79,18 +90,33 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       const duplicate = validateTxn(txn);
       if (duplicate !== undefined) throw duplicate;
       checkSize(request);
-      const { header, response } = await api.txn(txn, { signal, identity: identityFrom(metadata) });
+      const { header, response } = await api.txn(txn, {
+        ...asCaller(call),
+        signal: call.signal(),
+        identity: identityFrom(call.metadata),
+      });
       return toWireTxn(header, response);
     }),
-    Compact: unary<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, signal) => {
+    Compact: unaryCall<CompactionRequestIn, CompactionResponseOut>(onBug, async (request, call) => {
       const compaction = fromWireCompaction(request);
       // etcd's store starts with compactMainRev -1, so a negative revision is always behind
       // it; refused here, as the request log encodes revisions unsigned.
       if (compaction.revision < 0) {
         throw new ConcordError('RevisionCompacted', 'mvcc: required revision has been compacted');
       }
-      const { header } = await api.compact(compaction, { signal });
+      const { header } = await api.compact(compaction, {
+        ...asCaller(call),
+        signal: call.signal(),
+      });
       return { header: toWireHeader(header) };
     }),
   };
+}
+
+/**
+ * The caller, for every member call a KV handler makes (the guard passes it rather than
+ * running the handler in its context: auth/explicit-caller.ts).
+ */
+function asCaller(call: UnaryCall): RequestOptions {
+  return call.caller === undefined ? {} : { auth: call.caller };
 }
