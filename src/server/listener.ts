@@ -7,9 +7,11 @@
  * etcdctl 3.4 sends the whole endpoint URL as the HTTP/2 :authority when it dials one endpoint
  * by URL (`endpoint status --cluster`, `endpoint status|hashkv --endpoints=http://...`); Go's
  * server lets it pass, Node's nghttp2 resets the stream (PROTOCOL_ERROR) before gRPC sees it,
- * and Node offers no option to turn that check off. So each gRPC connection's bytes go
- * through ./http2/rewriting-socket.ts, which rewrites such an :authority into one nghttp2
- * accepts ("httpx--host:port", same encoded length) before the HTTP/2 session reads it.
+ * and Node offers no option to turn that check off. So a gRPC connection whose first request
+ * carries such an :authority has its bytes go through ./http2/rewriting-socket.ts, which
+ * rewrites it into one nghttp2 accepts ("httpx--host:port", same encoded length) before the
+ * HTTP/2 session reads it; every other connection is read by the session natively
+ * (./http2/session-path.ts chooses).
  *
  * An https:// URL terminates TLS here (node:tls, TLS 1.2 at least) and feeds the decrypted
  * socket to the same routing. ALPN picks the protocol: a client that offers http/1.1 gets it
@@ -31,6 +33,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { TlsCredentials } from '../env/tls/tls-credentials.js';
 import { AuthorityRewritingSocket } from './http2/rewriting-socket.js';
+import { chooseSessionPath, type SessionPathOptions } from './http2/session-path.js';
 
 export type { RequestListener };
 
@@ -58,6 +61,8 @@ export async function listenClientUrl(
   tls?: TlsCredentials,
   /** --max-connections: connections past it are closed as they arrive. */
   connectionsMax?: number,
+  /** What the gRPC server's HTTP/2 sessions announce (./http2/session-path.ts). */
+  session: SessionPathOptions = {},
 ): Promise<ClientListener> {
   const httpServer = createHttpServer(http);
   const sockets = new Set<Socket>();
@@ -71,7 +76,15 @@ export async function listenClientUrl(
   const route = (socket: Socket): void =>
     sniff(socket, (isHttp2, seen) => {
       if (isHttp2) {
-        grpc(new AuthorityRewritingSocket(socket, seen), socket);
+        // Only a client that needs its :authority rewritten pays for the JS stream.
+        chooseSessionPath(socket, seen, session, (path, bytes) => {
+          if (path === 'rewrite') {
+            grpc(new AuthorityRewritingSocket(socket, bytes), socket);
+            return;
+          }
+          socket.unshift(bytes); // the session reads what is buffered first
+          grpc(socket, socket);
+        });
         return;
       }
       // Node's HTTP/1 parser reads the socket's handle directly and would never see bytes put
