@@ -93,7 +93,8 @@ function guard(
     gate.identify(call.metadata, clientCertificateUser(call, tls)) ?? noUser;
   if (method.requestStream) {
     // A stream: resolve on each use; bind its listeners to the context.
-    return (call) =>
+    return (call) => {
+      inContext++; // a stream may read it whenever a message arrives: for good
       current.run(
         () => resolve(call),
         () => {
@@ -103,6 +104,7 @@ function guard(
           handler(call);
         },
       );
+    };
   }
   const explicit = isExplicitCaller(handler);
   return (call, callback) => {
@@ -119,11 +121,44 @@ function guard(
       (handler as ExplicitCallerHandler<unknown, unknown>)(call, callback!, info);
       return;
     }
+    if (callback === undefined) {
+      // A server stream (Snapshot, Observe): in the context for as long as the process runs.
+      inContext++;
+      current.run(
+        () => info,
+        () => handler(call),
+      );
+      return;
+    }
+    inContext++;
+    let left = false;
+    const answered: sendUnaryData<unknown> = (...answer) => {
+      if (!left) {
+        left = true;
+        leaveContext();
+      }
+      callback(...answer);
+    };
     current.run(
       () => info,
-      () => handler(call, callback),
+      () => handler(call, answered),
     );
   };
+}
+
+/**
+ * Calls that may read the context now (unary calls until they answer; streams for good).
+ * While there are none the context is disabled: the async hooks AsyncLocalStorage turns on
+ * cost on every promise the process makes (Raft, storage, the KV calls that take their caller
+ * explicitly), and one Status call would otherwise leave them on forever. A unary handler
+ * (./services/unary.ts) answers only once its promise settled, so nothing of it reads the
+ * context after; run() turns the context back on for the next call.
+ */
+let inContext = 0;
+
+function leaveContext(): void {
+  inContext--;
+  if (inContext === 0) current.disable();
 }
 
 type RootOnlyMethod =
