@@ -15,28 +15,50 @@ export function withDeadline<T>(
   onGiveUp: (reason: GiveUpReason) => ConcordError,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      cancelTimer();
-      reject(onGiveUp('canceled'));
-    };
-    const cancelTimer = clock.after(ms, () => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(onGiveUp('timeout'));
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => {
-      cancelTimer();
-      signal?.removeEventListener('abort', onAbort);
-    };
+    const deadline = new Deadline(clock, ms, signal, onGiveUp, reject);
     promise.then(
       (value) => {
-        settle();
+        deadline.settle();
         resolve(value);
       },
       (error: unknown) => {
-        settle();
+        deadline.settle();
         reject(error);
       },
     );
   });
+}
+
+/**
+ * One wait's timer and abort listener. An object rather than closures: this runs for every
+ * write and linearizable read, and each named closure costs an allocation (and, under tsx,
+ * a name definition).
+ */
+class Deadline {
+  private readonly cancelTimer: () => void;
+
+  constructor(
+    clock: Clock,
+    ms: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly onGiveUp: (reason: GiveUpReason) => ConcordError,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.cancelTimer = clock.after(ms, () => {
+      this.signal?.removeEventListener('abort', this);
+      this.reject(this.onGiveUp('timeout'));
+    });
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The abort listener (EventListenerObject). */
+  handleEvent(): void {
+    this.cancelTimer();
+    this.reject(this.onGiveUp('canceled'));
+  }
+
+  settle(): void {
+    this.cancelTimer();
+    this.signal?.removeEventListener('abort', this);
+  }
 }

@@ -50,10 +50,11 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
     Range: unaryCall<RangeRequestIn, RangeResponseOut>(onBug, async (request, call) => {
       checkRangeRequest(request);
       const range = fromWireRange(request);
-      // A serializable range answers from the local store at once: nothing to cancel.
-      const options: RequestOptions = range.serializable
-        ? asCaller(call)
-        : { ...asCaller(call), signal: call.signal() };
+      // No AbortSignal: a serializable range answers at once, and a linearizable one waits
+      // for a ReadIndex round that serves it whether or not its client is still there (a read
+      // withdraws nothing), bounded by the request timeout. grpc-js drops the answer to a
+      // cancelled call; listening for an abort would cost on every read.
+      const options = asCaller(call);
       const { header, response } = await api.range(range, options);
       return toWireRange(header, response);
     }),
