@@ -133,6 +133,11 @@ export class Lessor implements LeaseAttachments {
     return [...this.leases.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(view);
   }
 
+  /** The lease's TTLs, read-only and without copying (a keep-alive reads it per renewal). */
+  get(id: bigint): Lease | undefined {
+    return this.leases.get(id);
+  }
+
   timeToLive(id: bigint): LeaseTimeToLive | undefined {
     const record = this.leases.get(id);
     if (record === undefined) return undefined;

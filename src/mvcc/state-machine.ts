@@ -284,6 +284,11 @@ export class StateMachine {
     return this.lessor.timeToLive(id);
   }
 
+  /** A lease's TTLs without its keys (what a keep-alive needs), or undefined. */
+  lease(id: bigint): Lease | undefined {
+    return this.lessor.get(id);
+  }
+
   get minLeaseTtlSeconds(): number {
     return this.lessor.minTtlSeconds;
   }

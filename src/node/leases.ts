@@ -49,7 +49,7 @@ export class Leases {
       }
     }
     await this.caughtUp(options);
-    const lease = m.stateMachine.timeToLive(id);
+    const lease = m.stateMachine.lease(id);
     if (lease === undefined) return { header: m.header(), response: { id, ttl: 0 } };
     if (lease.remainingTtl > 0 || m.deadlines.hasCheckpoint(id)) {
       // A checkpoint (applied, or proposed and maybe committed) shorter than the TTL would
@@ -63,7 +63,7 @@ export class Leases {
     }
     if (!m.deadlines.renew(id, m.options.clock.now())) {
       // Revoked meanwhile, or leadership moved during the checkpoint.
-      if (m.stateMachine.timeToLive(id) === undefined) {
+      if (m.stateMachine.lease(id) === undefined) {
         return { header: m.header(), response: { id, ttl: 0 } };
       }
       throw new ConcordError('NotLeader', 'etcdserver: not leader');

@@ -48,8 +48,8 @@ class LeaseKeepAliveStream extends ServerStream<Response, Call> {
 
   start(): void {
     if (!this.open()) return;
-    this.call.on('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
-    this.call.on('end', () => {
+    this.listen('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
+    this.listen('end', () => {
       this.halfClosed = true;
       void this.pump();
     });

@@ -72,12 +72,14 @@ export class LeaderMonitor {
   private watch(call: Call): void {
     this.calls.add(call);
     const forget = (): void => {
-      this.calls.delete(call);
+      if (!this.calls.delete(call)) return;
       if (this.calls.size === 0) this.stop();
     };
-    call.once('cancelled', forget);
-    call.once('error', forget);
-    call.once('finish', forget);
+    // addListener: forgetting makes no member call, so it need not be bound to the caller's
+    // context as the auth guard binds each call.on (and call.once) listener.
+    call.addListener('cancelled', forget);
+    call.addListener('error', forget);
+    call.addListener('finish', forget);
     if (this.timer === undefined) {
       this.missed = 0;
       this.timer = setInterval(() => void this.check(), this.electionTimeoutMs);
