@@ -4,8 +4,9 @@
  * labelled grpc_type, grpc_service, grpc_method and, when handled, grpc_code), through one
  * grpc-js server interceptor that sees every call of every service.
  *
- * Per call it costs two clock reads, a few small objects grpc-js's interceptor API needs, and
- * increments on label children cached per method (no label hashing per call). A unary call
+ * Per call it costs two clock reads, a few small objects grpc-js's interceptor API needs, an
+ * observation on the method's histogram child, and plain counts per method that reach the
+ * prom-client counters when they are read (no label hashing per call for them). A unary call
  * slower than --warning-apply-duration is counted (concord_slow_requests_total) and logged
  * (at most one line a second: an overloaded member would otherwise spend itself logging).
  */
@@ -51,6 +52,12 @@ interface MethodMetrics {
   readonly handling: Histogram.Internal<string>;
   readonly handled: (Counter.Internal | undefined)[];
   inFlight: number;
+  /** Counted per call; handed to the prom-client counters when they are read (syncCounts). */
+  startedCount: number;
+  startedSynced: number;
+  /** By code. */
+  readonly handledCounts: number[];
+  readonly handledSynced: number[];
 }
 
 export interface GrpcMetricsOptions {
@@ -77,12 +84,14 @@ export class GrpcMetrics {
       help: 'Total number of RPCs started on the server.',
       labelNames,
       registers,
+      collect: () => this.syncCounts(),
     });
     this.handled = new Counter({
       name: 'grpc_server_handled_total',
       help: 'Total number of RPCs completed on the server, regardless of success or failure.',
       labelNames: [...labelNames, 'grpc_code'],
       registers,
+      collect: () => this.syncCounts(),
     });
     this.handling = new Histogram({
       name: 'grpc_server_handling_seconds',
@@ -110,7 +119,7 @@ export class GrpcMetrics {
 
   readonly interceptor: ServerInterceptor = (descriptor, call) => {
     const metrics = this.forMethod(descriptor);
-    metrics.started.inc();
+    metrics.startedCount++;
     metrics.inFlight++;
     const start = performance.now();
     let done = false;
@@ -120,7 +129,7 @@ export class GrpcMetrics {
       metrics.inFlight--;
       const tookMs = performance.now() - start;
       metrics.handling.observe(tookMs / 1000);
-      this.handledChild(metrics, code).inc();
+      metrics.handledCounts[code] = (metrics.handledCounts[code] ?? 0) + 1;
       if (metrics.type === 'unary' && tookMs > this.options.slowRequestMs) {
         this.slowRequest(metrics, tookMs, code);
       }
@@ -161,9 +170,33 @@ export class GrpcMetrics {
       handling: this.handling.labels(type, service, method),
       handled: [],
       inFlight: 0,
+      startedCount: 0,
+      startedSynced: 0,
+      handledCounts: [],
+      handledSynced: [],
     };
     this.methods.set(path, metrics);
     return metrics;
+  }
+
+  /**
+   * Hands the calls counted since the last read to the prom-client counters. A labelled
+   * counter's inc() hashes its labels each time: per call that showed in profiles, per scrape
+   * it is nothing.
+   */
+  private syncCounts(): void {
+    for (const metrics of this.methods.values()) {
+      if (metrics.startedCount > metrics.startedSynced) {
+        metrics.started.inc(metrics.startedCount - metrics.startedSynced);
+        metrics.startedSynced = metrics.startedCount;
+      }
+      metrics.handledCounts.forEach((count, code) => {
+        const synced = metrics.handledSynced[code] ?? 0;
+        if (count <= synced) return;
+        this.handledChild(metrics, code).inc(count - synced);
+        metrics.handledSynced[code] = count;
+      });
+    }
   }
 
   private handledChild(metrics: MethodMetrics, code: number): Counter.Internal {
