@@ -22,6 +22,7 @@ import { RawNode } from '../raft/raw-node.js';
 import type { ConfChange, SoftState } from '../raft/types.js';
 import { None } from '../raft/types.js';
 import { LmdbBackend } from '../storage/lmdb-backend.js';
+import { WriteBufferedBackend } from '../storage/write-buffer.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import type { AuthStoreView } from '../mvcc/auth/auth-store.js';
 import type { AuthRequest, AuthResponse } from '../mvcc/auth/types.js';
@@ -190,10 +191,14 @@ export class Member implements ConcordApi {
           : await joining(options);
     }
     const electionTicks = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
-    const backend = new LmdbBackend({
-      path: joinPath(dataDir, 'member', 'db'),
-      onCommit: (seconds) => observer.backendCommit(seconds),
-    });
+    // Applies land in a write buffer, committed to LMDB every few ms (etcd's batchTx): the
+    // WAL makes them durable, and a restart replays it from the backend's consistent index.
+    const backend = new WriteBufferedBackend(
+      new LmdbBackend({
+        path: joinPath(dataDir, 'member', 'db'),
+        onCommit: (seconds) => observer.backendCommit(seconds),
+      }),
+    );
     const stateMachine = new StateMachine(backend, {
       minLeaseTtlSeconds: minLeaseTtlSeconds(electionTicks, options.heartbeatMs),
     });
