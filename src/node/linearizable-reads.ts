@@ -8,6 +8,14 @@ interface PendingRead {
   reject(error: ConcordError): void;
 }
 
+interface Round {
+  readonly context: Uint8Array;
+  readonly key: string;
+  readonly reads: PendingRead[];
+  readonly askedAt: number;
+  stopRetry: () => void;
+}
+
 export interface LinearizableReadsOptions {
   /** Re-ask for a read index this often while unanswered (a leader change loses requests). */
   readonly retryMs: number;
@@ -15,20 +23,29 @@ export interface LinearizableReadsOptions {
   readonly timeoutMs: number;
   /** Reads waiting at once, at most. */
   readonly pendingMax: number;
+  /** ReadIndex rounds in flight at once, at most (default 2). */
+  readonly roundsMax?: number;
 }
 
 /**
  * Linearizable reads through ReadIndex (Raft dissertation 6.4; etcd's linearizableReadLoop).
- * Reads that arrive while a round is in flight wait for the next round, because the in-flight
- * round's read index may predate writes acknowledged before they arrived. One round serves
- * every read waiting when it started.
+ * A read is served by a round asked for after it arrived, because an earlier round's read
+ * index may predate writes acknowledged before it arrived.
+ *
+ * Batching, as etcd's loop batches: every read that arrives in one turn of the event loop
+ * (the requests of one socket read, say) shares one round, started in a microtask after that
+ * turn. Unlike etcd's loop, which waits for a round to finish before it asks again, a second
+ * round may start while one is in flight (up to `roundsMax`): a read that arrives just after
+ * a round started then waits one round trip to the leader, not up to two. A later round's
+ * answer also serves every earlier round still waiting (its index is at least theirs).
  */
 export class LinearizableReads {
   private waiting: PendingRead[] = [];
-  private round:
-    { context: Uint8Array; key: string; reads: PendingRead[]; askedAt: number } | undefined;
+  /** Rounds in flight, oldest first. */
+  private rounds: Round[] = [];
   private sequence = 0n;
-  private stopRetry: (() => void) | undefined;
+  private startScheduled = false;
+  private readonly roundsMax: number;
 
   constructor(
     private readonly askReadIndex: (context: Uint8Array) => void,
@@ -36,7 +53,9 @@ export class LinearizableReads {
     private readonly clock: Clock,
     private readonly options: LinearizableReadsOptions,
     private readonly contextPrefix: bigint,
-  ) {}
+  ) {
+    this.roundsMax = options.roundsMax ?? 2;
+  }
 
   /** Resolves once every write acknowledged before the call is applied locally. */
   barrier(): Promise<void> {
@@ -45,33 +64,48 @@ export class LinearizableReads {
     }
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (this.round === undefined) this.startRound();
+      this.scheduleRound();
     });
   }
 
   onReadStates(states: readonly ReadState[]): void {
-    const round = this.round;
-    if (round === undefined) return;
     for (const state of states) {
-      if (keyOf(state.context) !== round.key) continue; // an older round's late answer
-      this.round = undefined;
-      this.stopRetry?.();
-      const reads = round.reads;
+      const key = keyOf(state.context);
+      const at = this.rounds.findIndex((round) => round.key === key);
+      if (at < 0) continue; // an answer to a round already served or given up
+      const served = this.rounds.splice(0, at + 1);
+      const reads: PendingRead[] = [];
+      for (const round of served) {
+        round.stopRetry();
+        for (const read of round.reads) reads.push(read);
+      }
       void this.applied.wait(state.index).then(() => {
         for (const read of reads) read.resolve();
       });
-      if (this.waiting.length > 0) this.startRound();
-      return;
     }
+    if (this.waiting.length > 0) this.scheduleRound();
   }
 
   /** Fails every read (the member stopped or lost its log). */
   failAll(error: ConcordError): void {
-    this.stopRetry?.();
-    const reads = [...(this.round?.reads ?? []), ...this.waiting];
-    this.round = undefined;
+    const reads: PendingRead[] = [];
+    for (const round of this.rounds) {
+      round.stopRetry();
+      for (const read of round.reads) reads.push(read);
+    }
+    for (const read of this.waiting) reads.push(read);
+    this.rounds = [];
     this.waiting = [];
     for (const read of reads) read.reject(error);
+  }
+
+  private scheduleRound(): void {
+    if (this.startScheduled) return;
+    this.startScheduled = true;
+    queueMicrotask(() => {
+      this.startScheduled = false;
+      if (this.waiting.length > 0 && this.rounds.length < this.roundsMax) this.startRound();
+    });
   }
 
   private startRound(): void {
@@ -80,23 +114,28 @@ export class LinearizableReads {
     const view = new DataView(context.buffer);
     view.setBigUint64(0, this.contextPrefix);
     view.setBigUint64(8, this.sequence);
-    const round = { context, key: keyOf(context), reads: this.waiting, askedAt: this.clock.now() };
+    const round: Round = {
+      context,
+      key: keyOf(context),
+      reads: this.waiting,
+      askedAt: this.clock.now(),
+      stopRetry: () => undefined,
+    };
     this.waiting = [];
-    this.round = round;
+    this.rounds.push(round);
     this.ask(round);
   }
 
-  private ask(round: NonNullable<typeof this.round>): void {
+  private ask(round: Round): void {
     this.askReadIndex(round.context);
-    this.stopRetry?.();
-    this.stopRetry = this.clock.after(this.options.retryMs, () => {
-      if (this.round !== round) return;
+    round.stopRetry = this.clock.after(this.options.retryMs, () => {
+      if (!this.rounds.includes(round)) return;
       if (this.clock.now() - round.askedAt >= this.options.timeoutMs) {
-        this.round = undefined;
+        this.rounds.splice(this.rounds.indexOf(round), 1);
         for (const read of round.reads) {
           read.reject(new ConcordError('Timeout', 'etcdserver: request timed out'));
         }
-        if (this.waiting.length > 0) this.startRound();
+        if (this.waiting.length > 0) this.scheduleRound();
         return;
       }
       this.ask(round);

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppliedWait } from '../../src/node/applied-wait.js';
-import { LinearizableReads } from '../../src/node/linearizable-reads.js';
+import {
+  LinearizableReads,
+  type LinearizableReadsOptions,
+} from '../../src/node/linearizable-reads.js';
 import { ManualClock } from './manual-clock.js';
 
-function setup(options = { retryMs: 100, timeoutMs: 1000, pendingMax: 3 }) {
+function setup(
+  options: LinearizableReadsOptions = { retryMs: 100, timeoutMs: 1000, pendingMax: 3 },
+) {
   const clock = new ManualClock();
   const applied = new AppliedWait(0);
   const asked: Uint8Array[] = [];
@@ -22,10 +27,14 @@ const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'reje
   return state;
 };
 
+/** Rounds start in a microtask after the reads of one turn arrived. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 describe('LinearizableReads (ReadIndex batching)', () => {
   it('serves a read once the read index is applied, not before', async () => {
     const { applied, asked, reads } = setup();
     const read = reads.barrier();
+    await turn();
     assert.equal(asked.length, 1);
     reads.onReadStates([{ index: 5, context: asked[0]! }]);
     assert.equal(await settled(read), 'pending');
@@ -33,11 +42,28 @@ describe('LinearizableReads (ReadIndex batching)', () => {
     assert.equal(await settled(read), 'resolved');
   });
 
-  it('makes reads that arrive during a round wait for the next round', async () => {
+  it('batches the reads of one turn into one round', async () => {
     const { applied, asked, reads } = setup();
+    const batch = [reads.barrier(), reads.barrier(), reads.barrier()];
+    await turn();
+    assert.equal(asked.length, 1, 'one ReadIndex for the three reads');
+    applied.trigger(100);
+    reads.onReadStates([{ index: 1, context: asked[0]! }]);
+    for (const read of batch) assert.equal(await settled(read), 'resolved');
+  });
+
+  it('makes reads that arrive during a round wait for a round asked after them', async () => {
+    const { applied, asked, reads } = setup({
+      retryMs: 100,
+      timeoutMs: 1000,
+      pendingMax: 3,
+      roundsMax: 1,
+    });
     const first = reads.barrier();
+    await turn();
     const second = reads.barrier(); // arrived after the round started
-    assert.equal(asked.length, 1);
+    await turn();
+    assert.equal(asked.length, 1, 'one round in flight at most');
     applied.trigger(100);
     reads.onReadStates([{ index: 1, context: asked[0]! }]);
     assert.equal(await settled(first), 'resolved');
@@ -47,9 +73,33 @@ describe('LinearizableReads (ReadIndex batching)', () => {
     assert.equal(await settled(second), 'resolved');
   });
 
+  it('starts a second round while one is in flight, and serves no read by an older round', async () => {
+    const { applied, asked, reads } = setup();
+    const first = reads.barrier();
+    await turn();
+    const second = reads.barrier();
+    await turn();
+    assert.equal(asked.length, 2, 'the second read did not wait for the first round');
+    const third = reads.barrier();
+    await turn();
+    assert.equal(asked.length, 2, 'roundsMax (2) rounds in flight at most');
+    applied.trigger(100);
+    reads.onReadStates([{ index: 1, context: asked[0]! }]);
+    assert.equal(await settled(first), 'resolved');
+    assert.equal(await settled(second), 'pending', 'the first round predates the second read');
+    assert.equal(await settled(third), 'pending');
+    assert.equal(asked.length, 3, 'the third read got a round once one finished');
+    // The third round's answer serves the second round's reads too (its index is later).
+    reads.onReadStates([{ index: 3, context: asked[2]! }]);
+    assert.equal(await settled(second), 'resolved');
+    assert.equal(await settled(third), 'resolved');
+    reads.onReadStates([{ index: 2, context: asked[1]! }]); // late: ignored
+  });
+
   it('ignores a late answer to an older round', async () => {
     const { applied, asked, reads } = setup();
     const read = reads.barrier();
+    await turn();
     applied.trigger(100);
     reads.onReadStates([{ index: 1, context: new Uint8Array([9, 9]) }]);
     assert.equal(await settled(read), 'pending');
@@ -59,6 +109,7 @@ describe('LinearizableReads (ReadIndex batching)', () => {
   it('asks again while unanswered (a leader change loses requests) and times out', async () => {
     const { clock, asked, reads } = setup();
     const read = reads.barrier();
+    await turn();
     clock.advance(350);
     assert.equal(asked.length, 4, 'asked at 0, 100, 200, 300');
     clock.advance(700);
