@@ -13,7 +13,9 @@
 import {
   ServerInterceptingCall,
   status as grpcStatus,
+  type Responder,
   type ServerInterceptor,
+  type ServerListener,
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -44,7 +46,7 @@ const codeNames = [
 type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
 
 /** One method's label children, and its calls in flight. */
-interface MethodMetrics {
+export interface MethodMetrics {
   readonly type: GrpcType;
   readonly service: string;
   readonly method: string;
@@ -117,32 +119,21 @@ export class GrpcMetrics {
     });
   }
 
-  readonly interceptor: ServerInterceptor = (descriptor, call) => {
-    const metrics = this.forMethod(descriptor);
-    metrics.startedCount++;
-    metrics.inFlight++;
-    const start = performance.now();
-    let done = false;
-    const finish = (code: number): void => {
-      if (done) return;
-      done = true;
-      metrics.inFlight--;
-      const tookMs = performance.now() - start;
-      metrics.handling.observe(tookMs / 1000);
-      metrics.handledCounts[code] = (metrics.handledCounts[code] ?? 0) + 1;
-      if (metrics.type === 'unary' && tookMs > this.options.slowRequestMs) {
-        this.slowRequest(metrics, tookMs, code);
-      }
-    };
-    return new ServerInterceptingCall(call, {
-      // A client that goes away may leave a stream without a status: it counts as Canceled.
-      start: (next) => next({ onCancel: () => finish(grpcStatus.CANCELLED) }),
-      sendStatus: (status, next) => {
-        finish(status.code ?? grpcStatus.UNKNOWN);
-        next(status);
-      },
-    });
-  };
+  readonly interceptor: ServerInterceptor = (descriptor, call) =>
+    new ServerInterceptingCall(
+      call,
+      new CallObservation(this, this.forMethod(descriptor)).responder(),
+    );
+
+  /** A call ended with `code` after `tookMs` (CallObservation calls this once per call). */
+  finished(metrics: MethodMetrics, tookMs: number, code: number): void {
+    metrics.inFlight--;
+    metrics.handling.observe(tookMs / 1000);
+    metrics.handledCounts[code] = (metrics.handledCounts[code] ?? 0) + 1;
+    if (metrics.type === 'unary' && tookMs > this.options.slowRequestMs) {
+      this.slowRequest(metrics, tookMs, code);
+    }
+  }
 
   private forMethod(descriptor: ServerMethodDefinition<unknown, unknown>): MethodMetrics {
     const known = this.methods.get(descriptor.path);
@@ -220,5 +211,44 @@ export class GrpcMetrics {
       code: codeNames[code] ?? String(code),
       'similar-lines-suppressed': suppressed,
     });
+  }
+}
+
+/**
+ * One call, from start to its status. Its responder's functions are assigned, not written as
+ * an object literal: under tsx (esbuild keepNames) each named function made per call got a
+ * defineProperty of its name, which showed in profiles (~3% of a member's busy time).
+ */
+class CallObservation {
+  private readonly start = performance.now();
+  private done = false;
+
+  constructor(
+    private readonly owner: GrpcMetrics,
+    private readonly metrics: MethodMetrics,
+  ) {
+    metrics.startedCount++;
+    metrics.inFlight++;
+  }
+
+  responder(): Responder {
+    const responder: Responder = {};
+    responder.start = (next) => {
+      // A client that goes away may leave a stream without a status: it counts as Canceled.
+      const listener: ServerListener = {};
+      listener.onCancel = () => this.finish(grpcStatus.CANCELLED);
+      next(listener);
+    };
+    responder.sendStatus = (status, next) => {
+      this.finish(status.code ?? grpcStatus.UNKNOWN);
+      next(status);
+    };
+    return responder;
+  }
+
+  private finish(code: number): void {
+    if (this.done) return;
+    this.done = true;
+    this.owner.finished(this.metrics, performance.now() - this.start, code);
   }
 }
