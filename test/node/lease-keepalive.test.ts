@@ -1,0 +1,134 @@
+/**
+ * Keep-alives on a 3-member cluster of in-process members (real Raft, WAL, peer transport),
+ * as etcd's LeaseRenew serves them: the leader renews in memory, with no Raft entry; a
+ * follower's renewal is the leader's; and the first renewal after a checkpoint resets it
+ * through Raft before it is acknowledged, so a new leader never starts the lease from the
+ * stale checkpoint (DESIGN.md promise 5).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { realClock } from '../../src/env/clock.js';
+import { RealDisk } from '../../src/env/real-disk.js';
+import { Member } from '../../src/node/member.js';
+import { freePort } from '../helpers/free-port.js';
+import { eventually } from '../helpers/wait.js';
+
+const dirs: string[] = [];
+const members: Member[] = [];
+
+const leaderOf = (): Member | undefined => members.find((m) => m.raw.raft.state === 'Leader');
+const lastIndexes = (): number[] => members.map((m) => m.raw.raft.log.lastIndex());
+
+describe('lease keep-alive on a cluster', () => {
+  before(async () => {
+    const specs = await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => ({
+        name,
+        peerUrl: `http://127.0.0.1:${await freePort()}`,
+      })),
+    );
+    for (const spec of specs) {
+      const dataDir = mkdtempSync(join(tmpdir(), `concord-keepalive-${spec.name}-`));
+      dirs.push(dataDir);
+      const member = await Member.open({
+        name: spec.name,
+        dataDir,
+        disk: new RealDisk(),
+        clock: realClock,
+        initialCluster: specs.map((s) => ({ name: s.name, peerUrls: [s.peerUrl] })),
+        initialClusterToken: 'keepalive-test',
+        clientUrls: [],
+        listenPeerUrls: [new URL(spec.peerUrl)],
+        peerUrls: [spec.peerUrl],
+        initialClusterState: 'new',
+        heartbeatMs: 100,
+        electionMs: 1000,
+        // Checkpoints are looked for every 100 ms; a 6 s lease is checkpointed 3 s after its
+        // grant or renewal (checkpointLagMs), which leaves 3 s to renew it.
+        leaseCheckpointMs: 100,
+        snapshotCount: 100_000,
+        quotaBackendBytes: 1 << 30,
+        version: 'test',
+      });
+      members.push(member);
+    }
+    await eventually(
+      'a leader',
+      () => leaderOf(),
+      (leader) => leader !== undefined,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+  });
+
+  after(async () => {
+    await Promise.all(members.map((m) => m.close()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renews on the leader with no Raft entry, and answers TTL 0 for an unknown lease', async () => {
+    const leader = leaderOf()!;
+    const { response } = await leader.leaseGrant(0n, 60);
+    await eventually(
+      'every member to apply the grant',
+      () => members.every((m) => m.stateMachine.lease(response.id) !== undefined),
+      (all) => all,
+    );
+    const before = leader.raw.raft.log.lastIndex();
+    for (let i = 0; i < 20; i++) {
+      const renewed = await leader.leaseKeepAlive(response.id);
+      assert.equal(renewed.response.ttl, 60);
+    }
+    assert.equal(leader.raw.raft.log.lastIndex(), before, 'a renewal proposed a Raft entry');
+    const unknown = await leader.leaseKeepAlive(response.id + 1n);
+    assert.equal(unknown.response.ttl, 0);
+  });
+
+  it("renews through a follower on the leader's clock", async () => {
+    const leader = leaderOf()!;
+    const follower = members.find((m) => m !== leader)!;
+    const { response } = await leader.leaseGrant(0n, 30);
+    await eventually(
+      'the follower to apply the grant',
+      () => follower.stateMachine.lease(response.id) !== undefined,
+      (applied) => applied,
+    );
+    // Let the leader's countdown run past a whole second, so a renewal shows.
+    await eventually(
+      "the leader's remaining TTL to drop below 30 s",
+      () => leader.deadlines.remaining(response.id, realClock.now()),
+      (left) => left !== undefined && left < 30,
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
+    const renewed = await follower.leaseKeepAlive(response.id);
+    assert.equal(renewed.response.ttl, 30);
+    assert.equal(leader.deadlines.remaining(response.id, realClock.now()), 30);
+    assert.equal((await follower.leaseKeepAlive(response.id + 7n)).response.ttl, 0);
+  });
+
+  it('resets a checkpoint through Raft before acknowledging the renewal', async () => {
+    const leader = leaderOf()!;
+    const follower = members.find((m) => m !== leader)!;
+    const { response } = await leader.leaseGrant(0n, 6);
+    const id = response.id;
+    await eventually(
+      'every member to apply a checkpoint of the lease',
+      () => members.map((m) => m.stateMachine.lease(id)?.remainingTtl ?? 0),
+      (remaining) => remaining.every((ttl) => ttl > 0),
+      { timeoutMs: 10_000 },
+    );
+    const indexesBefore = lastIndexes();
+    const renewed = await follower.leaseKeepAlive(id);
+    assert.equal(renewed.response.ttl, 6, 'the lease expired before the renewal');
+    // Acknowledged only once the reset is applied on the leader (a new leader would start
+    // the lease from its full TTL), and it went through the log.
+    assert.equal(leader.stateMachine.lease(id)?.remainingTtl, 0);
+    assert.ok(leader.raw.raft.log.lastIndex() > indexesBefore[members.indexOf(leader)]!);
+    assert.equal(leader.deadlines.hasCheckpoint(id), false);
+    await leader.leaseRevoke(id);
+  });
+});
