@@ -45,6 +45,11 @@ export interface DiskFile {
   write(data: Uint8Array, position: number): Promise<void>;
   /** Makes the written bytes and the size durable; resolves only when they are. */
   fdatasync(): Promise<void>;
+  /**
+   * Optional: `fdatasync` on the calling thread, blocking it until the bytes are durable (or
+   * throwing). For a caller with nothing else to do meanwhile it saves a thread-pool round trip.
+   */
+  fdatasyncNow?(): void;
   size(): Promise<number>;
   truncate(size: number): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { open, readdir, mkdir, rename, unlink, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { assert } from '../base/assert.js';
@@ -103,6 +103,10 @@ class RealFile implements DiskFile {
 
   async fdatasync(): Promise<void> {
     await this.handle.datasync();
+  }
+
+  fdatasyncNow(): void {
+    fdatasyncSync(this.handle.fd);
   }
 
   async size(): Promise<number> {

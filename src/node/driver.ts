@@ -57,6 +57,7 @@ export class Driver {
   ) {}
 
   start(): void {
+    this.store.inlineSync = this.raw.raft.state !== 'Leader';
     this.stopTicker = this.clock.every(this.options.tickMs, () => {
       if (this.stopped || this.failure) return;
       this.raw.tick();
@@ -167,7 +168,11 @@ export class Driver {
 
   private async handleReady(): Promise<void> {
     const rd = this.raw.ready();
-    if (rd.softState) this.hooks.softState(rd.softState);
+    if (rd.softState) {
+      // Only a leader has client work to do while its fsync runs (see Wal.inlineSync).
+      this.store.inlineSync = rd.softState.state !== 'Leader';
+      this.hooks.softState(rd.softState);
+    }
     // A leader's appends go out while it fsyncs (parallel disk and network); so do requests a
     // follower forwards. Acks and votes wait (isSafeToSendBeforePersist).
     const early = rd.messages.filter(isSafeToSendBeforePersist);

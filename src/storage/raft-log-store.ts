@@ -128,6 +128,11 @@ export class RaftLogStore {
     if (oldestKept !== undefined) await this.wal.purge(oldestKept, this.segmentsKeep);
   }
 
+  /** Whether the WAL syncs on the calling thread (see Wal.inlineSync). */
+  set inlineSync(inline: boolean) {
+    this.wal.inlineSync = inline;
+  }
+
   /** WAL segment names, oldest first (for tests and metrics). */
   segmentNames(): string[] {
     return this.wal.segmentNames();
