@@ -20,6 +20,8 @@
  *   1.5 s, an hour-long one 5 min + 1.5 s. Checkpoints due at once go in one proposal of up
  *   to 1000 (etcd's maxLeaseCheckpointBatchSize); more wait for the next period.
  */
+import type { LeaseCheckpoint } from '../mvcc/types.js';
+
 export interface LeaseTiming {
   readonly id: bigint;
   /** Granted TTL, seconds. */
@@ -50,6 +52,12 @@ export class LeaseDeadlines {
   private readonly ttls = new Map<bigint, number>();
   /** The remaining TTL last checkpointed per lease (cleared by a renewal). */
   private readonly checkpointed = new Map<bigint, number>();
+  /**
+   * Renewals resetting a lease's checkpoint through Raft, per lease. No checkpoint of such a
+   * lease is taken meanwhile: it would follow the reset in the log and put back the old,
+   * shorter remaining TTL under a renewal about to be acknowledged with the full one.
+   */
+  private readonly resetting = new Map<bigint, number>();
   private leading = false;
 
   /** This member became leader at `now`: start every lease's clock (with grace). */
@@ -93,6 +101,25 @@ export class LeaseDeadlines {
     this.ttls.delete(id);
   }
 
+  /**
+   * A checkpoint entry was applied. A reset in it (remaining TTL 0) stands for a renewal
+   * some leader acknowledged before now: the lease lives at least its full TTL from now. This
+   * matters for a reset a previous leader committed that this one had not applied when it
+   * was promoted (promote() started the lease from the older, shorter checkpoint). A
+   * checkpoint with a remaining TTL changes nothing: promote() started from a value at least
+   * as late.
+   */
+  checkpointApplied(checkpoints: readonly LeaseCheckpoint[], now: number): void {
+    if (!this.leading) return;
+    for (const { id, remainingTtl } of checkpoints) {
+      if (remainingTtl !== 0) continue;
+      const ttl = this.ttls.get(id);
+      const deadline = this.deadlines.get(id);
+      if (ttl === undefined || deadline === undefined) continue;
+      this.deadlines.set(id, Math.max(deadline, now + ttl * 1000));
+    }
+  }
+
   /** A keep-alive: the lease lives for its full TTL from now. False if unknown. */
   renew(id: bigint, now: number): boolean {
     const ttl = this.ttls.get(id);
@@ -108,6 +135,18 @@ export class LeaseDeadlines {
    */
   hasCheckpoint(id: bigint): boolean {
     return this.checkpointed.has(id);
+  }
+
+  /** A renewal starts resetting the lease's checkpoint through Raft (see `resetting`). */
+  resetStarted(id: bigint): void {
+    this.resetting.set(id, (this.resetting.get(id) ?? 0) + 1);
+  }
+
+  /** That reset was committed, or failed: checkpoints of the lease may resume. */
+  resetEnded(id: bigint): void {
+    const left = (this.resetting.get(id) ?? 0) - 1;
+    if (left > 0) this.resetting.set(id, left);
+    else this.resetting.delete(id);
   }
 
   /** Seconds left, rounded up; undefined if unknown here. */
@@ -135,6 +174,7 @@ export class LeaseDeadlines {
     const out: { id: bigint; remainingTtl: number }[] = [];
     for (const [id, deadline] of this.deadlines) {
       if (out.length >= limit) break;
+      if (this.resetting.has(id)) continue; // a renewal is resetting it: see `resetting`
       const ttl = this.ttls.get(id) ?? 0;
       const remainingMs = deadline - now;
       const last = this.checkpointed.get(id);

@@ -56,10 +56,17 @@ export class Leases {
       // let a new leader expire the lease early: reset it through Raft before acknowledging
       // the renewal. Only the first renewal after a checkpoint pays this; a deposed leader
       // cannot get it committed, so it cannot acknowledge such a renewal.
-      await m.propose(
-        { type: 'leaseCheckpoint', request: { checkpoints: [{ id, remainingTtl: 0 }] } },
-        options,
-      );
+      // No checkpoint of the lease meanwhile: one would follow the reset in the log and undo
+      // it under this renewal (LeaseDeadlines.resetting).
+      m.deadlines.resetStarted(id);
+      try {
+        await m.propose(
+          { type: 'leaseCheckpoint', request: { checkpoints: [{ id, remainingTtl: 0 }] } },
+          options,
+        );
+      } finally {
+        m.deadlines.resetEnded(id);
+      }
     }
     if (!m.deadlines.renew(id, m.options.clock.now())) {
       // Revoked meanwhile, or leadership moved during the checkpoint.

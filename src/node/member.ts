@@ -518,6 +518,8 @@ export class Member implements ConcordApi {
     } else if (request.type === 'leaseRevoke') {
       this.counters.leasesRevoked++;
       this.deadlines.revoked(request.request.id);
+    } else if (request.type === 'leaseCheckpoint') {
+      this.deadlines.checkpointApplied(request.request.checkpoints, now);
     }
     this.background.noteApplied();
   }
