@@ -5,8 +5,9 @@
  * (a Long per int64 and its decimal text, defaults filled by reflection) was about 7% of a
  * member's busy time under a read load.
  *
- * Only the plain shape is decoded here: each known field with its own wire type. Anything
- * else (an unknown field, an enum value without a name, a truncated message) goes to the
+ * Only the plain shape is decoded here: each known field with its own wire type, each varint
+ * read as protobufjs reads it. Anything else (an unknown field, an enum value without a name,
+ * a tag, length, enum or bool varint past 5 bytes or 2^32, a truncated message) goes to the
  * generic decoder, so odd input is answered exactly as before
  * (test/server/range-request-decoder.test.ts compares both on the edges).
  */
@@ -24,8 +25,28 @@ class Reader {
 
   constructor(readonly buffer: Buffer) {}
 
-  /** A varint as a number when it is a safe integer, else as a bigint (its 64 bits). */
-  varint(): number | bigint {
+  /**
+   * A tag, length, enum or bool, as protobufjs reads them (uint32): a varint of at most 5
+   * bytes below 2^32. Longer or larger ones protobufjs reads its own way (the low 32 bits,
+   * bytes 6-10 skipped unseen): those go to the generic decoder.
+   */
+  uint32(): number {
+    const buffer = this.buffer;
+    let result = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= buffer.length) throw unusual;
+      const byte = buffer[this.pos++]!;
+      if (i === 4 && byte > 0x0f) throw unusual;
+      result += (byte & 0x7f) * multiplier;
+      if (byte < 0x80) return result;
+      multiplier *= 0x80;
+    }
+    throw unusual;
+  }
+
+  /** An int64's varint (at most 10 bytes): a number when a safe integer, else its 64 bits. */
+  varint64(): number | bigint {
     const buffer = this.buffer;
     let result = 0;
     let multiplier = 1;
@@ -36,22 +57,23 @@ class Reader {
       if (byte < 0x80) return result;
       multiplier *= 0x80;
     }
-    // Past 49 bits: finish in bigint (10 bytes at most).
+    // Past 49 bits: finish in bigint; the 10th byte holds bit 63 alone.
     let big = BigInt(result);
     let shift = 49n;
     for (let i = 7; i < 10; i++) {
       if (this.pos >= buffer.length) throw unusual;
       const byte = buffer[this.pos++]!;
+      if (i === 9 && byte > 0x01) throw unusual;
       big |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return BigInt.asUintN(64, big);
+      if (byte < 0x80) return big;
       shift += 7n;
     }
     throw unusual;
   }
 
   bytes(): Buffer {
-    const length = this.varint();
-    if (typeof length !== 'number' || this.pos + length > this.buffer.length) throw unusual;
+    const length = this.uint32();
+    if (this.pos + length > this.buffer.length) throw unusual;
     const start = this.pos;
     this.pos += length;
     return length === 0 ? emptyBytes : this.buffer.subarray(start, this.pos);
@@ -64,8 +86,8 @@ function int64Text(value: number | bigint): string {
   return BigInt.asIntN(64, value).toString();
 }
 
-function enumName<T>(names: readonly T[], value: number | bigint): T {
-  const name = typeof value === 'number' ? names[value] : undefined;
+function enumName<T>(names: readonly T[], value: number): T {
+  const name = names[value];
   if (name === undefined) throw unusual;
   return name;
 }
@@ -88,10 +110,9 @@ export function decodeRangeRequest(buffer: Buffer): RangeRequestIn | undefined {
   let maxCreateRevision = '0';
   try {
     while (r.pos < buffer.length) {
-      const tag = r.varint();
-      if (typeof tag !== 'number') return undefined;
-      const field = Math.floor(tag / 8);
-      const wire = tag % 8;
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
       if (field === 1 || field === 2) {
         if (wire !== 2) return undefined;
         if (field === 1) key = r.bytes();
@@ -99,40 +120,39 @@ export function decodeRangeRequest(buffer: Buffer): RangeRequestIn | undefined {
         continue;
       }
       if (wire !== 0 || field < 3 || field > 13) return undefined;
-      const value = r.varint();
       switch (field) {
         case 3:
-          limit = int64Text(value);
+          limit = int64Text(r.varint64());
           break;
         case 4:
-          revision = int64Text(value);
+          revision = int64Text(r.varint64());
           break;
         case 5:
-          sortOrder = enumName(sortOrders, value);
+          sortOrder = enumName(sortOrders, r.uint32());
           break;
         case 6:
-          sortTarget = enumName(sortTargets, value);
+          sortTarget = enumName(sortTargets, r.uint32());
           break;
         case 7:
-          serializable = value !== 0;
+          serializable = r.uint32() !== 0;
           break;
         case 8:
-          keysOnly = value !== 0;
+          keysOnly = r.uint32() !== 0;
           break;
         case 9:
-          countOnly = value !== 0;
+          countOnly = r.uint32() !== 0;
           break;
         case 10:
-          minModRevision = int64Text(value);
+          minModRevision = int64Text(r.varint64());
           break;
         case 11:
-          maxModRevision = int64Text(value);
+          maxModRevision = int64Text(r.varint64());
           break;
         case 12:
-          minCreateRevision = int64Text(value);
+          minCreateRevision = int64Text(r.varint64());
           break;
         default:
-          maxCreateRevision = int64Text(value);
+          maxCreateRevision = int64Text(r.varint64());
       }
     }
   } catch (error) {
