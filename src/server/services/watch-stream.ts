@@ -12,6 +12,9 @@
  * - progress_notify: every interval, a synced watcher that got no events since the last tick
  *   gets an empty response at its revision.
  * - fragment: large responses are split (./watch-fragment.ts).
+ * - events: each response is encoded by hand from events encoded once for all watchers, and
+ *   while it waits in the outbox (a slow reader) the watcher's later revisions join it
+ *   (./watch-batch.ts); the outbox hands a revision's responses to HTTP/2 in one write.
  *
  * Ownership: the stream owns its watchers' handles and cancels them all when the client goes
  * away or the server shuts down. A client that half-closes (ends its requests) keeps
