@@ -68,6 +68,7 @@ import { Quota } from './quota.js';
 import { Requests } from './requests.js';
 import { fsyncWarnings, SlowApplies } from './slow-warnings.js';
 import { decodeSnapshotData } from './snapshot-data.js';
+import { recoverBehindSnapshot } from './snapshot-recovery.js';
 import { Waiters } from './waiters.js';
 import { allSerializable, hasPuts } from './txn-kind.js';
 import { watchStore } from './watch-adapter.js';
@@ -193,15 +194,21 @@ export class Member implements ConcordApi {
     const electionTicks = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
     // Applies land in a write buffer, committed to LMDB every few ms (etcd's batchTx): the
     // WAL makes them durable, and a restart replays it from the backend's consistent index.
+    const dbPath = joinPath(dataDir, 'member', 'db');
     const backend = new WriteBufferedBackend(
       new LmdbBackend({
-        path: joinPath(dataDir, 'member', 'db'),
+        path: dbPath,
         onCommit: (seconds) => observer.backendCommit(seconds),
       }),
     );
     const stateMachine = new StateMachine(backend, {
       minLeaseTtlSeconds: minLeaseTtlSeconds(electionTicks, options.heartbeatMs),
     });
+    if (await recoverBehindSnapshot(stateMachine, store.storage.snapshot(), dbPath)) {
+      logger.warn('restored the backend from the snapshot file: it was behind the snapshot', {
+        index: store.storage.snapshot().metadata.index,
+      });
+    }
     // The backend may be ahead of the WAL's hard state: a commit-index-only change is not
     // written (it needs no fsync), but what the backend applied was committed.
     const hardState = store.storage.initialState().hardState;
