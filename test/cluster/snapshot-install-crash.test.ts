@@ -5,7 +5,7 @@
  * up to 20 ms in the write buffer before its LMDB commit. A restart then begins Raft at the
  * snapshot's index (entries before it are gone from every log) while the backend still holds
  * its old consistent index: startup restores the state from the snapshot file then
-(src/node/snapshot-recovery.ts), as etcd recovers its backend from the snapshot's db.
+ * (src/node/snapshot-recovery.ts), as etcd recovers its backend from the snapshot's db.
  *
  * The kill is sent the moment the member logs the install, from this process; if it lands
  * after the buffer's commit the test cannot show the window (it then passes).
