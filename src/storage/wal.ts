@@ -45,6 +45,9 @@ export interface WalOptions {
   onFsync?: (seconds: number) => void;
 }
 
+/** Wal.inlineSync holds only while fsyncs average less than this. */
+export const inlineSyncMaxMs = 2;
+
 /** etcd's SegmentSizeBytes. */
 export const defaultSegmentBytes = 64 * MiB;
 
@@ -99,9 +102,13 @@ export class Wal {
   /**
    * Sync on the calling thread when the Disk can (DiskFile.fdatasyncNow): a follower, whose
    * ack waits for the fsync and who has little else to do meanwhile, saves a thread-pool
-   * round trip on every write's path. A leader keeps the thread for clients (default).
+   * round trip on every write's path. A leader keeps the thread for clients (default). Only
+   * while the disk is fast (recent fsyncs average under inlineSyncMaxMs): a slow one would
+   * freeze the member's other work (reads, heartbeats) for as long as each sync takes.
    */
   inlineSync = false;
+  // A moving average of fsync durations, in ms (each new one weighs 1/8).
+  private fsyncAverageMs = 0;
   private onFsync: (seconds: number) => void = () => undefined;
 
   /**
@@ -269,9 +276,12 @@ export class Wal {
     await this.file.write(bytes, this.position);
     failpoint('raftBeforeSave');
     const start = performance.now();
-    if (this.inlineSync && this.file.fdatasyncNow !== undefined) this.file.fdatasyncNow();
+    const inline = this.inlineSync && this.fsyncAverageMs < inlineSyncMaxMs;
+    if (inline && this.file.fdatasyncNow !== undefined) this.file.fdatasyncNow();
     else await this.file.fdatasync();
-    this.onFsync((performance.now() - start) / 1000);
+    const ms = performance.now() - start;
+    this.fsyncAverageMs += (ms - this.fsyncAverageMs) / 8;
+    this.onFsync(ms / 1000);
     failpoint('raftAfterSave');
     this.position += bytes.length;
   }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Disk, DiskFile, OpenMode } from '../../src/env/disk.js';
-import { Wal } from '../../src/storage/wal.js';
+import { inlineSyncMaxMs, Wal } from '../../src/storage/wal.js';
 import { entries, realFixture } from './fixtures.js';
 
 /** The real disk, counting how each file was synced. */
-function counting(disk: Disk): { disk: Disk; calls: { async: number; inline: number } } {
+function counting(
+  disk: Disk,
+  inlineDelayMs = 0,
+): { disk: Disk; calls: { async: number; inline: number } } {
   const calls = { async: 0, inline: 0 };
   const wrap = (file: DiskFile): DiskFile => ({
     read: (buffer, position) => file.read(buffer, position),
@@ -17,6 +20,9 @@ function counting(disk: Disk): { disk: Disk; calls: { async: number; inline: num
     fdatasyncNow: () => {
       calls.inline++;
       file.fdatasyncNow!();
+      // A slow disk, as the member sees it: the thread is held this long.
+      const until = performance.now() + inlineDelayMs;
+      while (performance.now() < until);
     },
     size: () => file.size(),
     truncate: (size) => file.truncate(size),
@@ -61,6 +67,24 @@ it('Wal.inlineSync syncs appends on the calling thread, and they replay as any o
       [1, 2, 3, 4],
     );
     await again.wal.close();
+  } finally {
+    f.cleanup();
+  }
+});
+
+it('Wal.inlineSync falls back to syncing off the thread while the disk is slow', async () => {
+  const f = realFixture();
+  try {
+    const { disk, calls } = counting(f.disk, 3 * inlineSyncMaxMs);
+    const { wal } = await Wal.open(disk, f.dir, { segmentBytes: 64 * 1024, log: () => {} });
+    await wal.whenPrepared();
+    wal.inlineSync = true;
+    const before = calls.async;
+    for (let i = 1; i <= 12; i++) await wal.save({ entries: entries(i, i) });
+    // The average passes the bound after a few slow inline syncs; later ones go to the pool.
+    assert.ok(calls.inline >= 2 && calls.inline < 12, `inline syncs: ${calls.inline}`);
+    assert.ok(calls.async > before, 'no sync went off the thread');
+    await wal.close();
   } finally {
     f.cleanup();
   }
