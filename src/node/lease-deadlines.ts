@@ -18,7 +18,10 @@
  *   1 s and at most 5 minutes (etcd's checkpoint interval). With the default 500 ms period
  *   and 1 s election timeout a 6 s lease lives at most 3 s + 1.5 s longer, a 60 s one 30 s +
  *   1.5 s, an hour-long one 5 min + 1.5 s. Checkpoints due at once go in one proposal of up
- *   to 1000 (etcd's maxLeaseCheckpointBatchSize); more wait for the next period.
+ *   to 1000 (etcd's maxLeaseCheckpointBatchSize); more wait for the next period. Two things
+ *   can add to that, each erring late: a lease is not checkpointed while a renewal resets it
+ *   (at most the request timeout), and a reset applied after a promotion (a previous
+ *   leader's renewal) restarts the lease's full TTL at its apply (`checkpointApplied`).
  */
 import type { LeaseCheckpoint } from '../mvcc/types.js';
 
