@@ -43,6 +43,7 @@ export class Driver {
   // Proposals not yet handed to Raft, each with a test of whether its client still waits.
   private pending: { data: Uint8Array; live: () => boolean }[] = [];
   private running = false;
+  private sendingSafe = false;
   private stopped = false;
   private failure: ConcordError | undefined;
   private idle: Promise<void> = Promise.resolve();
@@ -94,7 +95,29 @@ export class Driver {
   step(message: Message): void {
     if (this.stopped || this.failure) return;
     this.raw.step(message);
+    if (this.running) this.sendSafeSoon();
     this.wake();
+  }
+
+  /**
+   * While a pass waits for its fsync, what peers' messages made Raft send and may go before
+   * any persist (isSafeToSendBeforePersist: a leader's appends carrying a new commit index,
+   * heartbeats for read index) leaves in this turn's microtask instead of with the next
+   * Ready, after that fsync: followers learn of commits, and answer their clients, one fsync
+   * sooner. Acks and votes stay queued for the next Ready, in their order.
+   */
+  private sendSafeSoon(): void {
+    if (this.sendingSafe) return;
+    this.sendingSafe = true;
+    queueMicrotask(() => {
+      this.sendingSafe = false;
+      if (!this.running || this.stopped || this.failure) return;
+      const raft = this.raw.raft;
+      const safe = raft.messages.filter(isSafeToSendBeforePersist);
+      if (safe.length === 0) return;
+      raft.messages = raft.messages.filter((m) => !isSafeToSendBeforePersist(m));
+      this.hooks.send(safe);
+    });
   }
 
   /** Asks for a read index; without a leader the request is dropped and the caller retries. */
