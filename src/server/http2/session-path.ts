@@ -37,6 +37,7 @@ const flagEndHeaders = 0x4;
 const flagPadded = 0x8;
 const flagPriority = 0x20;
 const settingsMaxConcurrentStreams = 0x3;
+const heldBytesMaxDefault = 256 * 1024;
 
 export type SessionPath = 'native' | 'rewrite';
 
@@ -47,7 +48,12 @@ export interface SessionPathOptions {
   readonly requestWaitMs?: number;
   /** How long the client may take to ACK the preface before it is cut off (default 10 s). */
   readonly ackWaitMs?: number;
-  /** The most bytes held before the choice (default 64 KiB). */
+  /**
+   * The most bytes held before the choice (default 256 KiB). Before it has our SETTINGS a
+   * client may send its preface, SETTINGS, header blocks and a whole initial window of DATA
+   * (65,535 bytes; flow control stops it there until the session's WINDOW_UPDATE), so the
+   * bound leaves room for that and for large header blocks.
+   */
   readonly heldBytesMax?: number;
 }
 
@@ -84,7 +90,7 @@ export function chooseSessionPath(
   options: SessionPathOptions,
   choose: (path: SessionPath, bytes: Buffer) => void,
 ): void {
-  const heldBytesMax = options.heldBytesMax ?? 64 * 1024;
+  const heldBytesMax = options.heldBytesMax ?? heldBytesMaxDefault;
   let bytes = seen;
   let decided: SessionPath | undefined;
   let requestTimer: NodeJS.Timeout | undefined;
