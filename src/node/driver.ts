@@ -44,6 +44,7 @@ export class Driver {
   private pending: { data: Uint8Array; live: () => boolean }[] = [];
   private running = false;
   private sendingSafe = false;
+  private forwarding = false;
   private stopped = false;
   private failure: ConcordError | undefined;
   private idle: Promise<void> = Promise.resolve();
@@ -89,7 +90,27 @@ export class Driver {
       throw new ConcordError('TooManyRequests', 'etcdserver: too many requests');
     }
     this.pending.push({ data, live });
+    if (this.running && this.raw.raft.state === 'Follower') this.forwardSoon();
     this.wake();
+  }
+
+  /**
+   * A follower forwards proposals that arrive while its pass waits for its fsync in this
+   * turn's microtask (as MsgProp: safe before any persist), not once that fsync and the pass's
+   * apply are done: a write sent to a follower would otherwise wait a whole follower fsync
+   * before the leader sees it. Raft only forwards them, so the Ready in flight is untouched.
+   * A leader keeps them queued for its next pass: one fsync for the batch (group commit).
+   */
+  private forwardSoon(): void {
+    if (this.forwarding) return;
+    this.forwarding = true;
+    queueMicrotask(() => {
+      this.forwarding = false;
+      if (!this.running || this.stopped || this.failure) return;
+      if (this.raw.raft.state !== 'Follower') return;
+      this.flushProposals();
+      this.sendSafeSoon();
+    });
   }
 
   step(message: Message): void {
