@@ -18,7 +18,8 @@ import { preEncodedOf } from './wire/pre-encoded.js';
 
 const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
 
-const loaderOptions: Options = {
+/** The proto loader options of the served services (tests load the generic decoders with them). */
+export const loaderOptions: Options = {
   keepCase: false,
   longs: String,
   enums: String,

@@ -6,23 +6,13 @@
  * review (tag and bool varints read as uint32 by protobufjs), fixed in the decoder.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Prng } from '../../src/base/prng.js';
-import { etcdServices } from '../../src/server/proto.js';
+import { etcdServices, loaderOptions } from '../../src/server/proto.js';
 
-const definition = loadSync('etcdserverpb/rpc.proto', {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  bytes: Buffer,
-  defaults: true,
-  arrays: true,
-  oneofs: true,
-  includeDirs: [fileURLToPath(new URL('../../proto/', import.meta.url))],
-});
+const definition = loadSync('etcdserverpb/rpc.proto', loaderOptions);
 const generic = (definition['etcdserverpb.KV'] as Record<string, MethodDefinition<object, object>>)
   .Range!;
 const served = etcdServices().KV.Range as MethodDefinition<object, object>;

@@ -4,24 +4,14 @@
  * (undefined), so the server's Range deserializer answers every input as before.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { etcdServices } from '../../src/server/proto.js';
+import { etcdServices, loaderOptions } from '../../src/server/proto.js';
 import { decodeRangeRequest } from '../../src/server/wire/range-request-decoder.js';
 
 // The generic decoder, loaded with the server's options (src/server/proto.ts).
-const definition = loadSync('etcdserverpb/rpc.proto', {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  bytes: Buffer,
-  defaults: true,
-  arrays: true,
-  oneofs: true,
-  includeDirs: [fileURLToPath(new URL('../../proto/', import.meta.url))],
-});
+const definition = loadSync('etcdserverpb/rpc.proto', loaderOptions);
 const generic = (definition['etcdserverpb.KV'] as Record<string, MethodDefinition<object, object>>)
   .Range!;
 const served = etcdServices().KV.Range as MethodDefinition<object, object>;
