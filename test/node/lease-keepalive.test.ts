@@ -6,69 +6,26 @@
  * stale checkpoint (DESIGN.md promise 5).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { realClock } from '../../src/env/clock.js';
-import { RealDisk } from '../../src/env/real-disk.js';
-import { Member } from '../../src/node/member.js';
-import { freePort } from '../helpers/free-port.js';
+import type { Member } from '../../src/node/member.js';
+import { startInProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster.js';
 import { eventually } from '../helpers/wait.js';
 
-const dirs: string[] = [];
-const members: Member[] = [];
-
-const leaderOf = (): Member | undefined => members.find((m) => m.raw.raft.state === 'Leader');
+let cluster: InProcessCluster;
+let members: readonly Member[] = [];
+const leaderOf = (): Member | undefined => cluster.leader();
 const lastIndexes = (): number[] => members.map((m) => m.raw.raft.log.lastIndex());
 
 describe('lease keep-alive on a cluster', () => {
   before(async () => {
-    const specs = await Promise.all(
-      ['a', 'b', 'c'].map(async (name) => ({
-        name,
-        peerUrl: `http://127.0.0.1:${await freePort()}`,
-      })),
-    );
-    for (const spec of specs) {
-      const dataDir = mkdtempSync(join(tmpdir(), `concord-keepalive-${spec.name}-`));
-      dirs.push(dataDir);
-      const member = await Member.open({
-        name: spec.name,
-        dataDir,
-        disk: new RealDisk(),
-        clock: realClock,
-        initialCluster: specs.map((s) => ({ name: s.name, peerUrls: [s.peerUrl] })),
-        initialClusterToken: 'keepalive-test',
-        clientUrls: [],
-        listenPeerUrls: [new URL(spec.peerUrl)],
-        peerUrls: [spec.peerUrl],
-        initialClusterState: 'new',
-        heartbeatMs: 100,
-        electionMs: 1000,
-        // Checkpoints are looked for every 100 ms; a 6 s lease is checkpointed 3 s after its
-        // grant or renewal (checkpointLagMs), which leaves 3 s to renew it.
-        leaseCheckpointMs: 100,
-        snapshotCount: 100_000,
-        quotaBackendBytes: 1 << 30,
-        version: 'test',
-      });
-      members.push(member);
-    }
-    await eventually(
-      'a leader',
-      () => leaderOf(),
-      (leader) => leader !== undefined,
-      {
-        timeoutMs: 20_000,
-      },
-    );
+    // Checkpoints are looked for every 100 ms; a 6 s lease is checkpointed 3 s after its
+    // grant or renewal (checkpointLagMs), which leaves 3 s to renew it.
+    cluster = await startInProcessCluster('keepalive-test', { leaseCheckpointMs: 100 });
+    members = cluster.members;
   });
 
-  after(async () => {
-    await Promise.all(members.map((m) => m.close()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => cluster?.close());
 
   it('renews on the leader with no Raft entry, and answers TTL 0 for an unknown lease', async () => {
     const leader = leaderOf()!;

@@ -11,63 +11,28 @@
  * LeaseDeadlines.checkpoints the background task calls, right after the reset is proposed).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { realClock } from '../../src/env/clock.js';
-import { RealDisk } from '../../src/env/real-disk.js';
-import { Member } from '../../src/node/member.js';
-import { freePort } from '../helpers/free-port.js';
+import type { Member } from '../../src/node/member.js';
+import { startInProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster.js';
 import { eventually } from '../helpers/wait.js';
 
-const dirs: string[] = [];
-const members: Member[] = [];
+let cluster: InProcessCluster;
+let members: readonly Member[] = [];
 const electionMs = 1000;
 
-const leaderOf = (): Member | undefined => members.find((m) => m.raw.raft.state === 'Leader');
+const leaderOf = (): Member | undefined => cluster.leader();
 
 describe('lease renewal races', () => {
   before(async () => {
-    const specs = await Promise.all(
-      ['a', 'b', 'c'].map(async (name) => ({
-        name,
-        peerUrl: `http://127.0.0.1:${await freePort()}`,
-      })),
-    );
-    for (const spec of specs) {
-      const dataDir = mkdtempSync(join(tmpdir(), `concord-renew-races-${spec.name}-`));
-      dirs.push(dataDir);
-      members.push(
-        await Member.open({
-          name: spec.name,
-          dataDir,
-          disk: new RealDisk(),
-          clock: realClock,
-          initialCluster: specs.map((s) => ({ name: s.name, peerUrls: [s.peerUrl] })),
-          initialClusterToken: 'renew-races-test',
-          clientUrls: [],
-          listenPeerUrls: [new URL(spec.peerUrl)],
-          peerUrls: [spec.peerUrl],
-          initialClusterState: 'new',
-          heartbeatMs: 100,
-          electionMs,
-          leaseCheckpointMs: 100,
-          snapshotCount: 100_000,
-          quotaBackendBytes: 1 << 30,
-          version: 'test',
-        }),
-      );
-    }
-    await eventually('a leader', leaderOf, (leader) => leader !== undefined, {
-      timeoutMs: 20_000,
+    cluster = await startInProcessCluster('renew-races-test', {
+      electionMs,
+      leaseCheckpointMs: 100,
     });
+    members = cluster.members;
   });
 
-  after(async () => {
-    await Promise.all(members.map((m) => m.close()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => cluster?.close());
 
   it('a checkpoint proposed while a renewal resets the lease does not undo the renewal', async () => {
     const leader = leaderOf()!;
