@@ -1,5 +1,6 @@
 /** Maintenance.Status from the member's status. */
 import type { MemberStatus } from '../../node/api.js';
+import { etcdApiVersion } from '../http/version.js';
 import type { StatusResponseOut } from '../wire/maintenance.js';
 import { toWireHeader } from './header.js';
 import { bigintToUint64, numberToInt64, numberToUint64 } from './int64.js';
@@ -14,7 +15,9 @@ export function toWireStatus(status: MemberStatus, dbSizeQuota: number): StatusR
       : status.errors;
   return {
     header: toWireHeader(status.header),
-    version: status.version,
+    // The etcd API version, as /version's etcdserver field says (see ../http/version.ts):
+    // clients read it as an etcd release number; Concord's own is in /version's "concord".
+    version: etcdApiVersion,
     dbSize: numberToInt64(status.dbSize),
     leader: bigintToUint64(status.leader),
     raftIndex: numberToUint64(status.raftIndex),

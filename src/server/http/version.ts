@@ -7,6 +7,7 @@
  * "0.1.0" would read as a pre-v3 etcd. Concord serves the etcd 3.6 API
  * (rpc.proto with 3.6's Status fields and learner support), so both say 3.6.0; the member's
  * own version goes in the extra "concord" field, which etcd's Go client ignores.
+ * Maintenance.Status reports the same etcd API version (../convert/status.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConcordApi } from '../../node/api.js';
