@@ -12,128 +12,56 @@
  * default (0, false, empty) left out, a negative int64 as ten bytes (two's complement).
  * Decoded with the proto loader they equal the generic path's (test/server/range-encoder.test.ts).
  */
-import type { KeyValue, RangeResponse } from '../../mvcc/types.js';
+import type { RangeResponse } from '../../mvcc/types.js';
 import type { ResponseHeader } from '../../node/api.js';
 import { preEncoded, type PreEncoded } from './pre-encoded.js';
+import {
+  bytesFieldSize,
+  keyValueSize,
+  Sizes,
+  varintFieldSize,
+  varintOf,
+  writeKeyValue,
+  Writer,
+} from './proto-writer.js';
 import { encodeHeader } from './watch-encoder.js';
 
-const wireVarint = 0;
-const wireBytes = 2;
-const tag = (field: number, wire: number): number => (field << 3) | wire;
-
-/** An int64 as what its varint encodes: a non-negative safe integer as a number. */
-type Varint = number | bigint;
-
-function varintOf(value: number | bigint): Varint {
-  if (typeof value === 'number') {
-    return value >= 0 ? value : BigInt.asUintN(64, BigInt(value));
+/**
+ * A RangeResponse's message size with the header's bytes `headerLength` long; each KeyValue's
+ * size goes to `sizes` for `writeRangeResponse`.
+ */
+export function rangeResponseSize(
+  headerLength: number,
+  response: RangeResponse,
+  sizes: Sizes,
+): number {
+  let size = bytesFieldSize(headerLength);
+  for (const kv of response.kvs) {
+    const kvSize = keyValueSize(kv);
+    sizes.add(kvSize);
+    size += bytesFieldSize(kvSize);
   }
-  return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(value)
-    : BigInt.asUintN(64, value);
+  return size + (response.more ? 2 : 0) + varintFieldSize(varintOf(response.count));
 }
 
-function varintSize(value: Varint): number {
-  let size = 1;
-  if (typeof value === 'number') {
-    for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) size++;
-  } else {
-    for (let rest = value; rest >= 0x80n; rest >>= 7n) size++;
-  }
-  return size;
-}
-
-function varintFieldSize(value: Varint): number {
-  return value === 0 || value === 0n ? 0 : 1 + varintSize(value);
-}
-
-function bytesFieldSize(length: number): number {
-  return 1 + varintSize(length) + length;
-}
-
-class Writer {
-  readonly buffer: Buffer;
-  pos = 0;
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-
-  varint(value: Varint): void {
-    const buffer = this.buffer;
-    if (typeof value === 'number') {
-      let rest = value;
-      while (rest >= 0x80) {
-        buffer[this.pos++] = (rest % 0x80) | 0x80;
-        rest = Math.floor(rest / 0x80);
-      }
-      buffer[this.pos++] = rest;
-      return;
-    }
-    let rest = value;
-    while (rest >= 0x80n) {
-      buffer[this.pos++] = Number(rest & 0x7fn) | 0x80;
-      rest >>= 7n;
-    }
-    buffer[this.pos++] = Number(rest);
-  }
-
-  varintField(field: number, value: Varint): void {
-    if (value === 0 || value === 0n) return;
-    this.buffer[this.pos++] = tag(field, wireVarint);
-    this.varint(value);
-  }
-
-  bytesField(field: number, value: Uint8Array): void {
-    this.buffer[this.pos++] = tag(field, wireBytes);
-    this.varint(value.length);
-    this.buffer.set(value, this.pos);
-    this.pos += value.length;
-  }
-}
-
-/** One KeyValue's message size (without its tag and length in the response). */
-function keyValueSize(kv: KeyValue, lease: Varint): number {
-  return (
-    (kv.key.length > 0 ? bytesFieldSize(kv.key.length) : 0) +
-    varintFieldSize(varintOf(kv.createRevision)) +
-    varintFieldSize(varintOf(kv.modRevision)) +
-    varintFieldSize(varintOf(kv.version)) +
-    (kv.value.length > 0 ? bytesFieldSize(kv.value.length) : 0) +
-    varintFieldSize(lease)
-  );
+/** The fields of a RangeResponse sized by `rangeResponseSize`. */
+export function writeRangeResponse(
+  w: Writer,
+  header: Buffer,
+  response: RangeResponse,
+  sizes: Sizes,
+): void {
+  w.bytesField(1, header);
+  for (const kv of response.kvs) writeKeyValue(w, 2, kv, sizes.take());
+  if (response.more) w.varintField(3, 1);
+  w.varintField(4, varintOf(response.count));
 }
 
 /** A RangeResponse's bytes, ready for the proto loader's serializer to pass on. */
 export function encodeRange(header: ResponseHeader, response: RangeResponse): PreEncoded {
   const headerBytes = encodeHeader(header);
-  const { kvs } = response;
-  const leases: Varint[] = new Array<Varint>(kvs.length);
-  const sizes: number[] = new Array<number>(kvs.length);
-  let size = bytesFieldSize(headerBytes.length);
-  for (let i = 0; i < kvs.length; i++) {
-    const kv = kvs[i]!;
-    leases[i] = kv.lease === 0n ? 0 : varintOf(kv.lease);
-    sizes[i] = keyValueSize(kv, leases[i]!);
-    size += bytesFieldSize(sizes[i]!);
-  }
-  const count = varintOf(response.count);
-  size += (response.more ? 2 : 0) + varintFieldSize(count);
-  const w = new Writer(size);
-  w.bytesField(1, headerBytes);
-  for (let i = 0; i < kvs.length; i++) {
-    const kv = kvs[i]!;
-    w.buffer[w.pos++] = tag(2, wireBytes);
-    w.varint(sizes[i]!);
-    if (kv.key.length > 0) w.bytesField(1, kv.key);
-    w.varintField(2, varintOf(kv.createRevision));
-    w.varintField(3, varintOf(kv.modRevision));
-    w.varintField(4, varintOf(kv.version));
-    if (kv.value.length > 0) w.bytesField(5, kv.value);
-    w.varintField(6, leases[i]!);
-  }
-  if (response.more) w.varintField(3, 1);
-  w.varintField(4, count);
-  if (w.pos !== size) throw new Error(`range encoder: wrote ${w.pos} of ${size} bytes`);
-  return preEncoded(w.buffer);
+  const sizes = new Sizes();
+  const w = new Writer(rangeResponseSize(headerBytes.length, response, sizes));
+  writeRangeResponse(w, headerBytes, response, sizes);
+  return preEncoded(w.done('range'));
 }
