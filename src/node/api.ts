@@ -38,10 +38,27 @@ export interface WithHeader<T> {
   readonly response: T;
 }
 
+/**
+ * What waiting on a request needs of its client's cancellation: the part of AbortSignal the
+ * member uses. An AbortSignal is one; the server's unary calls pass a lighter object
+ * (src/server/services/unary.ts), because an AbortController and an EventTarget listener per
+ * write cost more than the rest of the wait.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: AbortListener, options: { once: true }): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
+}
+
+/** An 'abort' listener, as an object (no closure per wait: src/node/deadline.ts). */
+export interface AbortListener {
+  handleEvent(): void;
+}
+
 /** Per-request options the front door passes along. */
 export interface RequestOptions {
   /** Aborts waiting (the request may still be applied). */
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
   /** At-most-once identity of a retried write (Concord's client sets it). */
   readonly identity?: { readonly clientId: string; readonly sequence: number };
   /**

@@ -1,5 +1,6 @@
 import type { ConcordError } from '../base/errors.js';
 import type { Clock } from '../env/clock.js';
+import type { CancelSignal } from './api.js';
 
 export type GiveUpReason = 'timeout' | 'canceled';
 
@@ -11,7 +12,7 @@ export function withDeadline<T>(
   promise: Promise<T>,
   clock: Clock,
   ms: number,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
   onGiveUp: (reason: GiveUpReason) => ConcordError,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -40,7 +41,7 @@ class Deadline {
   constructor(
     clock: Clock,
     ms: number,
-    private readonly signal: AbortSignal | undefined,
+    private readonly signal: CancelSignal | undefined,
     private readonly onGiveUp: (reason: GiveUpReason) => ConcordError,
     private readonly reject: (error: unknown) => void,
   ) {

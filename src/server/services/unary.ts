@@ -5,6 +5,7 @@
  */
 import type { handleUnaryCall, Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { AuthInfo } from '../../mvcc/auth/types.js';
+import type { AbortListener, CancelSignal } from '../../node/api.js';
 import { takesCaller } from '../auth/explicit-caller.js';
 import type { BugHandler } from '../status.js';
 import { statusOf } from '../status.js';
@@ -58,10 +59,10 @@ export interface UnaryCall {
    */
   readonly caller: AuthInfo | undefined;
   /**
-   * Fires when the client cancels or goes away. Made on first use: most calls (a
-   * serializable range) never wait on anything, and an AbortSignal per call costs.
+   * Fires when the client cancels or goes away. Watched from first use: most calls (a
+   * serializable range) never wait on anything.
    */
-  signal(): AbortSignal;
+  signal(): CancelSignal;
 }
 
 export type UnaryCallHandler<Request, Response> = (
@@ -98,9 +99,18 @@ export function unaryCall<Request, Response>(
   });
 }
 
-class Call implements UnaryCall {
+/**
+ * A unary call's context, and its cancellation: a CancelSignal whose first listener takes a
+ * slot. Not an AbortController: a write waits with one listener at a time
+ * (src/node/deadline.ts), and an AbortController plus an EventTarget listener per call cost
+ * more than the rest of the wait.
+ */
+class Call implements UnaryCall, CancelSignal {
   settled = false;
-  private controller: AbortController | undefined;
+  aborted = false;
+  private watching = false;
+  private listener: AbortListener | undefined;
+  private more: AbortListener[] | undefined;
 
   constructor(
     private readonly call: ServerUnaryCall<unknown, unknown>,
@@ -111,14 +121,36 @@ class Call implements UnaryCall {
     return this.call.metadata;
   }
 
-  signal(): AbortSignal {
-    if (this.controller === undefined) {
-      const controller = new AbortController();
-      this.controller = controller;
-      if (this.call.cancelled) controller.abort();
+  signal(): CancelSignal {
+    if (!this.watching) {
+      this.watching = true;
+      if (this.call.cancelled) this.aborted = true;
       // As in `unary`: grpc-js also emits 'cancelled' once a finished call's stream closes.
-      else this.call.once('cancelled', () => this.settled || controller.abort());
+      else this.call.once('cancelled', () => this.settled || this.abort());
     }
-    return this.controller.signal;
+    return this;
+  }
+
+  addEventListener(_type: 'abort', listener: AbortListener): void {
+    // A call waits once at a time (one slot, no allocation); more are kept in order.
+    if (this.listener === undefined && this.more === undefined) this.listener = listener;
+    else (this.more ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
+    if (this.listener === listener) this.listener = undefined;
+    else if (this.more !== undefined) this.more = this.more.filter((l) => l !== listener);
+  }
+
+  private abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = [
+      ...(this.listener === undefined ? [] : [this.listener]),
+      ...(this.more ?? []),
+    ];
+    this.listener = undefined;
+    this.more = undefined;
+    for (const listener of listeners) listener.handleEvent();
   }
 }

@@ -21,6 +21,7 @@ import type {
   MemberAddResult,
   MemberStatus,
   RequestOptions,
+  CancelSignal,
   ResponseHeader,
   WatchCreate,
   WatchHandle,
@@ -73,8 +74,27 @@ export class FakeMember implements ConcordApi {
   version = '3.6.0';
   /** When set, linearizable reads (and so /health) hang until aborted, as with no quorum. */
   stalled = false;
+  /** When set, puts hang until aborted, as a write waits for a quorum that is not there. */
+  stallWrites = false;
+  /** Stalled calls waiting now, and those their clients cancelled. */
+  readonly stalls = { waiting: 0, canceled: 0 };
   private readonly failures = new Map<Method, ErrorCode>();
   private readonly authState = new AuthStore();
+
+  /** Hangs until the client cancels (then rejects as the member would). */
+  private stall(signal: CancelSignal | undefined): Promise<never> {
+    this.stalls.waiting++;
+    return new Promise((_resolve, reject) => {
+      const onAbort = {
+        handleEvent: () => {
+          this.stalls.waiting--;
+          this.stalls.canceled++;
+          reject(new ConcordError('Canceled'));
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 
   /** The next call of `method` rejects with `code`. */
   failNext(method: Method, code: ErrorCode): void {
@@ -91,11 +111,12 @@ export class FakeMember implements ConcordApi {
   }
 
   async range(request: RangeRequest, options?: RequestOptions) {
-    if (this.stalled && request.serializable !== true) await aborted(options?.signal);
+    if (this.stalled && request.serializable !== true) await this.stall(options?.signal);
     return this.answer('range', () => this.store.range(request));
   }
 
-  put(request: PutRequest) {
+  async put(request: PutRequest, options?: RequestOptions) {
+    if (this.stallWrites) await this.stall(options?.signal);
     return this.answer('put', () => this.store.put(request));
   }
 
@@ -162,7 +183,7 @@ export class FakeMember implements ConcordApi {
 
   memberList(linearizable: boolean, options?: RequestOptions) {
     return linearizable && this.stalled
-      ? aborted(options?.signal)
+      ? this.stall(options?.signal)
       : this.answer('memberList', () => this.cluster.list());
   }
 
@@ -257,11 +278,4 @@ export class FakeMember implements ConcordApi {
     const response = apply();
     return { header: this.header(), response };
   }
-}
-
-/** Never resolves; rejects with 'Canceled' when `signal` aborts (the member's behaviour). */
-function aborted(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    signal?.addEventListener('abort', () => reject(new ConcordError('Canceled')), { once: true });
-  });
 }
