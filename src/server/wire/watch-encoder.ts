@@ -213,19 +213,35 @@ export function encodeHeader(header: ResponseHeader, revision = header.revision)
   return bytes;
 }
 
-function encodeHeaderFields(header: ResponseHeader, revision: number): Buffer {
+let lastIds: { readonly clusterId: bigint; readonly memberId: bigint; readonly bytes: Buffer } = {
+  clusterId: -1n,
+  memberId: -1n,
+  bytes: Buffer.alloc(0),
+};
+
+/**
+ * The cluster_id and member_id fields, which never change for a member: kept, so a header at
+ * a new revision (every write's answer has one) costs no 64-bit (bigint) varint work.
+ */
+function idFields(header: ResponseHeader): Buffer {
+  const last = lastIds;
+  if (last.clusterId === header.clusterId && last.memberId === header.memberId) return last.bytes;
   const cluster = varintOf(header.clusterId);
   const member = varintOf(header.memberId);
-  const rev = varintOf(revision);
-  const term = varintOf(header.raftTerm);
-  const w = new Writer(
-    varintFieldSize(cluster) +
-      varintFieldSize(member) +
-      varintFieldSize(rev) +
-      varintFieldSize(term),
-  );
+  const w = new Writer(varintFieldSize(cluster) + varintFieldSize(member));
   writeVarintField(w, 1, cluster);
   writeVarintField(w, 2, member);
+  const bytes = w.done();
+  lastIds = { clusterId: header.clusterId, memberId: header.memberId, bytes };
+  return bytes;
+}
+
+function encodeHeaderFields(header: ResponseHeader, revision: number): Buffer {
+  const ids = idFields(header);
+  const rev = varintOf(revision);
+  const term = varintOf(header.raftTerm);
+  const w = new Writer(ids.length + varintFieldSize(rev) + varintFieldSize(term));
+  w.bytes(ids);
   writeVarintField(w, 3, rev);
   writeVarintField(w, 4, term);
   return w.done();
