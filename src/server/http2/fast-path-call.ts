@@ -1,0 +1,341 @@
+/**
+ * One unary gRPC call served straight on its HTTP/2 stream (./fast-path.ts decides which),
+ * doing what grpc-js 1.14's server does for a unary call, detail for detail, without its
+ * per-call machinery (intercepting call chain, Metadata parsed up front, listener objects):
+ *
+ * - Request: 5-byte length-prefixed messages over any number of DATA frames. A length past
+ *   `grpc.max_receive_message_length` fails RESOURCE_EXHAUSTED "Received message larger than
+ *   max (N vs M)" as soon as the prefix arrives; a second message fails UNIMPLEMENTED
+ *   "Received a second request message for server streaming method P", none at all
+ *   "Received no request message for server streaming method P"; bytes protobuf cannot decode
+ *   fail INTERNAL "Error deserializing request". Each message is decoded as it arrives; the
+ *   handler runs at the end of the request (half-close).
+ * - `grpc-timeout`: DEADLINE_EXCEEDED "Deadline exceeded" when it passes, and the handler's
+ *   AbortSignal fires. A client that resets the stream or goes away fires it too.
+ * - Answer: headers {:status 200, content-type application/grpc+proto, grpc-accept-encoding
+ *   identity,deflate,gzip, grpc-encoding identity}, one DATA message, trailers {grpc-status 0,
+ *   grpc-message OK}. An error before any answer is a trailers-only response {grpc-status,
+ *   grpc-message percent-encoded with encodeURI, :status 200, content-type}. Nothing is sent
+ *   once the stream is closed.
+ * - The handler is the service's own grpc-js handler, called as the auth guard calls it: with
+ *   the caller (token, else certificate CN) and the part of grpc-js's ServerUnaryCall that
+ *   unary.ts reads (request, Metadata as grpc-js builds it, made on first use, `cancelled`
+ *   and its 'cancelled' event); its callback's error becomes the status as grpc-js makes it.
+ *
+ * Compressed requests, odd `grpc-timeout` values and other rarities never get here
+ * (fast-path.ts hands them to grpc-js).
+ */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { TLSSocket } from 'node:tls';
+import {
+  Metadata,
+  status as grpcStatus,
+  type ServerErrorResponse,
+  type ServerUnaryCall,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import type { AuthInfo } from '../../mvcc/auth/types.js';
+import type { ExplicitCallerHandler } from '../auth/explicit-caller.js';
+import { statusOf, type BugHandler } from '../status.js';
+import type { CallObservation, DirectCallObserver } from './fast-path-observer.js';
+
+/**
+ * A method the fast path serves: the service's own grpc-js handler (one that takes its caller
+ * explicitly, as ../services/unary.ts's unaryCall makes them) and the definition's
+ * (de)serializers.
+ */
+export interface FastMethod {
+  readonly path: string;
+  readonly deserialize: (bytes: Buffer) => unknown;
+  readonly serialize: (value: unknown) => Buffer;
+  readonly handler: ExplicitCallerHandler<unknown, unknown>;
+}
+
+type StatusLike = Pick<StatusObject, 'code' | 'details'> & { readonly metadata?: Metadata | null };
+
+/** What every fast call of a server shares. */
+export interface FastCallContext {
+  /** grpc.max_receive_message_length (-1: none). */
+  readonly receiveBytesMax: number;
+  /** Who the call speaks for, as the auth guard resolves it; throws a ConcordError. */
+  readonly resolveCaller: (call: FastCall) => AuthInfo;
+  readonly observers: readonly DirectCallObserver[];
+  readonly onBug: BugHandler;
+}
+
+/** grpc-js's parse of grpc-timeout (not anchored, as there). */
+export const timeoutPattern = /(\d{1,8})\s*([HMSmun])/;
+const timeoutUnitMs: Record<string, number> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 0.001,
+  n: 0.000001,
+};
+const prefixBytes = 5;
+const okTrailers = { 'grpc-status': grpcStatus.OK, 'grpc-message': 'OK' } as const;
+const noop = (): void => undefined;
+
+/** The headers grpc-js takes out of the Metadata a handler sees. */
+const transportHeaders = [
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+  'te',
+  'content-type',
+];
+
+/** Implements what unary.ts reads of a grpc-js ServerUnaryCall, and getAuthContext(). */
+export class FastCall {
+  request: unknown = undefined;
+  /** grpc-js's call.cancelled: the deadline passed, or the stream closed before a status. */
+  cancelled = false;
+  private onCancelled: (() => void) | undefined = undefined;
+  private messages = 0;
+  /** Request bytes not yet part of a whole message. */
+  private held: Buffer | undefined = undefined;
+  /** The handler answered (its AbortSignal must not fire after that). */
+  private settled = false;
+  /** A status went out, or the stream closed first: nothing more is sent. */
+  private ended = false;
+  private parsedMetadata: Metadata | undefined = undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined = undefined;
+  private deadline = Infinity;
+  private readonly observations: CallObservation[];
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly method: FastMethod,
+    private readonly context: FastCallContext,
+    timeout: RegExpExecArray | undefined,
+  ) {
+    this.observations = context.observers.map((observer) => observer.start(method.path));
+    // As grpc-js: an 'error' is always followed by 'close', which is what counts.
+    stream.once('error', noop);
+    stream.once('close', () => this.onClose());
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.once('end', () => this.onEnd());
+    if (timeout !== undefined) {
+      const ms = (Number(timeout[1]) * timeoutUnitMs[timeout[2]!]!) | 0;
+      this.deadline = Date.now() + ms;
+      this.deadlineTimer = setTimeout(() => this.onDeadline(), ms);
+    }
+  }
+
+  get metadata(): Metadata {
+    if (this.parsedMetadata === undefined) {
+      const metadata = Metadata.fromHttp2Headers(this.headers);
+      for (const key of transportHeaders) metadata.remove(key);
+      this.parsedMetadata = metadata;
+    }
+    return this.parsedMetadata;
+  }
+
+  /** Only 'cancelled' is ever listened for (unary.ts), by one listener. */
+  once(_event: 'cancelled', listener: () => void): this {
+    const previous = this.onCancelled;
+    this.onCancelled =
+      previous === undefined
+        ? listener
+        : () => {
+            previous();
+            listener();
+          };
+    return this;
+  }
+
+  // Read by no handler today; here so that a handler that starts reading them keeps working.
+  getPath(): string {
+    return this.method.path;
+  }
+
+  getDeadline(): number {
+    return this.deadline;
+  }
+
+  getPeer(): string {
+    const socket = this.stream.session?.socket;
+    if (socket?.remoteAddress === undefined) return 'unknown';
+    return socket.remotePort
+      ? `${socket.remoteAddress}:${socket.remotePort}`
+      : socket.remoteAddress;
+  }
+
+  /** As grpc-js's call.getAuthContext(): the verified client certificate under a TLS session. */
+  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> {
+    const socket = this.stream.session?.socket;
+    if (!(socket instanceof TLSSocket) || !socket.authorized) return {};
+    const certificate = socket.getPeerCertificate();
+    return {
+      transportSecurityType: 'ssl',
+      ...(certificate.raw !== undefined ? { sslPeerCertificate: certificate } : {}),
+    };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    let bytes = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
+    this.held = undefined;
+    while (bytes.length >= prefixBytes) {
+      const length = bytes.readUInt32BE(1);
+      const max = this.context.receiveBytesMax;
+      if (max !== -1 && length > max) {
+        this.sendStatus({
+          code: grpcStatus.RESOURCE_EXHAUSTED,
+          details: `Received message larger than max (${length} vs ${max})`,
+        });
+        return;
+      }
+      if (bytes.length < prefixBytes + length) break;
+      const message = bytes.subarray(prefixBytes, prefixBytes + length);
+      bytes = bytes.subarray(prefixBytes + length);
+      if (!this.onMessage(message)) return;
+    }
+    if (bytes.length > 0) this.held = Buffer.from(bytes); // a copy: chunks are not ours to keep
+  }
+
+  /** False when the call failed on it. */
+  private onMessage(message: Buffer): boolean {
+    if (++this.messages > 1) {
+      this.sendStatus({
+        code: grpcStatus.UNIMPLEMENTED,
+        details: `Received a second request message for server streaming method ${this.method.path}`,
+      });
+      return false;
+    }
+    try {
+      this.request = this.method.deserialize(message);
+    } catch {
+      this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error deserializing request' });
+      return false;
+    }
+    return true;
+  }
+
+  private onEnd(): void {
+    if (this.ended) return;
+    if (this.messages === 0) {
+      this.sendStatus({
+        code: grpcStatus.UNIMPLEMENTED,
+        details: `Received no request message for server streaming method ${this.method.path}`,
+      });
+      return;
+    }
+    let caller: AuthInfo;
+    try {
+      caller = this.context.resolveCaller(this);
+    } catch (error) {
+      this.sendStatus(statusOf(error, this.context.onBug));
+      return;
+    }
+    try {
+      this.method.handler(
+        this as unknown as ServerUnaryCall<unknown, unknown>,
+        this.answer,
+        caller,
+      );
+    } catch {
+      // grpc-js's answer to a handler that throws (unary.ts's do not).
+      this.sendStatus({ code: grpcStatus.UNKNOWN, details: 'Unknown error' });
+    }
+  }
+
+  /** grpc-js's sendUnaryData; an error becomes a status as its serverErrorToStatus makes it. */
+  private readonly answer = (
+    error: ServerErrorResponse | Partial<StatusObject> | null,
+    response?: unknown,
+  ): void => {
+    this.settled = true;
+    if (error === null) {
+      this.sendResponse(response);
+      return;
+    }
+    const coded = typeof error.code === 'number' && Number.isInteger(error.code);
+    this.sendStatus({
+      code: coded ? error.code! : grpcStatus.UNKNOWN,
+      details:
+        coded && typeof error.details === 'string'
+          ? error.details
+          : 'message' in error
+            ? String(error.message)
+            : 'Unknown Error',
+      metadata: error.metadata ?? null,
+    });
+  };
+
+  private sendResponse(response: unknown): void {
+    if (this.ended || this.stream.destroyed || this.stream.closed) return;
+    let frame: Buffer;
+    try {
+      const bytes = this.method.serialize(response);
+      frame = Buffer.allocUnsafe(prefixBytes + bytes.length);
+      frame[0] = 0; // not compressed
+      frame.writeUInt32BE(bytes.length, 1);
+      bytes.copy(frame, prefixBytes);
+    } catch {
+      this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error serializing response' });
+      return;
+    }
+    this.end(grpcStatus.OK);
+    const stream = this.stream;
+    // A fresh object each time: Node's respond() may add to the one it is given.
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc+proto',
+        'grpc-accept-encoding': 'identity,deflate,gzip',
+        'grpc-encoding': 'identity',
+      },
+      { waitForTrailers: true },
+    );
+    stream.once('wantTrailers', () => stream.sendTrailers({ ...okTrailers }));
+    stream.end(frame);
+  }
+
+  /** An error status, as a trailers-only response (no answer is ever sent before one). */
+  private sendStatus(status: StatusLike): void {
+    if (this.ended || this.stream.destroyed || this.stream.closed) return;
+    this.end(status.code);
+    this.stream.respond(
+      {
+        'grpc-status': status.code,
+        'grpc-message': encodeURI(status.details),
+        ':status': 200,
+        'content-type': 'application/grpc+proto',
+        ...status.metadata?.toHttp2Headers(),
+      },
+      { endStream: true },
+    );
+    // As grpc-js: what the client still sends is read and dropped.
+    this.stream.resume();
+  }
+
+  private end(code: number): void {
+    this.ended = true;
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    for (const observation of this.observations) observation.finish(code);
+  }
+
+  private onDeadline(): void {
+    this.deadlineTimer = undefined;
+    this.sendStatus({ code: grpcStatus.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
+    this.cancel();
+  }
+
+  private onClose(): void {
+    if (this.ended) return;
+    // The client reset the stream or went away before any status: CANCELLED, as grpc-js.
+    this.end(grpcStatus.CANCELLED);
+    this.cancel();
+  }
+
+  /** As grpc-js's handleUnary: the call is marked cancelled and told so. */
+  private cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    if (!this.settled) this.onCancelled?.();
+  }
+}
