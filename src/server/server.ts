@@ -25,8 +25,9 @@ import { clusterService } from './services/cluster.js';
 import { electionService } from './services/election.js';
 import { lockService } from './services/lock.js';
 import { authService } from './services/auth.js';
-import { AuthGate, type AuthServerOptions } from './auth/auth-gate.js';
-import { authorizingApi, guardServices } from './auth/guard.js';
+import { AuthGate, noUser, type AuthServerOptions } from './auth/auth-gate.js';
+import { authorizingApi, callerOf, guardServices } from './auth/guard.js';
+import { installFastPath } from './http2/fast-path.js';
 import { StreamRegistry } from './services/stream-registry.js';
 import { watchService } from './services/watch.js';
 
@@ -45,6 +46,11 @@ export interface CreateServerOptions extends ServerOptions {
   readonly onHealth?: (health: Health) => void;
   /** Told the TCP socket under each gRPC connection (the metrics count its bytes). */
   readonly onGrpcSocket?: (socket: Socket) => void;
+  /**
+   * Serve the KV service's unary calls past grpc-js's per-call machinery (http2/fast-path.ts).
+   * Default true; false has grpc-js serve every call (tests compare the two).
+   */
+  readonly grpcFastPath?: boolean;
 }
 
 export interface ConcordServer {
@@ -65,9 +71,10 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   const resolved = { ...plain, api: authorizingApi(plain.api) };
   const services = etcdServices();
   const streams = new StreamRegistry();
+  // etcd: MaxRecvMsgSize = --max-request-bytes + 512 KiB; sends are not limited.
+  const receiveBytesMax = resolved.limits.requestBytesMax + grpcOverheadBytes;
   const grpc = new Server({
-    // etcd: MaxRecvMsgSize = --max-request-bytes + 512 KiB; sends are not limited.
-    'grpc.max_receive_message_length': resolved.limits.requestBytesMax + grpcOverheadBytes,
+    'grpc.max_receive_message_length': receiveBytesMax,
     'grpc.max_send_message_length': -1,
     // etcd's --max-concurrent-streams: past it a connection's new streams are refused.
     'grpc.max_concurrent_streams': resolved.limits.concurrentStreamsMax,
@@ -77,7 +84,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   });
   // Each handler runs as its caller (auth/guard.ts).
   guardServices(grpc, { gate, onBug: resolved.onBug, tls: resolved.tls });
-  grpc.addService(services.KV, kvService(resolved));
+  const kv = kvService(resolved);
+  grpc.addService(services.KV, kv);
   grpc.addService(services.Watch, watchService(resolved, streams));
   grpc.addService(services.Lease, leaseService(resolved, streams));
   grpc.addService(services.Cluster, clusterService(resolved));
@@ -86,6 +94,19 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.Lock, lockService(resolved));
   grpc.addService(services.Election, electionService(resolved, streams));
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+  if (options.grpcFastPath !== false) {
+    // Where grpc-js is not laid out as the fast path expects, grpc-js serves every call.
+    installFastPath(grpc, {
+      definition: services.KV,
+      implementation: kv,
+      interceptors: options.grpcInterceptors ?? [],
+      receiveBytesMax,
+      // With auth off the caller is nobody (AuthGate.identify): no need to parse the metadata.
+      resolveCaller: (call) =>
+        plain.api.authView().enabled ? callerOf(call, { gate, tls: resolved.tls }) : noUser,
+      onBug: resolved.onBug,
+    });
+  }
   // etcd's JSON gateway: each request a gRPC call to this server over an in-memory connection.
   const gateway = createGateway({
     inject: (connection) => injector.injectConnection(connection),

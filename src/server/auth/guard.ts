@@ -26,6 +26,7 @@
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type {
+  Metadata,
   MethodDefinition,
   Server,
   ServerUnaryCall,
@@ -43,7 +44,7 @@ import type { ConcordApi, RequestOptions } from '../../node/api.js';
 import type { BugHandler } from '../status.js';
 import { statusOf } from '../status.js';
 import type { TlsCredentials } from '../../env/tls/tls-credentials.js';
-import { clientCertificateUser } from '../tls/peer-identity.js';
+import { clientCertificateUser, type CallWithAuthContext } from '../tls/peer-identity.js';
 import { noUser, type AuthGate } from './auth-gate.js';
 import { isExplicitCaller, type ExplicitCallerHandler } from './explicit-caller.js';
 
@@ -84,13 +85,24 @@ export function guardService(
   return guarded;
 }
 
+/**
+ * Who a call speaks for: its token, else (with --client-cert-auth) its certificate's CN, else
+ * nobody. Throws 'InvalidAuthToken'. Also used by the KV fast path (../http2/fast-path.ts).
+ */
+export function callerOf(
+  call: CallWithAuthContext & { readonly metadata: Metadata },
+  { gate, tls }: Pick<GuardOptions, 'gate' | 'tls'>,
+): AuthInfo {
+  return gate.identify(call.metadata, clientCertificateUser(call, tls)) ?? noUser;
+}
+
 function guard(
   method: MethodDefinition<unknown, unknown>,
   handler: Handler,
-  { gate, onBug, tls }: GuardOptions,
+  options: GuardOptions,
 ): Handler {
-  const resolve = (call: ServerUnaryCall<unknown, unknown>): AuthInfo =>
-    gate.identify(call.metadata, clientCertificateUser(call, tls)) ?? noUser;
+  const { onBug } = options;
+  const resolve = (call: ServerUnaryCall<unknown, unknown>): AuthInfo => callerOf(call, options);
   if (method.requestStream) {
     // A stream: resolve on each use; bind its listeners to the context.
     return (call) => {

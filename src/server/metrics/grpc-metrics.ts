@@ -20,6 +20,7 @@ import {
 } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { formatDuration, LogThrottle, type Logger } from '../../env/logger.js';
+import { observedDirectly } from '../http2/fast-path-observer.js';
 import { defaultBuckets } from './buckets.js';
 
 /** Go's codes.Code names, indexed by code. */
@@ -119,11 +120,18 @@ export class GrpcMetrics {
     });
   }
 
-  readonly interceptor: ServerInterceptor = (descriptor, call) =>
-    new ServerInterceptingCall(
-      call,
-      new CallObservation(this, this.forMethod(descriptor)).responder(),
-    );
+  /**
+   * Counts every call grpc-js serves; calls the KV fast path serves past grpc-js
+   * (../http2/fast-path.ts) are counted the same through the direct observer it carries.
+   */
+  readonly interceptor: ServerInterceptor = observedDirectly<ServerInterceptor>(
+    (descriptor, call) =>
+      new ServerInterceptingCall(
+        call,
+        new CallObservation(this, this.forMethod(descriptor)).responder(),
+      ),
+    { start: (path) => new CallObservation(this, this.forPath(path, 'unary')) },
+  );
 
   /** A call ended with `code` after `tookMs` (CallObservation calls this once per call). */
   finished(metrics: MethodMetrics, tookMs: number, code: number): void {
@@ -246,7 +254,8 @@ class CallObservation {
     return responder;
   }
 
-  private finish(code: number): void {
+  /** The call ended with `code`; counted once, whatever reports it again. */
+  finish(code: number): void {
     if (this.done) return;
     this.done = true;
     this.owner.finished(this.metrics, performance.now() - this.start, code);
