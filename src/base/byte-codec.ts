@@ -82,18 +82,25 @@ export class ByteWriter {
   /** A signed 64-bit integer (lease IDs), fixed 8 bytes big-endian. */
   i64(value: bigint): void {
     this.reserve(8);
-    const u = BigInt.asUintN(64, value);
-    const high = Number(u >> 32n);
-    const low = Number(u & 0xffffffffn);
-    for (const [offset, word] of [
-      [0, high],
-      [4, low],
-    ] as const) {
-      this.buffer[this.length + offset] = word >>> 24;
-      this.buffer[this.length + offset + 1] = (word >>> 16) & 0xff;
-      this.buffer[this.length + offset + 2] = (word >>> 8) & 0xff;
-      this.buffer[this.length + offset + 3] = word & 0xff;
+    let high = 0;
+    let low: number;
+    if (value >= 0n && value <= 0xffff_ffffn) {
+      low = Number(value); // the common case (no lease: 0n) without bigint shifts
+    } else {
+      const u = BigInt.asUintN(64, value);
+      high = Number(u >> 32n);
+      low = Number(u & 0xffffffffn);
     }
+    const b = this.buffer;
+    const o = this.length;
+    b[o] = high >>> 24;
+    b[o + 1] = (high >>> 16) & 0xff;
+    b[o + 2] = (high >>> 8) & 0xff;
+    b[o + 3] = high & 0xff;
+    b[o + 4] = low >>> 24;
+    b[o + 5] = (low >>> 16) & 0xff;
+    b[o + 6] = (low >>> 8) & 0xff;
+    b[o + 7] = low & 0xff;
     this.length += 8;
   }
 
@@ -177,6 +184,7 @@ export class ByteReader {
     const high = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
     const low = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
     this.offset += 8;
+    if (high === 0) return BigInt(low); // the common case (no lease: 0n) without bigint shifts
     return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
   }
 

@@ -125,17 +125,17 @@ export function decodeRequest(bytes: Uint8Array): RequestEnvelope {
   const flags = r.u8();
   if (flags > 3) r.corrupt(`unknown flags ${flags}`);
   const id = BigInt.asUintN(64, r.i64());
+  // Built by assignment, not spreads: every applied entry on every member is decoded here.
   const identity = (flags & 1) !== 0 ? { clientId: r.string(), sequence: r.uvarint() } : undefined;
   const auth = (flags & 2) !== 0 ? { username: r.string(), revision: r.uvarint() } : undefined;
-  const request = getRequest(r);
+  const envelope: Mutable<RequestEnvelope> = { id, request: getRequest(r) };
+  if (identity !== undefined) envelope.identity = identity;
+  if (auth !== undefined) envelope.auth = auth;
   r.end();
-  return {
-    id,
-    ...(identity !== undefined ? { identity } : {}),
-    ...(auth !== undefined ? { auth } : {}),
-    request,
-  };
+  return envelope;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function getRequest(r: ByteReader): StateMachineRequest {
   const tag = r.u8();
@@ -188,15 +188,13 @@ function getPut(r: ByteReader): PutRequest {
   const key = r.bytes();
   const value = r.bytes();
   const lease = r.i64();
-  const [prevKv, ignoreValue, ignoreLease] = getBits(r, 3);
-  return {
-    key,
-    value,
-    ...(lease !== 0n ? { lease } : {}),
-    ...(prevKv ? { prevKv } : {}),
-    ...(ignoreValue ? { ignoreValue } : {}),
-    ...(ignoreLease ? { ignoreLease } : {}),
-  };
+  const flags = getFlags(r, 3);
+  const put: Mutable<PutRequest> = { key, value };
+  if (lease !== 0n) put.lease = lease;
+  if ((flags & 1) !== 0) put.prevKv = true;
+  if ((flags & 2) !== 0) put.ignoreValue = true;
+  if ((flags & 4) !== 0) put.ignoreLease = true;
+  return put;
 }
 
 function putDeleteRange(w: ByteWriter, d: DeleteRangeRequest): void {
@@ -208,8 +206,11 @@ function putDeleteRange(w: ByteWriter, d: DeleteRangeRequest): void {
 function getDeleteRange(r: ByteReader): DeleteRangeRequest {
   const key = r.bytes();
   const rangeEnd = r.bytes();
-  const [prevKv] = getBits(r, 1);
-  return { key, ...(rangeEnd.length > 0 ? { rangeEnd } : {}), ...(prevKv ? { prevKv } : {}) };
+  const flags = getFlags(r, 1);
+  const deleteRange: Mutable<DeleteRangeRequest> = { key };
+  if (rangeEnd.length > 0) deleteRange.rangeEnd = rangeEnd;
+  if ((flags & 1) !== 0) deleteRange.prevKv = true;
+  return deleteRange;
 }
 
 function putRange(w: ByteWriter, q: RangeRequest): void {
@@ -239,10 +240,10 @@ function getRange(r: ByteReader): RangeRequest {
   const sortTarget = sortTargets[target] ?? r.corrupt(`unknown sort target ${target}`);
   if (sortOrder !== 'NONE') out.sortOrder = sortOrder;
   if (sortTarget !== 'KEY') out.sortTarget = sortTarget;
-  const [serializable, keysOnly, countOnly] = getBits(r, 3);
-  if (serializable) out.serializable = true;
-  if (keysOnly) out.keysOnly = true;
-  if (countOnly) out.countOnly = true;
+  const flags = getFlags(r, 3);
+  if ((flags & 1) !== 0) out.serializable = true;
+  if ((flags & 2) !== 0) out.keysOnly = true;
+  if ((flags & 4) !== 0) out.countOnly = true;
   return out as unknown as RangeRequest;
 }
 
@@ -343,16 +344,14 @@ function getCompare(r: ByteReader): Compare {
   }
 }
 
-function bits(...flags: (boolean | undefined)[]): number {
-  let out = 0;
-  flags.forEach((flag, i) => {
-    if (flag === true) out |= 1 << i;
-  });
-  return out;
+/** Up to three flags as bits 0, 1, 2 of a byte (no rest array: a put encodes one). */
+function bits(a?: boolean, b?: boolean, c?: boolean): number {
+  return (a === true ? 1 : 0) | (b === true ? 2 : 0) | (c === true ? 4 : 0);
 }
 
-function getBits(r: ByteReader, n: number): boolean[] {
+/** A flags byte with `n` flags in its low bits; any other bit set is damage. */
+function getFlags(r: ByteReader, n: number): number {
   const byte = r.u8();
   if (byte >> n !== 0) r.corrupt(`unknown flag bits in ${byte}`);
-  return Array.from({ length: n }, (_, i) => (byte & (1 << i)) !== 0);
+  return byte;
 }
