@@ -33,6 +33,9 @@ export interface ApplyObserver {
   duplicated?(): void;
 }
 
+/** A KV request to apply, with the proposer's request ID to wake its waiter. */
+type BatchEntry = { -readonly [K in keyof ApplyEntry]: ApplyEntry[K] } & { readonly id: bigint };
+
 /**
  * Applies committed entries in order: KV requests in one backend transaction per run of them,
  * membership changes to Raft and the member list, and no-ops by moving the applied index.
@@ -52,39 +55,43 @@ export class Applier {
 
   apply(entries: readonly Entry[]): void {
     if (entries.length > 0) failpoint('beforeApply');
-    let batch: (ApplyEntry & { id: bigint })[] = [];
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      const results = this.stateMachine.applyBatch(batch);
-      for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, results[i]!);
-      batch = [];
-    };
+    let batch: BatchEntry[] = [];
     for (const entry of entries) {
       if (entry.type === 'ConfChange') {
-        flush();
+        batch = this.applyBatch(batch);
         this.applyConfChange(entry);
       } else if (entry.data.length === 0) {
-        flush();
+        batch = this.applyBatch(batch);
         this.stateMachine.applyNoop(entry.index, entry.term);
       } else {
         const envelope = decodeRequest(entry.data);
-        batch.push({
+        // Built by assignment, not spreads: one per applied entry on every member.
+        const applying: BatchEntry = {
           index: entry.index,
           term: entry.term,
           request: envelope.request,
           id: envelope.id,
-          ...(envelope.identity !== undefined ? { identity: envelope.identity } : {}),
-          ...(envelope.auth !== undefined ? { auth: envelope.auth } : {}),
-        });
+        };
+        if (envelope.identity !== undefined) applying.identity = envelope.identity;
+        if (envelope.auth !== undefined) applying.auth = envelope.auth;
+        batch.push(applying);
       }
     }
-    flush();
+    this.applyBatch(batch);
     if (entries.length > 0) failpoint('afterApply');
     const last = entries[entries.length - 1];
     if (last !== undefined) this.appliedWait.trigger(last.index);
   }
 
-  private settle(entry: ApplyEntry & { id: bigint }, result: ApplyResult): void {
+  /** Applies a run of KV requests in one backend transaction; returns an empty run. */
+  private applyBatch(batch: BatchEntry[]): BatchEntry[] {
+    if (batch.length === 0) return batch;
+    const results = this.stateMachine.applyBatch(batch);
+    for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, results[i]!);
+    return [];
+  }
+
+  private settle(entry: BatchEntry, result: ApplyResult): void {
     if (result.status === 'skipped') return;
     // A duplicate (at-most-once) changed nothing: only its proposer hears the first outcome.
     if (!result.duplicate) this.observer.applied(entry.request, result);
