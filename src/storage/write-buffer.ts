@@ -240,7 +240,16 @@ export class WriteBufferedBackend implements Backend {
   }
 }
 
+/** Keys up to this long become their string without a Buffer made for the conversion. */
+const shortKeyBytes = 64;
+
 function idOf(key: Uint8Array): string {
+  // Every change of every applied write comes here (a put: its revision key and two meta
+  // keys), and a Buffer object per key was most of the cost. The two give the same string:
+  // one character per byte (latin1).
+  if (key.length <= shortKeyBytes) {
+    return String.fromCharCode.apply(null, key as unknown as number[]);
+  }
   return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
 }
 
