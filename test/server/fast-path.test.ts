@@ -259,6 +259,14 @@ describe('KV fast path', () => {
     assert.ok(answer.body.includes(Buffer.from('a').toString('hex')));
     assert.deepEqual(probe.viaFast, [{ path: '/etcdserverpb.KV/Range', code: 0 }]);
 
+    // A large value arrives in many DATA frames.
+    const big = framed(encode('Put', { key: Buffer.from('big'), value: Buffer.alloc(1 << 20, 7) }));
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < big.length; at += 40_000) pieces.push(big.subarray(at, at + 40_000));
+    ({ answer, probe } = await same('/etcdserverpb.KV/Put', pieces));
+    assert.equal(answer.trailers['grpc-status'], '0');
+    assert.deepEqual(probe.viaFast, [{ path: '/etcdserverpb.KV/Put', code: 0 }]);
+
     const txn = framed(
       encode('Txn', {
         compare: [
@@ -286,6 +294,12 @@ describe('KV fast path', () => {
       ['two messages', [Buffer.concat([put, put])], {}, 12],
       ['undecodable bytes', [framed(Buffer.from([0xff, 0xff, 0xff, 0xff]))], {}, 13],
       ['a length past the limit', [Buffer.from([0, 0x7f, 0xff, 0xff, 0xff])], {}, 8],
+      [
+        'a split length past the limit',
+        [Buffer.from([0, 0x7f]), Buffer.from([0xff, 0xff, 0xff])],
+        {},
+        8,
+      ],
       ['an empty key (etcd)', [framed(encode('Put', { value: Buffer.from('v') }))], {}, 3],
       ['half an identity (percent-encoded message)', [put], { 'concord-client-id': 'c d' }, 3],
     ];

@@ -95,7 +95,10 @@ export class FastCall {
   private onCancelled: (() => void) | undefined = undefined;
   private messages = 0;
   /** Request bytes not yet part of a whole message. */
-  private held: Buffer | undefined = undefined;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** How many held bytes make the next step: the length prefix, or the whole message. */
+  private heldNeeded = 0;
   /** The handler answered (its AbortSignal must not fire after that). */
   private settled = false;
   /** A status went out, or the stream closed first: nothing more is sent. */
@@ -207,8 +210,17 @@ export class FastCall {
 
   private onData(chunk: Buffer): void {
     if (this.ended) return;
-    let bytes = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
-    this.held = undefined;
+    let bytes = chunk;
+    if (this.held.length > 0) {
+      // Joined once there is enough for the next step, not per chunk: a large request comes
+      // in many DATA frames. (grpc-js keeps slices of the chunks too; they are not reused.)
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes < this.heldNeeded) return;
+      bytes = Buffer.concat(this.held, this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+    }
     while (bytes.length >= prefixBytes) {
       const length = bytes.readUInt32BE(1);
       const max = this.context.receiveBytesMax;
@@ -224,7 +236,11 @@ export class FastCall {
       bytes = bytes.subarray(prefixBytes + length);
       if (!this.onMessage(message)) return;
     }
-    if (bytes.length > 0) this.held = Buffer.from(bytes); // a copy: chunks are not ours to keep
+    if (bytes.length === 0) return;
+    this.held = [bytes];
+    this.heldBytes = bytes.length;
+    this.heldNeeded =
+      bytes.length < prefixBytes ? prefixBytes : prefixBytes + bytes.readUInt32BE(1);
   }
 
   /** False when the call failed on it. */
