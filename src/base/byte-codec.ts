@@ -40,6 +40,8 @@ export function uvarintBytes(value: number): number {
   return n;
 }
 const utf8Encoder = new TextEncoder();
+/** Strings up to this many bytes are read without the decoder when they are ASCII. */
+const shortStringBytes = 32;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 // No DataViews here: they force an off-heap ArrayBuffer per small array, and the hot paths
@@ -117,6 +119,23 @@ export class ByteWriter {
   }
 
   string(value: string): void {
+    // A short ASCII string (a user name, a client ID) is its own UTF-8: written in place,
+    // without an encoder call and the array it makes.
+    if (value.length < 0x80) {
+      this.reserve(1 + value.length);
+      const start = this.length;
+      this.buffer[start] = value.length;
+      let i = 0;
+      for (; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buffer[start + 1 + i] = c;
+      }
+      if (i === value.length) {
+        this.length = start + 1 + value.length;
+        return;
+      }
+    }
     this.bytes(utf8Encoder.encode(value));
   }
 
@@ -197,9 +216,20 @@ export class ByteReader {
   }
 
   string(): string {
-    const raw = this.bytes();
+    const length = this.uvarint();
+    this.need(length);
+    const start = this.offset;
+    this.offset += length;
+    if (length <= shortStringBytes) {
+      // ASCII (every byte below 0x80) is valid UTF-8 as it is: no decoder call, no view.
+      const b = this.input;
+      let out = '';
+      let i = start;
+      for (; i < start + length && b[i]! < 0x80; i++) out += String.fromCharCode(b[i]!);
+      if (i === start + length) return out;
+    }
     try {
-      return utf8Decoder.decode(raw);
+      return utf8Decoder.decode(this.input.subarray(start, start + length));
     } catch {
       return this.corrupt('invalid UTF-8');
     }
