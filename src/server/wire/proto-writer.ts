@@ -17,14 +17,18 @@ export const tag = (field: number, wire: number): number => (field << 3) | wire;
 /** An int64 as what its varint encodes: a non-negative safe integer as a number. */
 export type Varint = number | bigint;
 
+const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function varintOf(value: number | bigint): Varint {
   if (typeof value === 'number') {
     return value >= 0 ? value : BigInt.asUintN(64, BigInt(value));
   }
-  return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(value)
-    : BigInt.asUintN(64, value);
+  return value >= 0n && value <= safeMax ? Number(value) : BigInt.asUintN(64, value);
 }
+
+/** The high 32 bits of a 64-bit varint value (a lease ID, a negative int64). */
+const high32 = (value: bigint): number => Number(value >> 32n);
+const low32 = (value: bigint): number => Number(value & 0xffff_ffffn);
 
 export function varintSize(value: Varint): number {
   if (typeof value === 'number') {
@@ -38,9 +42,10 @@ export function varintSize(value: Varint): number {
     }
     return size;
   }
-  let size = 1;
-  for (let rest = value; rest >= 0x80n; rest >>= 7n) size++;
-  return size;
+  // 7 bits a byte of the value's significant bits (no bigint per byte).
+  const high = high32(value);
+  if (high === 0) return varintSize(low32(value));
+  return Math.ceil((64 - Math.clz32(high)) / 7);
 }
 
 /** A varint field's size (tag and value), 0 at the default 0. */
@@ -76,12 +81,19 @@ export class Writer {
       buffer[this.pos++] = rest;
       return;
     }
-    let rest = value;
-    while (rest >= 0x80n) {
-      buffer[this.pos++] = Number(rest & 0x7fn) | 0x80;
-      rest >>= 7n;
+    // protobufjs's 64-bit varint over two 32-bit halves (no bigint per byte).
+    let low = low32(value);
+    let high = high32(value);
+    while (high !== 0) {
+      buffer[this.pos++] = (low & 0x7f) | 0x80;
+      low = ((low >>> 7) | (high << 25)) >>> 0;
+      high >>>= 7;
     }
-    buffer[this.pos++] = Number(rest);
+    while (low > 0x7f) {
+      buffer[this.pos++] = (low & 0x7f) | 0x80;
+      low >>>= 7;
+    }
+    buffer[this.pos++] = low;
   }
 
   varintField(field: number, value: Varint): void {
