@@ -10,8 +10,9 @@
  *   "Received no request message for server streaming method P"; bytes protobuf cannot decode
  *   fail INTERNAL "Error deserializing request". Each message is decoded as it arrives; the
  *   handler runs at the end of the request (half-close).
- * - `grpc-timeout`: DEADLINE_EXCEEDED "Deadline exceeded" when it passes, and the handler's
- *   AbortSignal fires. A client that resets the stream or goes away fires it too.
+ * - `grpc-timeout`: DEADLINE_EXCEEDED "Deadline exceeded" when it passes, and the call is
+ *   cancelled (the handler's signal, unary.ts, fires). A client that resets the stream or
+ *   goes away cancels it too.
  * - Answer: headers {:status 200, content-type application/grpc+proto, grpc-accept-encoding
  *   identity,deflate,gzip, grpc-encoding identity}, one DATA message, trailers {grpc-status 0,
  *   grpc-message OK}. An error before any answer is a trailers-only response {grpc-status,
@@ -99,7 +100,7 @@ export class FastCall {
   private heldBytes = 0;
   /** How many held bytes make the next step: the length prefix, or the whole message. */
   private heldNeeded = 0;
-  /** The handler answered (its AbortSignal must not fire after that). */
+  /** The handler answered (it is not told of a cancellation after that). */
   private settled = false;
   /** A status went out, or the stream closed first: nothing more is sent. */
   private ended = false;
