@@ -27,7 +27,16 @@ export class TreeIndex {
   }
 
   put(key: Uint8Array, revision: Revision): void {
-    let ki = this.tree.get(key);
+    this.putInto(this.tree.get(key), key, revision);
+  }
+
+  /**
+   * `put` with the key's entry the caller has just looked up (`entry(key)`, undefined if the
+   * key had none, the index unchanged since): a put's write txn reads the entry for the
+   * key's previous version anyway, and a second search was a visible share of each apply.
+   */
+  putInto(entry: KeyIndex | undefined, key: Uint8Array, revision: Revision): void {
+    let ki = entry;
     if (ki === undefined) {
       // A copy: request keys are views into Raft entry buffers the index must not pin.
       ki = new KeyIndex(copyBytes(key));
@@ -42,7 +51,7 @@ export class TreeIndex {
     ki.tombstone(revision);
   }
 
-  /** For restart: the entry of `key`, if any, to replay stored history into. */
+  /** The entry of `key`, if any: restart replays stored history into it, a put extends it. */
   entry(key: Uint8Array): KeyIndex | undefined {
     return this.tree.get(key);
   }

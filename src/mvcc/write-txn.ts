@@ -44,7 +44,8 @@ export class WriteTxn {
   put(key: Uint8Array, value: Uint8Array, lease: bigint): KeyValue {
     assert(!this.ended, 'put after the write txn ended');
     const revision = { main: this.revision, sub: this.changes.length };
-    const previous = this.store.index.get(key, revision.main);
+    const entry = this.store.index.entry(key);
+    const previous = entry?.get(revision.main);
     const kv: KeyValue = {
       key,
       value,
@@ -54,7 +55,7 @@ export class WriteTxn {
       lease,
     };
     this.tx.put('key', revisionToBytes(revision), encodeKeyValue(kv));
-    this.store.index.put(key, revision);
+    this.store.index.putInto(entry, key, revision);
     this.changes.push({ type: 'PUT', kv });
     const oldLease = previous === undefined ? 0n : this.leases.leaseOf(key);
     if (oldLease !== lease) {
