@@ -81,8 +81,9 @@ it('Wal.inlineSync falls back to syncing off the thread while the disk is slow',
     wal.inlineSync = true;
     const before = calls.async;
     for (let i = 1; i <= 12; i++) await wal.save({ entries: entries(i, i) });
-    // The average passes the bound after a few slow inline syncs; later ones go to the pool.
-    assert.ok(calls.inline >= 2 && calls.inline < 12, `inline syncs: ${calls.inline}`);
+    // The average passes the bound after a few slow inline syncs (one, if the machine is so
+    // loaded that the first takes over 8 bounds); later ones go to the pool.
+    assert.ok(calls.inline >= 1 && calls.inline < 12, `inline syncs: ${calls.inline}`);
     assert.ok(calls.async > before, 'no sync went off the thread');
     await wal.close();
   } finally {
