@@ -87,7 +87,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   const kv = kvService(resolved);
   grpc.addService(services.KV, kv);
   grpc.addService(services.Watch, watchService(resolved, streams));
-  grpc.addService(services.Lease, leaseService(resolved, streams));
+  const lease = leaseService(resolved, streams);
+  grpc.addService(services.Lease, lease);
   grpc.addService(services.Cluster, clusterService(resolved));
   grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
   grpc.addService(services.Auth, authService(plain.api, gate, resolved.onBug));
@@ -99,6 +100,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     installFastPath(grpc, {
       definition: services.KV,
       implementation: kv,
+      // Lease.LeaseKeepAlive's streams (clientv3's KeepAliveOnce opens one per renewal).
+      streamServices: [{ definition: services.Lease, implementation: lease }],
       interceptors: options.grpcInterceptors ?? [],
       receiveBytesMax,
       // With auth off the caller is nobody (AuthGate.identify): no need to parse the metadata.

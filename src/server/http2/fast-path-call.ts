@@ -52,7 +52,9 @@ export interface FastMethod {
   readonly handler: ExplicitCallerHandler<unknown, unknown>;
 }
 
-type StatusLike = Pick<StatusObject, 'code' | 'details'> & { readonly metadata?: Metadata | null };
+export type StatusLike = Pick<StatusObject, 'code' | 'details'> & {
+  readonly metadata?: Metadata | null;
+};
 
 /** What every fast call of a server shares. */
 export interface FastCallContext {
@@ -66,7 +68,7 @@ export interface FastCallContext {
 
 /** grpc-js's parse of grpc-timeout (not anchored, as there). */
 export const timeoutPattern = /(\d{1,8})\s*([HMSmun])/;
-const timeoutUnitMs: Record<string, number> = {
+export const timeoutUnitMs: Record<string, number> = {
   H: 3_600_000,
   M: 60_000,
   S: 1000,
@@ -87,6 +89,46 @@ const transportHeaders = new Set([
   'te',
   'content-type',
 ]);
+
+type AuthContext = ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
+
+/** The Metadata grpc-js gives a handler: every header but the transport ones. */
+export function requestMetadata(headers: IncomingHttpHeaders): Metadata {
+  // grpc-js parses every header, then removes these; leaving them out first is cheaper.
+  const kept: IncomingHttpHeaders = {};
+  for (const key of Object.keys(headers)) {
+    if (!transportHeaders.has(key)) kept[key] = headers[key];
+  }
+  return Metadata.fromHttp2Headers(kept);
+}
+
+/** As grpc-js's call.getAuthContext(): the verified client certificate under a TLS session. */
+export function authContextOf(stream: ServerHttp2Stream): AuthContext {
+  const socket = stream.session?.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return {};
+  const certificate = socket.getPeerCertificate();
+  return {
+    transportSecurityType: 'ssl',
+    ...(certificate.raw !== undefined ? { sslPeerCertificate: certificate } : {}),
+  };
+}
+
+/** grpc-js's serverErrorToStatus: what an error a handler gives or emits becomes. */
+export function errorStatus(
+  error: ServerErrorResponse | Partial<StatusObject>,
+): StatusLike & { readonly metadata: Metadata | null } {
+  const coded = typeof error.code === 'number' && Number.isInteger(error.code);
+  return {
+    code: coded ? error.code! : grpcStatus.UNKNOWN,
+    details:
+      coded && typeof error.details === 'string'
+        ? error.details
+        : 'message' in error
+          ? String(error.message)
+          : 'Unknown Error',
+    metadata: error.metadata ?? null,
+  };
+}
 
 /** Implements what unary.ts reads of a grpc-js ServerUnaryCall, and getAuthContext(). */
 export class FastCall {
@@ -132,17 +174,7 @@ export class FastCall {
         this.sendResponse(response);
         return;
       }
-      const coded = typeof error.code === 'number' && Number.isInteger(error.code);
-      this.sendStatus({
-        code: coded ? error.code! : grpcStatus.UNKNOWN,
-        details:
-          coded && typeof error.details === 'string'
-            ? error.details
-            : 'message' in error
-              ? String(error.message)
-              : 'Unknown Error',
-        metadata: error.metadata ?? null,
-      });
+      this.sendStatus(errorStatus(error));
     };
     // As grpc-js: an 'error' is always followed by 'close', which is what counts.
     stream.once('error', noop);
@@ -157,14 +189,7 @@ export class FastCall {
   }
 
   get metadata(): Metadata {
-    if (this.parsedMetadata === undefined) {
-      // grpc-js parses every header, then removes these; leaving them out first is cheaper.
-      const kept: IncomingHttpHeaders = {};
-      for (const key of Object.keys(this.headers)) {
-        if (!transportHeaders.has(key)) kept[key] = this.headers[key];
-      }
-      this.parsedMetadata = Metadata.fromHttp2Headers(kept);
-    }
+    this.parsedMetadata ??= requestMetadata(this.headers);
     return this.parsedMetadata;
   }
 
@@ -199,14 +224,8 @@ export class FastCall {
   }
 
   /** As grpc-js's call.getAuthContext(): the verified client certificate under a TLS session. */
-  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> {
-    const socket = this.stream.session?.socket;
-    if (!(socket instanceof TLSSocket) || !socket.authorized) return {};
-    const certificate = socket.getPeerCertificate();
-    return {
-      transportSecurityType: 'ssl',
-      ...(certificate.raw !== undefined ? { sslPeerCertificate: certificate } : {}),
-    };
+  getAuthContext(): AuthContext {
+    return authContextOf(this.stream);
   }
 
   private onData(chunk: Buffer): void {

@@ -16,9 +16,12 @@ export interface CallObservation {
   finish(code: number): void;
 }
 
+/** go-grpc-prometheus's grpc_type of the calls the fast path serves. */
+export type FastCallType = 'unary' | 'bidi_stream';
+
 export interface DirectCallObserver {
-  /** A unary call to `path` ("/etcdserverpb.KV/Put") started. */
-  start(path: string): CallObservation;
+  /** A call to `path` ("/etcdserverpb.KV/Put") started; unary unless `type` says otherwise. */
+  start(path: string, type?: FastCallType): CallObservation;
 }
 
 const observerKey = Symbol('direct call observer');

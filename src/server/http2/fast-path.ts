@@ -12,7 +12,8 @@
  * How: grpc-js has no public hook for this. `createConnectionInjector` makes an internal
  * node:http2 server (kept in the grpc-js Server's private `http2Servers` map) whose 'stream'
  * listener is grpc-js's call handler. `installFastPath` swaps that listener for a dispatcher:
- * a stream whose :path is a fast method and whose headers are plain goes to FastCall; every
+ * a stream whose :path is a fast method and whose headers are plain goes to FastCall (a unary
+ * call) or FastStream (a bidi stream: Lease.LeaseKeepAlive, ./fast-path-stream.ts); every
  * other stream (other services, compressed requests, unusual headers) goes to grpc-js's own
  * listener untouched. So falling back is always safe, and when grpc-js's internals are not
  * what this expects (a new version), nothing is installed and grpc-js serves every call
@@ -22,7 +23,8 @@
  * the client certificate's CN), the metrics' counts (the interceptors must each carry a direct
  * observer, ./fast-path-observer.ts, or the fast path stays off), grpc.max_receive_message_
  * length, grpc-timeout, cancellation. Graceful shutdown needs nothing: grpc-js closes the
- * HTTP/2 sessions, which wait for their open streams, fast or not.
+ * HTTP/2 sessions, which wait for their open streams, fast or not (a keep-alive stream is
+ * ended by the StreamRegistry, through its handler, as under grpc-js).
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
@@ -38,6 +40,12 @@ import { isExplicitCaller, type ExplicitCallerHandler } from '../auth/explicit-c
 import type { BugHandler } from '../status.js';
 import { FastCall, timeoutPattern, type FastMethod } from './fast-path-call.js';
 import { directObserverOf, type DirectCallObserver } from './fast-path-observer.js';
+import {
+  FastStream,
+  isServedWithoutCaller,
+  type FastStreamMethod,
+  type StreamHandler,
+} from './fast-path-stream.js';
 
 export interface FastPathOptions {
   /** The service, for each method's path and (de)serializers (the server's own). */
@@ -48,6 +56,14 @@ export interface FastPathOptions {
    * by grpc-js.
    */
   readonly implementation: UntypedServiceImplementation;
+  /**
+   * Services whose bidi stream handlers marked `servedWithoutCaller` (fast-path-stream.ts:
+   * Lease.LeaseKeepAlive) are served fast too; their other methods by grpc-js.
+   */
+  readonly streamServices?: readonly {
+    readonly definition: ServiceDefinition;
+    readonly implementation: UntypedServiceImplementation;
+  }[];
   /** The server's interceptors: each must carry a direct observer, or nothing is installed. */
   readonly interceptors: readonly ServerInterceptor[];
   /** grpc.max_receive_message_length, as the grpc-js server was given it. */
@@ -107,6 +123,7 @@ export function installFastPath(
       ? (internals.onStreamOpened as (stream: ServerHttp2Stream) => void).bind(grpc)
       : undefined;
   const methods = fastMethods(options);
+  const streamMethods = fastStreamMethods(options);
   const context = {
     receiveBytesMax: options.receiveBytesMax,
     resolveCaller: options.resolveCaller,
@@ -115,14 +132,17 @@ export function installFastPath(
   };
   http2.removeListener('stream', original!);
   http2.on('stream', function dispatch(this: EventEmitter, stream, headers, flags) {
-    const method = methods.get(headers[':path']!);
-    const timeout = method === undefined ? undefined : plainCall(headers);
-    if (timeout === false || method === undefined) {
+    const path = headers[':path']!;
+    const method = methods.get(path);
+    const streamMethod = method === undefined ? streamMethods.get(path) : undefined;
+    const timeout = method === undefined && streamMethod === undefined ? false : plainCall(headers);
+    if (timeout === false) {
       original!.call(this, stream, headers, flags);
       return;
     }
     onStreamOpened?.(stream); // grpc-js's idle-connection tracking
-    new FastCall(stream, headers, method, context, timeout);
+    if (method !== undefined) new FastCall(stream, headers, method, context, timeout);
+    else new FastStream(stream, headers, streamMethod!, context, timeout);
   } as StreamListener);
   return undefined;
 }
@@ -155,6 +175,25 @@ function fastMethods(options: FastPathOptions): Map<string, FastMethod> {
       serialize: definition.responseSerialize,
       handler: handler as ExplicitCallerHandler<unknown, unknown>,
     });
+  }
+  return methods;
+}
+
+function fastStreamMethods(options: FastPathOptions): Map<string, FastStreamMethod> {
+  const methods = new Map<string, FastStreamMethod>();
+  for (const { definition, implementation } of options.streamServices ?? []) {
+    const definitions = definition as Record<string, MethodDefinition<unknown, unknown>>;
+    for (const [name, handler] of Object.entries(implementation)) {
+      const method = definitions[name];
+      if (method === undefined || !method.requestStream || !method.responseStream) continue;
+      if (!isServedWithoutCaller(handler)) continue;
+      methods.set(method.path, {
+        path: method.path,
+        deserialize: method.requestDeserialize,
+        serialize: method.responseSerialize,
+        handler: handler as StreamHandler,
+      });
+    }
   }
   return methods;
 }

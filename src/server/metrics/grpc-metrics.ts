@@ -130,7 +130,7 @@ export class GrpcMetrics {
         call,
         new CallObservation(this, this.forMethod(descriptor)).responder(),
       ),
-    { start: (path) => new CallObservation(this, this.forPath(path, 'unary')) },
+    { start: (path, type) => new CallObservation(this, this.forPath(path, type ?? 'unary')) },
   );
 
   /** A call ended with `code` after `tookMs` (CallObservation calls this once per call). */

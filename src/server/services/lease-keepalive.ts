@@ -13,6 +13,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
 import type { RequestOptions } from '../../node/api.js';
 import { int64ToBigint } from '../convert/int64.js';
+import { servedWithoutCaller } from '../http2/fast-path-stream.js';
 import type { ResolvedOptions } from '../options.js';
 import { statusOf } from '../status.js';
 import { encodeLeaseKeepAlive } from '../wire/lease-keepalive-encoder.js';
@@ -31,8 +32,11 @@ export function leaseKeepAliveHandler(
 ): (call: Call) => void {
   // A stream sent with `hasleader: true` ends once the member loses its leader.
   const monitor = new LeaderMonitor(options.api, options.electionTimeoutMs);
-  return (call) =>
-    monitor.admit(call, () => new LeaseKeepAliveStream(call, options, streams).start());
+  // No member call here reads the guard's caller context (etcd checks no permission on a
+  // keep-alive), so the HTTP/2 fast path may serve the stream (http2/fast-path-stream.ts).
+  return servedWithoutCaller((call: Call) =>
+    monitor.admit(call, () => new LeaseKeepAliveStream(call, options, streams).start()),
+  );
 }
 
 class LeaseKeepAliveStream extends ServerStream<Response, Call> {
