@@ -6,8 +6,6 @@ import type { ConfChange, Entry, Message, ReadState, Snapshot, SoftState } from 
 import { isSafeToSendBeforePersist, None } from '../raft/types.js';
 import type { RaftLogStore } from '../storage/raft-log-store.js';
 
-const alwaysLive = (): boolean => true;
-
 /** What the driver hands to the rest of the member, in the documented order. */
 export interface DriverHooks {
   /** Sends messages to peers (a no-op for a single member). Must not block. */
@@ -139,13 +137,21 @@ export class Driver {
    * for all of them, as etcd's leader sends a Ready's worth of proposals in one append.
    * Raft would only append them too: nothing but their timing changes. Conf changes (rare, and
    * checked one at a time by Raft) and a full queue go to Raft directly.
+   *
+   * They stay live only while this member leads in the term they arrived in. Stepped on
+   * arrival, a deposed leader's uncommitted copy was truncated by the next leader; queued, a
+   * deposed leader would forward them once it learns of a leader, maybe after a partition
+   * heals, long after their client was told the write timed out (the follower's waiter is
+   * the only one, and it is gone). Dropped instead, their client's timeout stays the answer.
    */
   private queueForwarded(message: Message): boolean {
     if (message.type !== 'MsgProp' || this.raw.raft.state !== 'Leader') return false;
     const entries = message.entries;
     if (this.pending.length + entries.length > this.options.pendingProposalsMax) return false;
     if (!entries.every((e) => e.type === 'Normal')) return false;
-    for (const e of entries) this.pending.push({ data: e.data, live: alwaysLive });
+    const term = this.raw.raft.term;
+    const live = (): boolean => this.raw.raft.state === 'Leader' && this.raw.raft.term === term;
+    for (const e of entries) this.pending.push({ data: e.data, live });
     this.wake();
     return true;
   }

@@ -38,95 +38,85 @@ describe('a forwarded write whose client timed out', () => {
 
   after(() => cluster?.close());
 
-  it(
-    'is not applied after the partitioned leader that queued it heals',
-    {
-      todo: 'open: driver.ts queues forwarded proposals as always live; held by a deposed leader and proposed after healing',
-    },
-    async () => {
-      const old = cluster.leader()!;
-      const [follower, other] = cluster.members.filter((m) => m !== old) as [Member, Member];
-      // Cut the leader off: nothing it sends leaves; of what it receives, only the first
-      // forwarded proposal reaches its driver, and the leader then steps down at once.
-      const transport = old.peers!.transport;
-      const send = transport.send.bind(transport);
-      const step = old.driver.step.bind(old.driver);
-      let isolated = true;
-      let queued = false;
-      transport.send = (messages: readonly Message[]) => {
-        if (!isolated) send(messages);
-      };
-      old.driver.step = (message: Message) => {
-        if (!isolated) return step(message);
-        if (queued || message.type !== 'MsgProp' || message.entries.length === 0) return;
-        queued = true;
-        step(message); // a leader: queued for its next pass
-        for (let i = 0; i < 100 && old.raw.raft.state === 'Leader'; i++) old.raw.tick();
-        assert.notEqual(old.raw.raft.state, 'Leader', 'checkQuorum deposed the cut-off leader');
-      };
+  it('is not applied after the partitioned leader that queued it heals', async () => {
+    const old = cluster.leader()!;
+    const [follower, other] = cluster.members.filter((m) => m !== old) as [Member, Member];
+    // Cut the leader off: nothing it sends leaves; of what it receives, only the first
+    // forwarded proposal reaches its driver, and the leader then steps down at once.
+    const transport = old.peers!.transport;
+    const send = transport.send.bind(transport);
+    const step = old.driver.step.bind(old.driver);
+    let isolated = true;
+    let queued = false;
+    transport.send = (messages: readonly Message[]) => {
+      if (!isolated) send(messages);
+    };
+    old.driver.step = (message: Message) => {
+      if (!isolated) return step(message);
+      if (queued || message.type !== 'MsgProp' || message.entries.length === 0) return;
+      queued = true;
+      step(message); // a leader: queued for its next pass
+      for (let i = 0; i < 100 && old.raw.raft.state === 'Leader'; i++) old.raw.tick();
+      assert.notEqual(old.raw.raft.state, 'Leader', 'checkQuorum deposed the cut-off leader');
+    };
 
-      const outcome = await follower.put({ key: enc('stale'), value: enc('1') }).then(
-        () => 'acknowledged',
-        (error: Error) => error.message,
-      );
-      assert.ok(queued, 'the follower forwarded the put to the old leader');
-      assert.match(outcome, /request timed out/, 'the client was told its put timed out');
+    const outcome = await follower.put({ key: enc('stale'), value: enc('1') }).then(
+      () => 'acknowledged',
+      (error: Error) => error.message,
+    );
+    assert.ok(queued, 'the follower forwarded the put to the old leader');
+    assert.match(outcome, /request timed out/, 'the client was told its put timed out');
 
-      // The other two elected a leader meanwhile; the put is not there.
+    // The other two elected a leader meanwhile; the put is not there.
+    await eventually(
+      'a new leader among the other two',
+      () => [follower, other].find((m) => m.raw.raft.state === 'Leader'),
+      (leader) => leader !== undefined,
+      { timeoutMs: 20_000 },
+    );
+    const absent = await other.range({ key: enc('stale'), serializable: true });
+    assert.equal(absent.response.kvs.length, 0, 'the timed-out put is not applied before healing');
+
+    // Heal; once the old leader has caught up, the put must still be absent everywhere.
+    isolated = false;
+    const marker = await follower.put({ key: enc('after-heal'), value: enc('1') });
+    for (const member of cluster.members) {
       await eventually(
-        'a new leader among the other two',
-        () => [follower, other].find((m) => m.raw.raft.state === 'Leader'),
-        (leader) => leader !== undefined,
+        `member ${member.options.name} to apply revision ${marker.header.revision}`,
+        () => member.stateMachine.currentRevision,
+        (revision) => revision >= Number(marker.header.revision),
         { timeoutMs: 20_000 },
       );
-      const absent = await other.range({ key: enc('stale'), serializable: true });
+    }
+    const leader = cluster.leader()!;
+    await eventually(
+      'the old leader to know the new one',
+      () => old.raw.raft.lead,
+      (lead) => lead === leader.raw.raft.id,
+      { timeoutMs: 20_000 },
+    );
+    // Its queue flushed (the held proposal, if any, went to the new leader first) ...
+    await eventually(
+      "the old leader's proposal queue to drain",
+      () => (old.driver as unknown as { pending: unknown[] }).pending.length,
+      (length) => length === 0,
+      { timeoutMs: 20_000 },
+    );
+    // ... and a later put from it, applied everywhere after anything it forwarded before.
+    const last = await old.put({ key: enc('after-heal-2'), value: enc('1') });
+    await eventually(
+      'the old leader to apply the last put',
+      () => old.stateMachine.currentRevision,
+      (revision) => revision >= Number(last.header.revision),
+      { timeoutMs: 20_000 },
+    );
+    for (const member of cluster.members) {
+      const { response } = await member.range({ key: enc('stale'), serializable: true });
       assert.equal(
-        absent.response.kvs.length,
+        response.kvs.length,
         0,
-        'the timed-out put is not applied before healing',
+        `member ${member.options.name}: a put whose client was told it timed out was applied after the partition healed`,
       );
-
-      // Heal; once the old leader has caught up, the put must still be absent everywhere.
-      isolated = false;
-      const marker = await follower.put({ key: enc('after-heal'), value: enc('1') });
-      for (const member of cluster.members) {
-        await eventually(
-          `member ${member.options.name} to apply revision ${marker.header.revision}`,
-          () => member.stateMachine.currentRevision,
-          (revision) => revision >= Number(marker.header.revision),
-          { timeoutMs: 20_000 },
-        );
-      }
-      const leader = cluster.leader()!;
-      await eventually(
-        'the old leader to know the new one',
-        () => old.raw.raft.lead,
-        (lead) => lead === leader.raw.raft.id,
-        { timeoutMs: 20_000 },
-      );
-      // Its queue flushed (the held proposal, if any, went to the new leader first) ...
-      await eventually(
-        "the old leader's proposal queue to drain",
-        () => (old.driver as unknown as { pending: unknown[] }).pending.length,
-        (length) => length === 0,
-        { timeoutMs: 20_000 },
-      );
-      // ... and a later put from it, applied everywhere after anything it forwarded before.
-      const last = await old.put({ key: enc('after-heal-2'), value: enc('1') });
-      await eventually(
-        'the old leader to apply the last put',
-        () => old.stateMachine.currentRevision,
-        (revision) => revision >= Number(last.header.revision),
-        { timeoutMs: 20_000 },
-      );
-      for (const member of cluster.members) {
-        const { response } = await member.range({ key: enc('stale'), serializable: true });
-        assert.equal(
-          response.kvs.length,
-          0,
-          `member ${member.options.name}: a put whose client was told it timed out was applied after the partition healed`,
-        );
-      }
-    },
-  );
+    }
+  });
 });
