@@ -39,6 +39,7 @@ import type { AuthInfo } from '../../mvcc/auth/types.js';
 import type { ExplicitCallerHandler } from '../auth/explicit-caller.js';
 import { statusOf, type BugHandler } from '../status.js';
 import type { CallObservation, DirectCallObserver } from './fast-path-observer.js';
+import { frameMessage, MessageReader } from './grpc-messages.js';
 
 /**
  * A method the fast path serves: the service's own grpc-js handler (one that takes its caller
@@ -76,7 +77,6 @@ export const timeoutUnitMs: Record<string, number> = {
   u: 0.001,
   n: 0.000001,
 };
-const prefixBytes = 5;
 const okTrailers = { 'grpc-status': grpcStatus.OK, 'grpc-message': 'OK' } as const;
 const noop = (): void => undefined;
 
@@ -113,6 +113,13 @@ export function authContextOf(stream: ServerHttp2Stream): AuthContext {
   };
 }
 
+/** As grpc-js's call.getPeer(): the client's address and port. */
+export function peerOf(stream: ServerHttp2Stream): string {
+  const socket = stream.session?.socket;
+  if (socket?.remoteAddress === undefined) return 'unknown';
+  return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
+}
+
 /** grpc-js's serverErrorToStatus: what an error a handler gives or emits becomes. */
 export function errorStatus(
   error: ServerErrorResponse | Partial<StatusObject>,
@@ -137,11 +144,7 @@ export class FastCall {
   cancelled = false;
   private onCancelled: (() => void) | undefined = undefined;
   private messages = 0;
-  /** Request bytes not yet part of a whole message. */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  /** How many held bytes make the next step: the length prefix, or the whole message. */
-  private heldNeeded = 0;
+  private readonly reader: MessageReader;
   /** The handler answered (it is not told of a cancellation after that). */
   private settled = false;
   /** A status went out, or the stream closed first: nothing more is sent. */
@@ -168,6 +171,7 @@ export class FastCall {
     timeout: RegExpExecArray | undefined,
   ) {
     this.observations = context.observers.map((observer) => observer.start(method.path));
+    this.reader = new MessageReader(this, context.receiveBytesMax);
     this.answer = (error, response) => {
       this.settled = true;
       if (error === null) {
@@ -216,11 +220,7 @@ export class FastCall {
   }
 
   getPeer(): string {
-    const socket = this.stream.session?.socket;
-    if (socket?.remoteAddress === undefined) return 'unknown';
-    return socket.remotePort
-      ? `${socket.remoteAddress}:${socket.remotePort}`
-      : socket.remoteAddress;
+    return peerOf(this.stream);
   }
 
   /** As grpc-js's call.getAuthContext(): the verified client certificate under a TLS session. */
@@ -229,42 +229,16 @@ export class FastCall {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
-    let bytes = chunk;
-    if (this.held.length > 0) {
-      // Joined once there is enough for the next step, not per chunk: a large request comes
-      // in many DATA frames. (grpc-js keeps slices of the chunks too; they are not reused.)
-      this.held.push(chunk);
-      this.heldBytes += chunk.length;
-      if (this.heldBytes < this.heldNeeded) return;
-      bytes = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
-    }
-    while (bytes.length >= prefixBytes) {
-      const length = bytes.readUInt32BE(1);
-      const max = this.context.receiveBytesMax;
-      if (max !== -1 && length > max) {
-        this.sendStatus({
-          code: grpcStatus.RESOURCE_EXHAUSTED,
-          details: `Received message larger than max (${length} vs ${max})`,
-        });
-        return;
-      }
-      if (bytes.length < prefixBytes + length) break;
-      const message = bytes.subarray(prefixBytes, prefixBytes + length);
-      bytes = bytes.subarray(prefixBytes + length);
-      if (!this.onMessage(message)) return;
-    }
-    if (bytes.length === 0) return;
-    this.held = [bytes];
-    this.heldBytes = bytes.length;
-    this.heldNeeded =
-      bytes.length < prefixBytes ? prefixBytes : prefixBytes + bytes.readUInt32BE(1);
+    if (!this.ended) this.reader.push(chunk);
   }
 
-  /** False when the call failed on it. */
-  private onMessage(message: Buffer): boolean {
+  /** For the MessageReader only. */
+  onRequestTooLarge(status: StatusLike): void {
+    this.sendStatus(status);
+  }
+
+  /** For the MessageReader only; false when the call failed on it. */
+  onRequestMessage(message: Buffer): boolean {
     if (++this.messages > 1) {
       this.sendStatus({
         code: grpcStatus.UNIMPLEMENTED,
@@ -313,11 +287,7 @@ export class FastCall {
     if (this.ended || this.stream.destroyed || this.stream.closed) return;
     let frame: Buffer;
     try {
-      const bytes = this.method.serialize(response);
-      frame = Buffer.allocUnsafe(prefixBytes + bytes.length);
-      frame[0] = 0; // not compressed
-      frame.writeUInt32BE(bytes.length, 1);
-      bytes.copy(frame, prefixBytes);
+      frame = frameMessage(this.method.serialize(response));
     } catch {
       this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error serializing response' });
       return;

@@ -33,6 +33,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { status as grpcStatus, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
   authContextOf,
+  peerOf,
   errorStatus,
   requestMetadata,
   timeoutUnitMs,
@@ -40,6 +41,7 @@ import {
   type StatusLike,
 } from './fast-path-call.js';
 import type { CallObservation } from './fast-path-observer.js';
+import { frameMessage, MessageReader } from './grpc-messages.js';
 
 /** A bidi stream handler as grpc-js calls it. */
 export type StreamHandler = (call: ServerDuplexStream<unknown, unknown>) => void;
@@ -66,7 +68,6 @@ export function isServedWithoutCaller(handler: object): boolean {
   return (handler as { [marker]?: boolean })[marker] === true;
 }
 
-const prefixBytes = 5;
 const noop = (): void => undefined;
 
 export class FastStream extends EventEmitter {
@@ -85,9 +86,7 @@ export class FastStream extends EventEmitter {
   private flushScheduled = false;
   private drainAwaited = false;
   /** Request bytes not yet part of a whole message, and how many make the next step. */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  private heldNeeded = 0;
+  private readonly reader: MessageReader;
   private parsedMetadata: Metadata | undefined = undefined;
   private deadlineTimer: NodeJS.Timeout | undefined = undefined;
   private deadline = Infinity;
@@ -97,10 +96,11 @@ export class FastStream extends EventEmitter {
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
     private readonly method: FastStreamMethod,
-    private readonly context: FastCallContext,
+    context: FastCallContext,
     timeout: RegExpExecArray | undefined,
   ) {
     super();
+    this.reader = new MessageReader(this, context.receiveBytesMax);
     this.observations = context.observers.map((observer) =>
       observer.start(method.path, 'bidi_stream'),
     );
@@ -146,11 +146,7 @@ export class FastStream extends EventEmitter {
   }
 
   getPeer(): string {
-    const socket = this.stream.session?.socket;
-    if (socket?.remoteAddress === undefined) return 'unknown';
-    return socket.remotePort
-      ? `${socket.remoteAddress}:${socket.remotePort}`
-      : socket.remoteAddress;
+    return peerOf(this.stream);
   }
 
   pause(): this {
@@ -175,11 +171,7 @@ export class FastStream extends EventEmitter {
     if (this.ended || this.stream.destroyed || this.stream.closed) return true;
     let frame: Buffer;
     try {
-      const bytes = this.method.serialize(message);
-      frame = Buffer.allocUnsafe(prefixBytes + bytes.length);
-      frame[0] = 0; // not compressed
-      frame.writeUInt32BE(bytes.length, 1);
-      bytes.copy(frame, prefixBytes);
+      frame = frameMessage(this.method.serialize(message));
     } catch {
       this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error serializing response' });
       return true;
@@ -217,45 +209,25 @@ export class FastStream extends EventEmitter {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
-    let bytes = chunk;
-    if (this.held.length > 0) {
-      // Joined once there is enough for the next step, not per chunk.
-      this.held.push(chunk);
-      this.heldBytes += chunk.length;
-      if (this.heldBytes < this.heldNeeded) return;
-      bytes = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
+    if (!this.ended) this.reader.push(chunk);
+  }
+
+  /** For the MessageReader only. */
+  onRequestTooLarge(status: { code: number; details: string }): void {
+    this.sendStatus(status);
+  }
+
+  /** For the MessageReader only; false when the stream failed (or ended) on it. */
+  onRequestMessage(message: Buffer): boolean {
+    let request: unknown;
+    try {
+      request = this.method.deserialize(message);
+    } catch {
+      this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error deserializing request' });
+      return false;
     }
-    while (bytes.length >= prefixBytes) {
-      const length = bytes.readUInt32BE(1);
-      const max = this.context.receiveBytesMax;
-      if (max !== -1 && length > max) {
-        this.sendStatus({
-          code: grpcStatus.RESOURCE_EXHAUSTED,
-          details: `Received message larger than max (${length} vs ${max})`,
-        });
-        return;
-      }
-      if (bytes.length < prefixBytes + length) break;
-      const message = bytes.subarray(prefixBytes, prefixBytes + length);
-      bytes = bytes.subarray(prefixBytes + length);
-      let request: unknown;
-      try {
-        request = this.method.deserialize(message);
-      } catch {
-        this.sendStatus({ code: grpcStatus.INTERNAL, details: 'Error deserializing request' });
-        return;
-      }
-      this.deliver(request);
-      if (this.ended) return;
-    }
-    if (bytes.length === 0) return;
-    this.held = [bytes];
-    this.heldBytes = bytes.length;
-    this.heldNeeded =
-      bytes.length < prefixBytes ? prefixBytes : prefixBytes + bytes.readUInt32BE(1);
+    this.deliver(request);
+    return !this.ended;
   }
 
   private deliver(request: unknown): void {
