@@ -12,9 +12,28 @@ export const clientIdHeader = 'concord-client-id';
 export const sequenceHeader = 'concord-request-seq';
 const clientIdBytesMax = 128;
 
-export function identityFrom(metadata: Metadata): RequestOptions['identity'] {
-  const clientId = single(metadata, clientIdHeader);
-  const sequence = single(metadata, sequenceHeader);
+/**
+ * A call that reads its request's headers as `metadata.get(key)` would give them, without
+ * building grpc-js Metadata (the HTTP/2 fast path's calls: a Metadata per write was ~0.8% of
+ * the leader's busy time, for the two headers read here).
+ */
+export interface RequestHeaders {
+  headerValues(key: string): readonly (string | Buffer)[];
+}
+
+/** The call's header values as `metadata.get(key)`: from the call itself when it can. */
+export function metadataValues(
+  call: { readonly metadata: Metadata } | RequestHeaders,
+  key: string,
+): readonly (string | Buffer)[] {
+  return 'headerValues' in call ? call.headerValues(key) : call.metadata.get(key);
+}
+
+export function identityFrom(
+  call: { readonly metadata: Metadata } | RequestHeaders,
+): RequestOptions['identity'] {
+  const clientId = single(call, clientIdHeader);
+  const sequence = single(call, sequenceHeader);
   if (clientId === undefined && sequence === undefined) return undefined;
   if (clientId === undefined || sequence === undefined) {
     throw new ConcordError(
@@ -38,8 +57,11 @@ export function identityFrom(metadata: Metadata): RequestOptions['identity'] {
   return { clientId, sequence: seq };
 }
 
-function single(metadata: Metadata, key: string): string | undefined {
-  const values = metadata.get(key);
+function single(
+  call: { readonly metadata: Metadata } | RequestHeaders,
+  key: string,
+): string | undefined {
+  const values = metadataValues(call, key);
   if (values.length === 0) return undefined;
   const value = values[values.length - 1]!;
   return typeof value === 'string' ? value : value.toString('utf8');

@@ -103,6 +103,16 @@ class HangingMember extends FakeMember {
   }
 }
 
+/** A member that keeps each put's at-most-once identity (src/server/request-identity.ts). */
+class IdentityMember extends FakeMember {
+  readonly identities: RequestOptions['identity'][] = [];
+
+  override put(request: PutRequest, options?: RequestOptions) {
+    this.identities.push(options?.identity);
+    return super.put(request);
+  }
+}
+
 interface Served {
   readonly member: FakeMember;
   readonly server: ConcordServer;
@@ -307,6 +317,51 @@ describe('KV fast path', () => {
       const { answer, probe } = await same('/etcdserverpb.KV/Put', pieces, headers);
       assert.equal(answer.headers['grpc-status'], String(code), what);
       assert.deepEqual(probe.viaFast, [{ path: '/etcdserverpb.KV/Put', code }], what);
+    }
+  });
+
+  it('reads the at-most-once identity headers as grpc-js does, without its Metadata', async () => {
+    const [idFast, idPlain] = [new IdentityMember(), new IdentityMember()];
+    const servers = [await serve(idFast, true), await serve(idPlain, false)];
+    try {
+      const put = framed(encode('Put', { key: Buffer.from('k'), value: Buffer.from('v') }));
+      const id = (clientId: string, seq: string) => ({
+        'concord-client-id': clientId,
+        'concord-request-seq': seq,
+      });
+      const cases: [string, Record<string, string>, number][] = [
+        ['no identity', {}, 0],
+        ['an identity', id('client-1', '7'), 0],
+        ['a 128-character client id', id('c'.repeat(128), '9007199254740991'), 0],
+        ['a sequence without a client id', { 'concord-request-seq': '1' }, 3],
+        ['an empty client id', id('', '1'), 3],
+        ['a 129-character client id', id('c'.repeat(129), '1'), 3],
+        ['a zero sequence', id('c', '0'), 3],
+        ['a signed sequence', id('c', '+1'), 3],
+        ['a sequence past 2^53', id('c', '9007199254740993'), 3],
+        ['a sequence that is not a number', id('c', '1x'), 3],
+      ];
+      for (const [what, headers, code] of cases) {
+        const [a, b] = [
+          await raw(servers[0]!.origin, '/etcdserverpb.KV/Put', [put], headers),
+          await raw(servers[1]!.origin, '/etcdserverpb.KV/Put', [put], headers),
+        ];
+        assert.deepEqual(a, b, what);
+        const status = a.trailers['grpc-status'] ?? a.headers['grpc-status'];
+        assert.equal(status, String(code), what);
+        assert.deepEqual(servers[0]!.probe.viaFast.at(-1), { path: '/etcdserverpb.KV/Put', code });
+      }
+      assert.deepEqual(idFast.identities, idPlain.identities);
+      assert.deepEqual(idFast.identities, [
+        undefined,
+        { clientId: 'client-1', sequence: 7 },
+        { clientId: 'c'.repeat(128), sequence: 9007199254740991 },
+      ]);
+    } finally {
+      for (const served of servers) {
+        await served.server.close();
+        served.member.close();
+      }
     }
   });
 

@@ -102,6 +102,31 @@ export function requestMetadata(headers: IncomingHttpHeaders): Metadata {
   return Metadata.fromHttp2Headers(kept);
 }
 
+const noValues: readonly string[] = [];
+/** grpc-js's rule for a non-binary metadata value (metadata.ts isLegalNonBinaryValue). */
+const printable = /^[ -~]*$/;
+
+/**
+ * `requestMetadata(headers).get(key)` without building the Metadata, for the few headers a
+ * handler reads (../request-identity.ts). As grpc-js's fromHttp2Headers: a value that is not
+ * printable ASCII is dropped, and so is the rest of an array from it (its add() throws). A
+ * binary (-bin) or transport key is left to the Metadata itself.
+ */
+export function requestHeaderValues(headers: IncomingHttpHeaders, key: string): readonly string[] {
+  if (key.endsWith('-bin') || transportHeaders.has(key)) {
+    return requestMetadata(headers).get(key) as string[];
+  }
+  const value = headers[key];
+  if (value === undefined) return noValues;
+  if (typeof value === 'string') return printable.test(value) ? [value] : noValues;
+  const values: string[] = [];
+  for (const each of value) {
+    if (!printable.test(each)) break;
+    values.push(each);
+  }
+  return values;
+}
+
 /** As grpc-js's call.getAuthContext(): the verified client certificate under a TLS session. */
 export function authContextOf(stream: ServerHttp2Stream): AuthContext {
   const socket = stream.session?.socket;
@@ -195,6 +220,11 @@ export class FastCall {
   get metadata(): Metadata {
     this.parsedMetadata ??= requestMetadata(this.headers);
     return this.parsedMetadata;
+  }
+
+  /** As `metadata.get(key)`, without building the Metadata (../request-identity.ts). */
+  headerValues(key: string): readonly (string | Buffer)[] {
+    return this.parsedMetadata?.get(key) ?? requestHeaderValues(this.headers, key);
   }
 
   /** Only 'cancelled' is ever listened for (unary.ts), by one listener. */

@@ -60,7 +60,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
     Put: unaryCall<PutRequestIn, PreEncoded>(onBug, async (request, call) => {
       checkPutRequest(request);
       checkSize(request);
-      const identity = identityFrom(call.metadata);
+      const identity = identityFrom(call);
       const { header, response } = await api.put(fromWirePut(request), {
         ...asCaller(call),
         signal: call.signal(),
@@ -74,7 +74,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       const { header, response } = await api.deleteRange(fromWireDeleteRange(request), {
         ...asCaller(call),
         signal: call.signal(),
-        identity: identityFrom(call.metadata),
+        identity: identityFrom(call),
       });
       return encodeDeleteRange(header, response);
     }),
@@ -89,7 +89,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       const { header, response } = await api.txn(txn, {
         ...asCaller(call),
         signal: call.signal(),
-        identity: identityFrom(call.metadata),
+        identity: identityFrom(call),
       });
       return encodeTxn(header, response);
     }),

@@ -7,6 +7,7 @@ import type { handleUnaryCall, Metadata, ServerUnaryCall, sendUnaryData } from '
 import type { AuthInfo } from '../../mvcc/auth/types.js';
 import type { AbortListener, CancelSignal } from '../../node/api.js';
 import { takesCaller } from '../auth/explicit-caller.js';
+import { metadataValues, type RequestHeaders } from '../request-identity.js';
 import type { BugHandler } from '../status.js';
 import { statusOf } from '../status.js';
 
@@ -50,7 +51,7 @@ export function unary<Request, Response>(
 }
 
 /** What a handler made by `unaryCall` knows of its call. */
-export interface UnaryCall {
+export interface UnaryCall extends RequestHeaders {
   readonly metadata: Metadata;
   /**
    * Who the call speaks for, as the auth guard resolved it; it goes on every member call
@@ -119,6 +120,11 @@ class Call implements UnaryCall, CancelSignal {
 
   get metadata(): Metadata {
     return this.call.metadata;
+  }
+
+  /** As `metadata.get(key)`; the fast path's calls answer without building Metadata. */
+  headerValues(key: string): readonly (string | Buffer)[] {
+    return metadataValues(this.call, key);
   }
 
   signal(): CancelSignal {
