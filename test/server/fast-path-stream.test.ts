@@ -266,6 +266,11 @@ describe('LeaseKeepAlive on the fast path', () => {
       ({ answer } = await same([keepAlive(leaseId)], headers));
       assert.equal(answer.headers['grpc-status'], '14');
       assert.equal(answer.headers['grpc-message'], 'etcdserver:%20no%20leader');
+      // Only the value "true" asks for a leader (read from the headers on the fast path).
+      for (const value of ['false', 'TRUE', 'true, true']) {
+        ({ answer } = await same([keepAlive(leaseId)], { hasleader: value }));
+        assert.equal(answer.trailers['grpc-status'], '0', value);
+      }
     } finally {
       fast.member.leader = plain.member.leader = new FakeMember().leader;
     }

@@ -35,6 +35,7 @@ import {
   authContextOf,
   peerOf,
   errorStatus,
+  requestHeaderValues,
   requestMetadata,
   timeoutUnitMs,
   type FastCallContext,
@@ -131,6 +132,11 @@ export class FastStream extends EventEmitter {
   get metadata(): Metadata {
     this.parsedMetadata ??= requestMetadata(this.headers);
     return this.parsedMetadata;
+  }
+
+  /** As `metadata.get(key)`, without building the Metadata (../request-identity.ts). */
+  headerValues(key: string): readonly (string | Buffer)[] {
+    return this.parsedMetadata?.get(key) ?? requestHeaderValues(this.headers, key);
   }
 
   getAuthContext(): ReturnType<typeof authContextOf> {
