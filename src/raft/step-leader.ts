@@ -6,7 +6,8 @@ import { None } from './types.js';
 export function stepLeader(r: Raft, m: Message): StepResult {
   switch (m.type) {
     case 'MsgBeat':
-      r.bcastHeartbeat(r.readOnly.lastPendingContext());
+      // Carries the newest pending read's context: it also is the round a due one would be.
+      r.bcastReadIndexHeartbeat();
       return 'ok';
     case 'MsgCheckQuorum':
       checkQuorum(r);
@@ -97,9 +98,11 @@ function readIndex(r: Raft, m: Message): StepResult {
     return 'ok';
   }
   if (!r.readOnly.addRequest(r.log.committed, m)) return 'dropped';
-  // Confirm leadership with a round of heartbeats carrying the request's context.
+  // Confirm leadership with a round of heartbeats sent after this request arrived. The round
+  // is only marked due: every request stepped before the messages are next collected shares
+  // one round carrying the newest context (Raft.messages sends it).
   r.readOnly.recvAck(r.id, m.context);
-  r.bcastHeartbeat(m.context);
+  r.markReadIndexHeartbeatDue();
   return 'ok';
 }
 
