@@ -46,16 +46,8 @@ export class Raft {
   readonly config: ValidRaftConfig;
   readonly prng: Prng;
 
-  /** Outgoing messages, taken by the next Ready (see `messages`). */
-  private outbox: Message[] = [];
-  /**
-   * A ReadIndex request arrived since the last heartbeat round that carries the newest pending
-   * context. The round is sent when the messages are next collected, so every request stepped
-   * before then shares it (dissertation 6.4): its quorum of acks confirms leadership at a
-   * moment after all of them arrived, and ReadOnly.advance releases them all. One round per
-   * request made each follower's socket write, and ack, once per read.
-   */
-  private readIndexHeartbeatDue = false;
+  /** Outgoing messages, taken by the next Ready. */
+  messages: Message[] = [];
   /** Confirmed read points, taken by the next Ready. */
   readStates: ReadState[] = [];
   readOnly: ReadOnly;
@@ -129,49 +121,7 @@ export class Raft {
     assert(accepted, 'empty entry was dropped');
   }
 
-  /**
-   * Outgoing messages, taken by the next Ready. Reading them first sends a due ReadIndex
-   * heartbeat round: whoever collects messages (a Ready, or the driver sending heartbeats
-   * before a pass's fsync ends) sends it then, after every request stepped so far.
-   */
-  get messages(): Message[] {
-    if (this.readIndexHeartbeatDue) this.flushReadIndexHeartbeat();
-    return this.outbox;
-  }
-
-  set messages(messages: Message[]) {
-    this.outbox = messages;
-  }
-
-  /** Whether a ReadIndex heartbeat round waits to be sent (a Ready is due). */
-  get hasReadIndexHeartbeatDue(): boolean {
-    return this.readIndexHeartbeatDue;
-  }
-
-  /** A ReadIndex request was queued: a heartbeat round carrying the newest context is due. */
-  markReadIndexHeartbeatDue(): void {
-    this.readIndexHeartbeatDue = true;
-  }
-
-  /**
-   * Broadcasts one heartbeat round for every ReadIndex request pending, carrying the newest
-   * one's context. Any round carrying that context (this one or a tick's MsgBeat) serves all of
-   * them, so the due flag is cleared here.
-   */
-  bcastReadIndexHeartbeat(): void {
-    this.readIndexHeartbeatDue = false;
-    this.bcastHeartbeat(this.readOnly.lastPendingContext());
-  }
-
-  private flushReadIndexHeartbeat(): void {
-    this.readIndexHeartbeatDue = false;
-    // Stepping down clears the flag, and a new term starts with an empty ReadOnly.
-    if (this.state !== 'Leader' || this.readOnly.size === 0) return;
-    this.bcastReadIndexHeartbeat();
-  }
-
   private reset(term: number): void {
-    this.readIndexHeartbeatDue = false;
     if (this.term !== term) {
       this.term = term;
       this.vote = None;
@@ -397,7 +347,7 @@ export class Raft {
     const m = message(fields) as { -readonly [K in keyof Message]: Message[K] };
     m.from = this.id;
     m.term = term;
-    this.outbox.push(m);
+    this.messages.push(m);
   }
 
   promotable(): boolean {

@@ -153,10 +153,7 @@ export class RawNode {
     if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
     if (r.log.unstable.snapshot !== undefined) return true;
     if (r.log.unstable.entries.length > 0) return true;
-    // A due ReadIndex heartbeat round counts: reading `messages` sends it.
-    if (r.hasReadIndexHeartbeatDue || r.messages.length > 0 || r.readStates.length > 0) {
-      return true;
-    }
+    if (r.messages.length > 0 || r.readStates.length > 0) return true;
     return r.log.hasNextCommittedEntries();
   }
 

@@ -6,8 +6,7 @@ import { None } from './types.js';
 export function stepLeader(r: Raft, m: Message): StepResult {
   switch (m.type) {
     case 'MsgBeat':
-      // Carries the newest pending read's context: it also is the round a due one would be.
-      r.bcastReadIndexHeartbeat();
+      r.bcastHeartbeat(r.readOnly.lastPendingContext());
       return 'ok';
     case 'MsgCheckQuorum':
       checkQuorum(r);
@@ -98,11 +97,9 @@ function readIndex(r: Raft, m: Message): StepResult {
     return 'ok';
   }
   if (!r.readOnly.addRequest(r.log.committed, m)) return 'dropped';
-  // Confirm leadership with a round of heartbeats sent after this request arrived. The round
-  // is only marked due: every request stepped before the messages are next collected shares
-  // one round carrying the newest context (Raft.messages sends it).
+  // Confirm leadership with a round of heartbeats carrying the request's context.
   r.readOnly.recvAck(r.id, m.context);
-  r.markReadIndexHeartbeatDue();
+  r.bcastHeartbeat(m.context);
   return 'ok';
 }
 
