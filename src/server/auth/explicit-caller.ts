@@ -26,6 +26,20 @@ export function takesCaller<Request, Response>(
   return Object.assign(handler, { [marker]: true });
 }
 
+/**
+ * A stream handler (Watch) that takes its caller as a resolver, called on each use: a stream
+ * outlives tokens, so the guard resolves the caller whenever the handler asks, as it did in
+ * the context. The handler makes its member calls as that caller (guard.ts's asCaller).
+ */
+export type CallerStreamHandler<Call> = (call: Call, caller?: () => AuthInfo) => void;
+
+/** Marks a stream handler so the guard passes it its caller's resolver (no context). */
+export function takesStreamCaller<Call>(
+  handler: CallerStreamHandler<Call>,
+): CallerStreamHandler<Call> {
+  return Object.assign(handler, { [marker]: true });
+}
+
 export function isExplicitCaller(handler: object): boolean {
   return (handler as { [marker]?: boolean })[marker] === true;
 }

@@ -4,9 +4,12 @@
  * 1. `guardService` wraps a service's handlers: before the handler runs it finds who the call
  *    speaks for (AuthGate.identify: the token, else the certificate's CN) and runs the
  *    handler inside an AsyncLocalStorage context holding that AuthInfo. A bad token fails a
- *    unary call with "invalid auth token" before the handler sees it. Streams (Watch,
- *    LeaseKeepAlive) resolve the token on each use instead, since a stream outlives tokens;
- *    their event listeners are bound to the context so the member calls they make see it.
+ *    unary call with "invalid auth token" before the handler sees it. Streams resolve the
+ *    token on each use instead, since a stream outlives tokens. Handlers that take their
+ *    caller explicitly (explicit-caller.ts: KV's unary calls; Watch and Snapshot, given a
+ *    resolver they make their member call with through asCaller) run with no context, and so do LeaseKeepAlive's
+ *    (servedWithoutCaller: it reads no caller); other streams' event listeners are bound to
+ *    the context so the member calls they make see it.
  * 2. `authorizingApi` is the ConcordApi the services are given: it reads the context, checks
  *    what etcd checks at its server (reads, watch creation, root-only operations), and puts
  *    the AuthInfo on every proposal (RequestOptions.auth) so apply checks writes again
@@ -46,17 +49,46 @@ import { statusOf } from '../status.js';
 import type { TlsCredentials } from '../../env/tls/tls-credentials.js';
 import { clientCertificateUser, type CallWithAuthContext } from '../tls/peer-identity.js';
 import { noUser, type AuthGate } from './auth-gate.js';
-import { isExplicitCaller, type ExplicitCallerHandler } from './explicit-caller.js';
+import { isServedWithoutCaller } from '../http2/fast-path-stream.js';
+import {
+  isExplicitCaller,
+  type CallerStreamHandler,
+  type ExplicitCallerHandler,
+} from './explicit-caller.js';
 
 /** Resolves who the current call speaks for (throws 'InvalidAuthToken'). */
 type CallAuth = () => AuthInfo;
 
 const current = new AsyncLocalStorage<CallAuth>();
 
+/** The caller of the synchronous member call asCaller is making, if any. */
+let synchronousCaller: CallAuth | undefined;
+
 /** The AuthInfo of the call being served, or undefined outside any guarded call. */
 export function currentAuth(): AuthInfo | undefined {
-  const resolve = current.getStore();
+  const resolve = synchronousCaller ?? current.getStore();
   return resolve === undefined ? undefined : resolve();
+}
+
+/**
+ * Runs `call` (a synchronous member call, such as watch()) as `caller`, for a handler that
+ * takes its caller explicitly (explicit-caller.ts) and has no context to read it from.
+ * authorizingApi checks a watch synchronously, before watch() returns, so no context is needed:
+ * only this call stack sees the caller.
+ */
+export function asCaller<T>(caller: CallAuth | undefined, call: () => T): T {
+  const outer = synchronousCaller;
+  synchronousCaller = caller;
+  try {
+    return call();
+  } finally {
+    synchronousCaller = outer;
+  }
+}
+
+/** For tests: calls that may read the context now (0: AsyncLocalStorage is disabled). */
+export function callsInContext(): number {
+  return inContext;
 }
 
 type Handler = (call: ServerUnaryCall<unknown, unknown>, callback?: sendUnaryData<unknown>) => void;
@@ -103,6 +135,16 @@ function guard(
 ): Handler {
   const { onBug } = options;
   const resolve = (call: ServerUnaryCall<unknown, unknown>): AuthInfo => callerOf(call, options);
+  const explicit = isExplicitCaller(handler);
+  if (method.requestStream && explicit) {
+    // Watch: no context; the handler resolves its caller on each use, as below.
+    return (call) =>
+      (handler as unknown as CallerStreamHandler<unknown>)(call, () => resolve(call));
+  }
+  if (method.requestStream && isServedWithoutCaller(handler)) {
+    // LeaseKeepAlive: no member call of it reads the caller (the fast path serves it so too).
+    return (call) => handler(call);
+  }
   if (method.requestStream) {
     // A stream: resolve on each use; bind its listeners to the context.
     return (call) => {
@@ -118,7 +160,6 @@ function guard(
       );
     };
   }
-  const explicit = isExplicitCaller(handler);
   return (call, callback) => {
     let info: AuthInfo;
     try {
@@ -127,6 +168,11 @@ function guard(
       const status = statusOf(error, onBug);
       if (callback !== undefined) callback(status);
       else call.emit('error', status);
+      return;
+    }
+    if (explicit && callback === undefined) {
+      // A server stream taking its caller (Snapshot): resolved once, as in the context below.
+      (handler as unknown as CallerStreamHandler<unknown>)(call, () => info);
       return;
     }
     if (explicit) {
@@ -245,6 +291,7 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
       return keys ? answer : { ...answer, response: { ...answer.response, keys: [] } };
     },
     watch: (create, sink) => {
+      // The caller: asCaller's (Watch streams) or the context's; resolved now, on each create.
       let denied: ConcordError | undefined;
       try {
         refuse((info) => rangeRefusal(api.authView(), info, create.key, create.rangeEnd));

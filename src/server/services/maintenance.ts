@@ -5,6 +5,7 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ConcordError } from '../../base/errors.js';
+import { takesStreamCaller } from '../auth/explicit-caller.js';
 import { fromWireAlarm, toWireAlarmMember } from '../convert/alarm.js';
 import { toWireHeader } from '../convert/header.js';
 import { int64ToNonNegative, numberToInt64, uint64ToBigint } from '../convert/int64.js';
@@ -49,7 +50,10 @@ export function maintenanceService(
         hashRevision: numberToInt64(response.hashRevision),
       };
     }),
-    Snapshot: (call: SnapshotCall) => new SnapshotStream(call, options, streams).start(),
+    // Takes its caller from the guard: no AsyncLocalStorage context for the stream's life.
+    Snapshot: takesStreamCaller((call: SnapshotCall, caller) =>
+      new SnapshotStream(call, options, streams, caller).start(),
+    ),
     MoveLeader: unary<MoveLeaderRequestIn, object>(onBug, async (request, signal) => {
       // etcd's maintenance server refuses before asking Raft when this member does not lead.
       const status = await api.status();

@@ -22,8 +22,10 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
+import type { AuthInfo } from '../../mvcc/auth/types.js';
 import type { Event } from '../../mvcc/types.js';
 import type { WatchHandle, WatchSink } from '../../node/api.js';
+import { asCaller } from '../auth/guard.js';
 import { toWireHeader } from '../convert/header.js';
 import { int64ToNumber, numberToInt64 } from '../convert/int64.js';
 import { toWireEvent } from '../convert/key-value.js';
@@ -86,6 +88,8 @@ export class WatchStream implements OpenStream {
     private readonly call: WatchCall,
     private readonly options: ResolvedOptions,
     private readonly streams: StreamRegistry,
+    /** Who the stream speaks for, resolved on each use (the auth guard's; none without it). */
+    private readonly caller?: () => AuthInfo,
   ) {
     const writable = {
       write: (entry: WatchResponseOut | EventBatch) =>
@@ -179,7 +183,8 @@ export class WatchStream implements OpenStream {
     this.pushControl({ header: toWireHeader(api.header()), watchId: id, created: true });
     let handle: WatchHandle;
     try {
-      handle = api.watch(create, this.sink(watcher));
+      // authorizingApi checks READ on the range as the caller, before watch() returns.
+      handle = asCaller(this.caller, () => api.watch(create, this.sink(watcher)));
     } catch (error) {
       if (!isConcordError(error)) throw error;
       this.ended(watcher, { message: errorTable[error.code].message });

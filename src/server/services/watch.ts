@@ -3,6 +3,7 @@
  * require-leader rule (./require-leader.ts).
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { takesStreamCaller } from '../auth/explicit-caller.js';
 import type { ResolvedOptions } from '../options.js';
 import { LeaderMonitor } from './require-leader.js';
 import type { StreamRegistry } from './stream-registry.js';
@@ -16,7 +17,10 @@ export function watchService(
   // A stream sent with `hasleader: true` ends once the member loses its leader.
   const monitor = new LeaderMonitor(options.api, options.electionTimeoutMs);
   return {
-    Watch: (call: WatchCall) =>
-      monitor.admit(call, () => new WatchStream(call, options, streams).start()),
+    // Takes its caller from the guard (no AsyncLocalStorage context: one open Watch stream
+    // would otherwise keep its async hooks on for every promise the process makes).
+    Watch: takesStreamCaller((call: WatchCall, caller) =>
+      monitor.admit(call, () => new WatchStream(call, options, streams, caller).start()),
+    ),
   };
 }
