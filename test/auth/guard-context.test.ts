@@ -119,7 +119,7 @@ describe('auth guard context', () => {
     let ran = false;
     const guarded = guardService(
       etcdServices().Maintenance,
-      { Snapshot: takesStreamCaller(() => void (ran = true)) },
+      { Snapshot: takesStreamCaller((_call: unknown) => void (ran = true)) },
       options,
     );
     let status: { code?: number } | undefined;
