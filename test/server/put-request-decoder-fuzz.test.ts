@@ -7,37 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MethodDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { Prng } from '../../src/base/prng.js';
-import { etcdServices, loaderOptions, requestBytes } from '../../src/server/proto.js';
+import { kvDecoders, outcome, varint } from './decoder-differential.js';
+import { requestBytes } from '../../src/server/proto.js';
 import { decodePutRequest } from '../../src/server/wire/put-request-decoder.js';
 
-const definition = loadSync('etcdserverpb/rpc.proto', loaderOptions);
-const generic = (definition['etcdserverpb.KV'] as Record<string, MethodDefinition<object, object>>)
-  .Put!;
-const served = etcdServices().KV.Put as MethodDefinition<object, object>;
-
-type Outcome = { ok: true; value: unknown } | { ok: false; message: string };
-
-function outcome(decode: (bytes: Buffer) => unknown, bytes: Buffer): Outcome {
-  try {
-    return { ok: true, value: decode(bytes) };
-  } catch (error) {
-    return { ok: false, message: (error as Error).message };
-  }
-}
-
-function varint(value: bigint): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, value);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
+const { generic, served } = kvDecoders('Put');
 
 const int64Edges = [
   0n,
