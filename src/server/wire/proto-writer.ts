@@ -1,6 +1,6 @@
 /**
- * The protobuf writing the hand encoders of KV answers share (./range-encoder.ts,
- * ./kv-write-encoder.ts): varints sized and written from the store's numbers and bigints, and
+ * The protobuf writing the hand encoders share (./range-encoder.ts, ./kv-write-encoder.ts,
+ * ./watch-encoder.ts): varints sized and written from the store's numbers and bigints, and
  * mvccpb.KeyValue (key 1, create_revision 2, mod_revision 3, version 4, value 5, lease 6).
  *
  * The bytes are what etcd's Go encoder writes: fields in number order, a field at its proto3
@@ -94,6 +94,12 @@ export class Writer {
       low >>>= 7;
     }
     buffer[this.pos++] = low;
+  }
+
+  /** Bytes already encoded (a cached field or message), as they are. */
+  bytes(value: Uint8Array): void {
+    this.buffer.set(value, this.pos);
+    this.pos += value.length;
   }
 
   varintField(field: number, value: Varint): void {
