@@ -8,25 +8,19 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
+import type { ServerInterceptor } from '@grpc/grpc-js';
 import { ConcordError } from '../../src/base/errors.js';
 import type { RequestOptions } from '../../src/node/api.js';
-import { observedDirectly } from '../../src/server/http2/fast-path-observer.js';
 import { createMetrics } from '../../src/server/metrics/metrics.js';
 import { etcdServices } from '../../src/server/proto.js';
-import { createServer, type ConcordServer } from '../../src/server/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeMember } from './fake/fake-member.js';
+import { framed, serve, strip, type Answer, type Probe, type Served } from './fast-path-harness.js';
 
 const path = '/etcdserverpb.Lease/LeaseKeepAlive';
 const services = etcdServices();
 const keepAlive = (id: number): Buffer =>
   framed(services.Lease['LeaseKeepAlive']!.requestSerialize({ ID: id }));
-const framed = (message: Buffer): Buffer => {
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-};
 const leaseId = 7;
 
 const hangingLease = 8;
@@ -53,66 +47,14 @@ class HangingMember extends FakeMember {
   }
 }
 
-interface Observed {
-  path: string;
-  code?: number;
-}
-
-/** Which path served each call: grpc-js's interceptor chain, or the fast path's observer. */
-class Probe {
-  readonly viaGrpc: string[] = [];
-  readonly viaFast: Observed[] = [];
-  readonly interceptor: ServerInterceptor = observedDirectly<ServerInterceptor>(
-    (descriptor, call) => {
-      this.viaGrpc.push(descriptor.path);
-      return new ServerInterceptingCall(call);
-    },
-    {
-      start: (started) => {
-        const entry: Observed = { path: started };
-        this.viaFast.push(entry);
-        return { finish: (code) => (entry.code ??= code) };
-      },
-    },
-  );
-  clear(): void {
-    this.viaGrpc.length = 0;
-    this.viaFast.length = 0;
-  }
-}
-
-interface Served {
-  readonly member: FakeMember;
-  readonly server: ConcordServer;
-  readonly probe: Probe;
-  readonly origin: string;
-}
-
-async function serve(
+/** A server over `member` (with the lease the tests keep alive), fast path on or off. */
+async function serveLeases(
   member: FakeMember,
   fast: boolean,
   extra: ServerInterceptor[] = [],
 ): Promise<Served> {
-  const probe = new Probe();
   await member.leaseGrant(BigInt(leaseId), 60);
-  const server = await createServer({
-    api: member,
-    listen: [new URL('http://127.0.0.1:0')],
-    onBug: (error) => {
-      throw error;
-    },
-    shutdownGraceMs: 2000,
-    grpcFastPath: fast,
-    grpcInterceptors: [probe.interceptor, ...extra],
-  });
-  return { member, server, probe, origin: server.urls[0]!.origin };
-}
-
-interface Answer {
-  headers: Record<string, unknown>;
-  trailers: Record<string, unknown>;
-  body: string;
-  closeCode: number;
+  return serve(member, fast, extra);
 }
 
 /**
@@ -169,12 +111,6 @@ async function exchange(
   }
 }
 
-function strip(headers: http2.IncomingHttpHeaders): Record<string, unknown> {
-  const rest: Record<string, unknown> = { ...headers };
-  delete rest['date'];
-  return rest;
-}
-
 /** The length of one framed keep-alive answer, learned from a first exchange. */
 let answerBytes = 0;
 
@@ -183,8 +119,8 @@ describe('LeaseKeepAlive on the fast path', () => {
   let plain: Served;
 
   before(async () => {
-    fast = await serve(new FakeMember(), true);
-    plain = await serve(new FakeMember(), false);
+    fast = await serveLeases(new FakeMember(), true);
+    plain = await serveLeases(new FakeMember(), false);
   });
 
   after(async () => {
@@ -278,7 +214,7 @@ describe('LeaseKeepAlive on the fast path', () => {
 
   it('counts CANCELLED and aborts the renewal when the client resets an open stream', async () => {
     const member = new HangingMember();
-    const served = await serve(member, true);
+    const served = await serveLeases(member, true);
     try {
       const hang = keepAlive(hangingLease);
       const answer = await exchange(
@@ -305,7 +241,7 @@ describe('LeaseKeepAlive on the fast path', () => {
   it('ends open streams with UNAVAILABLE "etcdserver: server stopped" at shutdown, as grpc-js', async () => {
     const answers: Answer[] = [];
     for (const fastPath of [true, false]) {
-      const served = await serve(new FakeMember(), fastPath);
+      const served = await serveLeases(new FakeMember(), fastPath);
       let closing: Promise<void> | undefined;
       try {
         answers.push(
@@ -337,7 +273,7 @@ describe('LeaseKeepAlive on the fast path', () => {
 
   it('counts fast streams in the gRPC metrics as grpc-js counts bidi streams', async () => {
     const metrics = createMetrics();
-    const served = await serve(new FakeMember(), true, [metrics.grpc]);
+    const served = await serveLeases(new FakeMember(), true, [metrics.grpc]);
     try {
       await exchange(served.origin, [keepAlive(leaseId)]);
       await exchange(served.origin, [framed(Buffer.from([0xff, 0xff]))]);

@@ -18,48 +18,16 @@ import { ConcordError } from '../../src/base/errors.js';
 import type { PutRequest } from '../../src/mvcc/types.js';
 import type { RequestOptions } from '../../src/node/api.js';
 import { installFastPath } from '../../src/server/http2/fast-path.js';
-import { observedDirectly } from '../../src/server/http2/fast-path-observer.js';
 import { createMetrics } from '../../src/server/metrics/metrics.js';
 import { etcdServices } from '../../src/server/proto.js';
-import { createServer, type ConcordServer } from '../../src/server/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeMember } from './fake/fake-member.js';
+import { framed, serve, strip, type Answer, type Probe, type Served } from './fast-path-harness.js';
 import { rawClient, unaryCall } from './harness.js';
 
 const services = etcdServices();
 const encode = (method: string, request: object): Buffer =>
   services.KV[method]!.requestSerialize(request);
-/** One length-prefixed gRPC message. */
-const framed = (message: Buffer, compressed = 0): Buffer => {
-  const prefix = Buffer.alloc(5);
-  prefix[0] = compressed;
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-};
-
-/** Which path served each call: grpc-js's interceptor chain, or the fast path's observer. */
-class Probe {
-  readonly viaGrpc: string[] = [];
-  readonly viaFast: { path: string; code?: number }[] = [];
-  readonly interceptor: ServerInterceptor = observedDirectly<ServerInterceptor>(
-    (descriptor, call) => {
-      this.viaGrpc.push(descriptor.path);
-      return new ServerInterceptingCall(call);
-    },
-    {
-      start: (path) => {
-        const entry: { path: string; code?: number } = { path };
-        this.viaFast.push(entry);
-        return { finish: (code) => (entry.code ??= code) };
-      },
-    },
-  );
-  clear(): void {
-    this.viaGrpc.length = 0;
-    this.viaFast.length = 0;
-  }
-}
-
 /** A member whose puts of key "hang" wait until released or aborted. */
 class HangingMember extends FakeMember {
   readonly aborts: string[] = [];
@@ -113,41 +81,6 @@ class IdentityMember extends FakeMember {
   }
 }
 
-interface Served {
-  readonly member: FakeMember;
-  readonly server: ConcordServer;
-  readonly probe: Probe;
-  readonly origin: string;
-  readonly host: string;
-}
-
-async function serve(
-  member: FakeMember,
-  fast: boolean,
-  extra: ServerInterceptor[] = [],
-): Promise<Served> {
-  const probe = new Probe();
-  const server = await createServer({
-    api: member,
-    listen: [new URL('http://127.0.0.1:0')],
-    onBug: (error) => {
-      throw error;
-    },
-    shutdownGraceMs: 2000,
-    grpcFastPath: fast,
-    grpcInterceptors: [probe.interceptor, ...extra],
-  });
-  const url = server.urls[0]!;
-  return { member, server, probe, origin: url.origin, host: url.host };
-}
-
-interface Answer {
-  headers: Record<string, unknown>;
-  trailers: Record<string, unknown>;
-  body: string;
-  closeCode: number;
-}
-
 /** One raw HTTP/2 request: its body written as the given pieces, one DATA write each. */
 async function raw(
   origin: string,
@@ -182,12 +115,6 @@ async function raw(
   } finally {
     session.close();
   }
-}
-
-function strip(headers: http2.IncomingHttpHeaders): Record<string, unknown> {
-  const rest: Record<string, unknown> = { ...headers };
-  delete rest['date'];
-  return rest;
 }
 
 describe('KV fast path', () => {
