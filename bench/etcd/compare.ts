@@ -41,16 +41,16 @@ async function measure(
   workload: Workload,
   generator: Figure['generator'],
 ): Promise<Figure> {
-  const { seconds, workers } = options.bench;
+  const { seconds, warmupSeconds, workers } = options.bench;
   const before = await cluster.leadership();
   const target = cluster.target(workload.target, before);
   options.log(
-    `${workload.name} on ${options.members}-member ${cluster.server} (leader member${before.leader + 1}, ${generator} generator, ${seconds} s)`,
+    `${workload.name} on ${options.members}-member ${cluster.server} (leader member${before.leader + 1}, ${generator} generator, ${warmupSeconds} s warm-up, ${seconds} s)`,
   );
   const figure =
     generator === 'etcd-benchmark'
-      ? await etcdBenchmarkFigure({ workload, target, seconds })
-      : await nodeFigure({ workload, target, seconds, workersMax: workers });
+      ? await etcdBenchmarkFigure({ workload, target, seconds, warmupSeconds })
+      : await nodeFigure({ workload, target, seconds, warmupSeconds, workersMax: workers });
   const after = await cluster.leadership();
   return changed(before, after) ? { ...figure, leaderChanged: true } : figure;
 }

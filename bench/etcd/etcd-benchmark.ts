@@ -136,19 +136,24 @@ export function runEtcdBenchmark(options: {
   });
 }
 
-/** Measures `workload` on `target` with etcd-benchmark: a pilot to size the run, then the run. */
+/**
+ * Measures `workload` on `target` with etcd-benchmark: a pilot to size the rest, a warm-up of
+ * about `warmupSeconds` (not reported; its rate sizes the run), then the run.
+ */
 export async function etcdBenchmarkFigure(options: {
   readonly workload: Workload;
   readonly target: LoadTarget;
   readonly seconds: number;
+  readonly warmupSeconds?: number;
 }): Promise<Figure> {
-  const { workload, target, seconds } = options;
+  const { workload, target, seconds, warmupSeconds = 0 } = options;
   const { endpoints } = target;
-  const pilot = await runEtcdBenchmark({
-    workload,
-    endpoints,
-    total: Math.max(200, workload.clients * 10),
-  });
+  const least = Math.max(200, workload.clients * 10);
+  let pilot = await runEtcdBenchmark({ workload, endpoints, total: least });
+  if (warmupSeconds > 0) {
+    const total = Math.max(least, Math.ceil(pilot.requestsPerSecond * warmupSeconds));
+    pilot = await runEtcdBenchmark({ workload, endpoints, total });
+  }
   // At least 1000 requests: etcd's report prints a percentile only when a sample lies at or
   // above it, so with fewer there is no 99.9% line.
   const total = Math.max(1000, workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));

@@ -8,13 +8,16 @@ export async function nodeFigure(options: {
   readonly workload: Workload;
   readonly target: LoadTarget;
   readonly seconds: number;
+  /** Unmeasured seconds first (the generator's own 0.5 s at least). */
+  readonly warmupSeconds?: number;
   readonly workersMax: number;
 }): Promise<Figure> {
-  const { workload, target, seconds } = options;
+  const { workload, target, seconds, warmupSeconds = 0 } = options;
   const r = await runNodeGenerator({
     workload,
     endpoints: target.endpoints,
     seconds,
+    warmupMs: warmupSeconds * 1000,
     workersMax: options.workersMax,
     serverCpuSeconds: () => target.cpuSeconds(),
   });

@@ -15,6 +15,12 @@ export interface BenchOptions {
   readonly electionMs: number;
   /** Measured seconds per figure (each workload runs once per server). */
   readonly seconds: number;
+  /**
+   * Unmeasured seconds of each workload on each server just before its figure: Concord's JIT
+   * compiles a path only after thousands of calls of it, so a figure taken cold (1 client,
+   * the first figure of a run) measures compilation, not the server. The same for etcd.
+   */
+  readonly warmupSeconds: number;
   /** Workload names or kinds, comma separated, matched by prefix; empty: all. */
   readonly only: string;
   readonly generator: GeneratorChoice;
@@ -38,6 +44,8 @@ export const usage = `usage: npm run bench -- [flags]
   --heartbeat-interval MS, --election-timeout MS
                        Raft timing for both etcd and Concord (default 100 and 1000, etcd's)
   --seconds N          measured seconds per figure (default 3)
+  --warmup-seconds N   unmeasured seconds of the same workload on the same server before each
+                       figure (default 3; 0 for none): measures both warm, not Concord's JIT
   --only LIST          workloads by name or kind prefix, comma separated (put, range-s, txn, ...)
   --generator G        auto (etcd-benchmark where it can, else node) | node | etcd-benchmark
   --workers N          Node generator worker processes per figure (default: CPUs, at least 2)
@@ -60,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'heartbeat-interval': { type: 'string', default: '100' },
       'election-timeout': { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '3' },
+      'warmup-seconds': { type: 'string', default: '3' },
       only: { type: 'string', default: '' },
       generator: { type: 'string', default: 'auto' },
       workers: { type: 'string', default: String(Math.max(2, availableParallelism())) },
@@ -77,6 +86,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const seconds = Number(values.seconds);
   if (!(seconds > 0))
     throw new Error(`--seconds ${values.seconds}: want a positive number\n${usage}`);
+  const warmupSeconds = Number(values['warmup-seconds']);
+  if (!(warmupSeconds >= 0))
+    throw new Error(
+      `--warmup-seconds ${values['warmup-seconds']}: want 0 or a positive number\n${usage}`,
+    );
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(`--workers ${values.workers}: want a positive integer\n${usage}`);
@@ -98,6 +112,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     heartbeatMs,
     electionMs,
     seconds,
+    warmupSeconds,
     only: values.only,
     generator,
     workers,

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { parseSummary } from '../../bench/etcd/etcd-benchmark.js';
 import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
+import { parseOptions } from '../../bench/etcd/options.js';
 import { selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
 
 const summary = `
@@ -66,4 +67,12 @@ test('--only selects by name prefix and refuses a selection of nothing', () => {
   );
   assert.equal(selectWorkloads('').length, workloads.length);
   assert.throws(() => selectWorkloads('nope'), /matches no workload/);
+});
+
+test('bench flags: warm-up seconds default to 3, take 0, and refuse a negative', () => {
+  assert.equal(parseOptions([]).warmupSeconds, 3);
+  assert.equal(parseOptions(['--warmup-seconds', '0']).warmupSeconds, 0);
+  assert.equal(parseOptions(['--warmup-seconds=1.5']).warmupSeconds, 1.5);
+  assert.throws(() => parseOptions(['--warmup-seconds=-1']), /--warmup-seconds -1: want 0 or/);
+  assert.throws(() => parseOptions(['--warmup-seconds', 'x']), /--warmup-seconds x: want 0 or/);
 });

@@ -15,10 +15,10 @@ const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const setupTimeoutMs = 60_000;
 /**
- * Workers start at once and warm up (connections, JIT, server caches) for this long before
- * the measured window opens; it also covers the start message's IPC latency.
+ * Workers start at once and warm up (connections, JIT, server caches) for at least this long
+ * before the measured window opens; it also covers the start message's IPC latency.
  */
-const warmupMs = 500;
+const warmupMsMin = 500;
 
 export interface NodeRunOptions {
   readonly workload: Workload;
@@ -28,6 +28,8 @@ export interface NodeRunOptions {
    */
   readonly endpoints: readonly string[];
   readonly seconds: number;
+  /** Unmeasured warm-up before the window opens (at least warmupMsMin). */
+  readonly warmupMs?: number;
   /** At most this many worker processes (never more than the workload's connections). */
   readonly workersMax: number;
   /** Sampled when the window opens and closes: the server's CPU seconds so far. */
@@ -155,13 +157,14 @@ export async function runNodeGenerator(options: NodeRunOptions): Promise<NodeRun
       setupTimeoutMs,
       `${workers.length} generator workers to connect and prepare`,
     );
+    const warmupMs = Math.max(warmupMsMin, options.warmupMs ?? 0);
     const startAt = Date.now() + warmupMs;
     const deadline = startAt + seconds * 1000;
     for (const w of workers) w.child.send({ type: 'start', startAt, deadline });
     const serverCpu = sampleAt([startAt, deadline], options.serverCpuSeconds);
     const results = await withTimeout(
       Promise.all(workers.map((w) => expect(w, 'result', 'result'))),
-      seconds * 1000 + setupTimeoutMs,
+      warmupMs + seconds * 1000 + setupTimeoutMs,
       'generator workers to finish',
     );
     const latency = new Histogram();
