@@ -58,7 +58,16 @@ export interface HpackDecoderOptions {
 /** 16 KiB: well above gRPC's own 8 KiB default metadata limit, small enough to bound a peer. */
 export const defaultHeaderListSizeMax = 16 * 1024;
 
-const emptyBlock = Buffer.alloc(0);
+/**
+ * Buffer's `latin1Slice`: what `toString('latin1', start, end)` calls after checking its
+ * arguments, ~40% faster on a header-sized string (43 ns against 74 here). Undocumented, but
+ * on Buffer.prototype in every Node release; our bounds are checked before every call.
+ */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+const emptyBlock = Buffer.alloc(0) as Latin1Buffer;
+/** The largest Huffman output buffer a decoder keeps between strings. */
+const scratchRetainedMax = 16 * 1024;
 
 export class HpackDecoder implements Cursor {
   /** The read position in the current block (the `Cursor` that `readInteger` moves). */
@@ -71,11 +80,11 @@ export class HpackDecoder implements Cursor {
   private sizeUpdateRequired = false;
   /** The block being decoded; `text` is the same octets as a Buffer, for latin1 slicing. */
   private block: Uint8Array = emptyBlock;
-  private text: Buffer = emptyBlock;
+  private text: Latin1Buffer = emptyBlock;
   /** Where the representation being decoded starts, for error messages. */
   private fieldStart = 0;
-  /** Huffman output, reused; grown to the longest string seen (bounded by the block). */
-  private scratch: Buffer = Buffer.alloc(256);
+  /** Huffman output, reused; grown to the longest string seen, up to `scratchRetainedMax`. */
+  private scratch = Buffer.allocUnsafe(256) as Latin1Buffer;
   /** The first error, rethrown for every later block: the tables may have diverged. */
   private failure: HpackError | undefined;
 
@@ -108,8 +117,9 @@ export class HpackDecoder implements Cursor {
   decode(block: Uint8Array, visitor: HeaderVisitor): void {
     if (this.failure !== undefined) throw this.failure;
     this.block = block;
-    this.text =
-      block instanceof Buffer ? block : Buffer.from(block.buffer, block.byteOffset, block.length);
+    this.text = (
+      block instanceof Buffer ? block : Buffer.from(block.buffer, block.byteOffset, block.length)
+    ) as Latin1Buffer;
     this.at = 0;
     let listSize = 0;
     let fieldSeen = false;
@@ -218,13 +228,18 @@ export class HpackDecoder implements Cursor {
     }
     this.at = end;
     if (length === 0) return '';
-    if (!huffman) return this.text.toString('latin1', start, end);
+    if (!huffman) return this.text.latin1Slice(start, end);
     const needed = huffmanDecodedLengthMax(length);
-    if (this.scratch.length < needed)
-      this.scratch = Buffer.alloc(Math.max(needed, 2 * this.scratch.length));
-    const decoded = huffmanDecodeInto(block, start, end, this.scratch);
+    let output = this.scratch;
+    if (output.length < needed) {
+      // Kept for later strings only up to a bound, so one huge value does not pin its size
+      // for the connection's life.
+      output = Buffer.allocUnsafe(Math.max(needed, 2 * output.length)) as Latin1Buffer;
+      if (output.length <= scratchRetainedMax) this.scratch = output;
+    }
+    const decoded = huffmanDecodeInto(block, start, end, output);
     if (decoded < 0) throw this.failed(`invalid Huffman code in the ${what} (EOS or bad padding)`);
-    return this.scratch.toString('latin1', 0, decoded);
+    return output.latin1Slice(0, decoded);
   }
 
   private failed(message: string): HpackError {
