@@ -30,6 +30,8 @@ export interface HeaderVisitor {
   /**
    * One field. `neverIndexed` is set for a "literal never indexed" (Section 6.2.3): an
    * intermediary re-encoding it must keep it a never-indexed literal (Section 7.1.3).
+   * Must not throw: a throw leaves the block half-decoded and the dynamic table out of step
+   * with the peer's, and the connection must then be closed. Record a bad field, act after.
    */
   header(name: string, value: string, neverIndexed: boolean): void;
 }
