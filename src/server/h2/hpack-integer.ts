@@ -8,6 +8,7 @@
  * `continuationOctetsMax` continuation octets, so a run of 0x80 octets (zero groups, valid
  * in form) cannot make the reader spin over a long block.
  */
+import { assert } from '../../base/assert.js';
 
 /** The largest integer a block may carry: far above any table size, index or string length. */
 export const integerMax = 0x7fffffff;
@@ -58,6 +59,8 @@ export function writeInteger(
   prefixBits: number,
   flags: number,
 ): number {
+  // Invariant: the encoder only writes lengths, indexes and table sizes it bounded itself.
+  assert(value >= 0 && value <= integerMax, 'HPACK integer out of range');
   const prefixMax = (1 << prefixBits) - 1;
   if (value < prefixMax) {
     out[at++] = flags | value;

@@ -169,6 +169,19 @@ describe('HPACK requests (RFC 7541 C.3, C.4)', () => {
     runSteps(new HpackDecoder(), requestSteps(huffman));
   });
 
+  it('C.4 from plain Uint8Array views at an offset into a larger buffer, not Buffers', () => {
+    const decoder = new HpackDecoder();
+    huffman.forEach((block, at) => {
+      const octets = hex(block);
+      const backing = new ArrayBuffer(octets.length + 7);
+      const view = new Uint8Array(backing, 3, octets.length);
+      view.set(octets);
+      new Uint8Array(backing).fill(0xff, 0, 3);
+      const fields = [request1, request2, request3][at] as Pairs;
+      assert.deepEqual(fieldsOf(decoder, view), fields, `request ${at + 1}`);
+    });
+  });
+
   it('our encoder produces C.3 octet for octet (same strategy: index, else index the literal)', () => {
     const encoder = new HpackEncoder();
     [request1, request2, request3].forEach((fields, at) => {
