@@ -6,6 +6,10 @@
  * debug data) is a view into the reader's input chunk or its reassembly buffer. It is valid
  * only during the call; a handler that keeps the bytes past its return must copy them.
  *
+ * Not delivered: PRIORITY (deprecated by RFC 9113 5.3.2; the reader checks it and reports a
+ * malformed one through onStreamError), PUSH_PROMISE (a client cannot push: the reader fails
+ * the connection), and frames of unknown types (ignored, Section 5.5).
+ *
  * A method may throw a ConnectionError (an HPACK decoder's COMPRESSION_ERROR, say): it leaves
  * the reader's `push` and the reader is closed. It must not call the reader's `push` itself.
  */

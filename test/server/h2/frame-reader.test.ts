@@ -94,6 +94,18 @@ describe('FrameReader: frame size (RFC 9113 4.2)', () => {
     );
   });
 
+  it('fails an oversized frame whose header arrives split across chunks', () => {
+    const reader = new FrameReader(new FrameRecorder());
+    reader.push(connection());
+    const header = rawFrame(HEADERS, 0, 1, undefined, 0xff_ffff);
+    reader.push(header.subarray(0, 4));
+    assertConnectionError(
+      () => reader.push(header.subarray(4)),
+      ErrorCode.FRAME_SIZE_ERROR,
+      /HEADERS frame of 16777215 octets exceeds/,
+    );
+  });
+
   it('accepts a frame of exactly the max, and larger ones when configured', () => {
     const big = Buffer.alloc(16_384, 7);
     assert.equal(read(connection(rawFrame(DATA, 0, 1, big)))[0]?.[4], 16_384);
