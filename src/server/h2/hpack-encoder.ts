@@ -48,17 +48,42 @@ export interface HpackEncoderOptions {
 
 /** One field's worst-case octets beyond its strings: first octet + 3 integers of <= 6 octets. */
 const fieldOverheadMax = 1 + 3 * 6;
+/** The size updates a block may open with: two of at most 6 octets (Section 4.2). */
+const sizeUpdatesMax = 2 * 6;
+
+/** What the encoder knows of one header name. */
+interface NameEntry {
+  /** Its lowest static index, or 0 when the static table does not have it. */
+  readonly staticNameIndex: number;
+  /** The static index of each value the static table lists with it. */
+  readonly staticValues: ReadonlyMap<string, number>;
+  /** Value -> insertion number of its entry in our dynamic table (see DynamicTable). */
+  readonly dynamicValues: Map<string, number>;
+  /**
+   * The insertion number of its newest entry in our table; meaningful while `dynamicValues`
+   * is not empty (eviction is oldest first, so the newest entry of a name goes last).
+   */
+  newestInsertion: number;
+}
+
+const noValues: ReadonlyMap<string, number> = new Map();
 
 export class HpackEncoder {
   private readonly table: DynamicTable;
   private readonly tableSizeCap: number;
-  /** name -> value -> insertion number of the table entry holding it (see DynamicTable). */
-  private readonly entries = new Map<string, Map<string, number>>();
+  /**
+   * Every static name, and every other name with an entry in our table: one lookup per field
+   * finds both its static and its dynamic matches.
+   */
+  private readonly names = new Map<string, NameEntry>();
   /** Size updates owed at the next block start; -1 when none (Section 4.2). */
   private pendingSizeMin = -1;
   private pendingSizeFinal = -1;
-  /** The block being built; reused across blocks and grown as needed. */
-  private out: Buffer = Buffer.alloc(256);
+  /** `encode`'s own output, reused across blocks and grown as needed. */
+  private scratch: Buffer = Buffer.alloc(256);
+  /** Where the block being built goes: `scratch`, or the caller's buffer in `encodeInto`. */
+  private out: Uint8Array = this.scratch;
+  /** The write offset in `out`. */
   private length = 0;
 
   constructor(options: HpackEncoderOptions = {}) {
@@ -70,6 +95,14 @@ export class HpackEncoder {
       this.forget(name, value, insertion),
     );
     this.resize(defaultTableSize);
+    for (const [name, match] of staticMatches) {
+      this.names.set(name, {
+        staticNameIndex: match.nameIndex,
+        staticValues: match.valueIndexes,
+        dynamicValues: new Map(),
+        newestInsertion: 0,
+      });
+    }
   }
 
   /** The dynamic table, for tests and metrics. */
@@ -84,17 +117,50 @@ export class HpackEncoder {
 
   /**
    * Encodes a header list as one block. Returns a view of the encoder's own buffer, valid until
-   * the next call: copy it into the frame being built.
+   * the next call: copy it into the frame being built. (`encodeInto` saves the view and copy.)
    */
   encode(fields: readonly HeaderField[]): Uint8Array {
-    this.beginBlock();
-    for (const field of fields) this.header(field.name, field.value, field.indexing);
-    return this.endBlock();
+    this.out = this.scratch;
+    this.length = 0;
+    this.block(fields);
+    return this.scratch.subarray(0, this.length);
   }
 
-  /** Starts a block field by field (`header`, then `endBlock`), with no field objects. */
-  beginBlock(): void {
-    this.length = 0;
+  /**
+   * Encodes a header list as one block straight into `target` from `offset` (a frame being
+   * built, say); returns the offset after it. `target` must have `encodedLengthMax(fields)`
+   * octets from `offset`: checked first, so the table never changes for a block not written.
+   */
+  encodeInto(fields: readonly HeaderField[], target: Uint8Array, offset: number): number {
+    const room = target.length - offset;
+    // A caller bug, not input (and no closure for assert's message on this path).
+    if (room < this.encodedLengthMax(fields)) {
+      throw new AssertionError(`no room for a header block: ${room} octets`);
+    }
+    this.out = target;
+    this.length = offset;
+    this.block(fields);
+    this.out = this.scratch;
+    return this.length;
+  }
+
+  /** The most octets a block of `fields` can take (its strings are latin1: 1 octet a char). */
+  encodedLengthMax(fields: readonly HeaderField[]): number {
+    let octets = sizeUpdatesMax;
+    for (const field of fields) octets += fieldOverheadMax + field.name.length + field.value.length;
+    return octets;
+  }
+
+  private block(fields: readonly HeaderField[]): void {
+    this.sizeUpdates();
+    for (let at = 0; at < fields.length; at++) {
+      const field = fields[at] as HeaderField;
+      this.header(field.name, field.value, field.indexing ?? 'incremental');
+    }
+  }
+
+  /** The size updates owed since the last block, at the start of this one (Section 4.2). */
+  private sizeUpdates(): void {
     if (this.pendingSizeFinal < 0) return;
     if (this.pendingSizeMin < this.pendingSizeFinal) this.sizeUpdate(this.pendingSizeMin);
     this.sizeUpdate(this.pendingSizeFinal);
@@ -102,31 +168,48 @@ export class HpackEncoder {
     this.pendingSizeFinal = -1;
   }
 
-  /** Appends one field to the block begun by `beginBlock`. */
-  header(name: string, value: string, indexing: Indexing = 'incremental'): void {
+  /** Appends one field to the block. */
+  private header(name: string, value: string, indexing: Indexing): void {
     this.reserve(fieldOverheadMax + name.length + value.length);
-    const staticMatch = staticMatches.get(name);
-    if (indexing !== 'never') {
-      const staticIndex = staticMatch?.valueIndexes.get(value);
+    let known = this.names.get(name);
+    if (known !== undefined && indexing !== 'never') {
+      const staticIndex = known.staticValues.get(value);
       if (staticIndex !== undefined) {
         this.length = writeInteger(this.out, this.length, staticIndex, 7, 0x80);
         return;
       }
-      const insertion = this.entries.get(name)?.get(value);
+      const insertion = known.dynamicValues.get(value);
       if (insertion !== undefined) {
         const index = staticTableLength + this.table.inserted - insertion;
         this.length = writeInteger(this.out, this.length, index, 7, 0x80);
         return;
       }
     }
-    const nameIndex = staticMatch?.nameIndex ?? 0;
+    let nameIndex = 0;
+    if (known !== undefined) {
+      nameIndex = known.staticNameIndex;
+      // A name only in our table (another value of it indexed earlier) is referred to there.
+      if (nameIndex === 0 && known.dynamicValues.size > 0) {
+        nameIndex = staticTableLength + this.table.inserted - known.newestInsertion;
+      }
+    }
     const entrySize = name.length + value.length + entryOverhead;
     if (indexing === 'incremental' && entrySize <= this.table.sizeMax) {
       this.length = writeInteger(this.out, this.length, nameIndex, 6, 0x40);
       this.table.add(name, value);
-      let values = this.entries.get(name);
-      if (values === undefined) this.entries.set(name, (values = new Map()));
-      values.set(value, this.table.inserted - 1);
+      // The add may have evicted this name's last entry, and with it the name: look again.
+      known = this.names.get(name);
+      if (known === undefined) {
+        known = {
+          staticNameIndex: 0,
+          staticValues: noValues,
+          dynamicValues: new Map(),
+          newestInsertion: 0,
+        };
+        this.names.set(name, known);
+      }
+      known.newestInsertion = this.table.inserted - 1;
+      known.dynamicValues.set(value, known.newestInsertion);
     } else {
       // Too large for the table: indexing it would only empty the table (Section 4.4).
       const flags = indexing === 'never' ? 0x10 : 0x00;
@@ -134,11 +217,6 @@ export class HpackEncoder {
     }
     if (nameIndex === 0) this.string(name);
     this.string(value);
-  }
-
-  /** Ends the block; returns a view of the encoder's buffer, valid until the next block. */
-  endBlock(): Uint8Array {
-    return this.out.subarray(0, this.length);
   }
 
   private resize(peerSize: number): void {
@@ -170,15 +248,20 @@ export class HpackEncoder {
 
   private reserve(octets: number): void {
     if (this.length + octets <= this.out.length) return;
-    const grown = Buffer.alloc(Math.max(2 * this.out.length, this.length + octets));
-    this.out.copy(grown, 0, 0, this.length);
+    // Invariant: encodeInto checked the caller's room up front; only our own buffer grows.
+    assert(this.out === this.scratch, 'header block overran the caller buffer');
+    const grown = Buffer.alloc(Math.max(2 * this.scratch.length, this.length + octets));
+    this.scratch.copy(grown, 0, 0, this.length);
+    this.scratch = grown;
     this.out = grown;
   }
 
   private forget(name: string, value: string, insertion: number): void {
-    const values = this.entries.get(name);
-    if (values === undefined || values.get(value) !== insertion) return;
-    values.delete(value);
-    if (values.size === 0) this.entries.delete(name);
+    const known = this.names.get(name);
+    // A later duplicate of the same field may have replaced this insertion number.
+    if (known === undefined || known.dynamicValues.get(value) !== insertion) return;
+    known.dynamicValues.delete(value);
+    // Bounded: a name not in the static table stays only while it has entries in ours.
+    if (known.dynamicValues.size === 0 && known.staticNameIndex === 0) this.names.delete(name);
   }
 }

@@ -2,6 +2,7 @@
 // the peer's table size changing between blocks; after every block both tables must agree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AssertionError } from '../../../src/base/assert.js';
 import { HpackDecoder, type DecodedField } from '../../../src/server/h2/hpack-decoder.js';
 import {
   HpackEncoder,
@@ -44,6 +45,28 @@ describe('HPACK encoder -> decoder', () => {
     // Table, newest first: grpc-status (62), grpc-accept-encoding (63), content-type (64).
     assert.equal(Buffer.from(encoder.encode(headers)).toString('hex'), '88c0bf');
     assert.deepEqual(decoder.dynamicTable.entries(), encoder.dynamicTable.entries());
+  });
+
+  it('encodeInto writes the same block into a caller buffer, or nothing without room', () => {
+    const fields: HeaderField[] = [
+      { name: ':status', value: '200' },
+      { name: 'content-type', value: 'application/grpc' },
+      { name: 'x-a', value: 'b'.repeat(300) },
+    ];
+    const twin = new HpackEncoder();
+    const encoder = new HpackEncoder();
+    const frame = new Uint8Array(9 + encoder.encodedLengthMax(fields));
+    for (let round = 0; round < 2; round++) {
+      const expectedBlock = Buffer.from(twin.encode(fields));
+      const end = encoder.encodeInto(fields, frame, 9);
+      assert.deepEqual(Buffer.from(frame.subarray(9, end)), expectedBlock, `round ${round}`);
+    }
+    const before = encoder.dynamicTable.entries();
+    assert.throws(
+      () => encoder.encodeInto([{ name: 'x-b', value: 'c' }], new Uint8Array(20), 0),
+      AssertionError,
+    );
+    assert.deepEqual(encoder.dynamicTable.entries(), before, 'the table did not change');
   });
 
   it('never-indexed and without-indexing fields stay out of both tables', () => {
