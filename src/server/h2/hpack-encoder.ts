@@ -6,8 +6,8 @@
  * - an exact static-table match is an indexed field (1 octet; ":status: 200" is index 8);
  * - an exact match of an entry this encoder added earlier is an indexed field (1 octet);
  * - anything else is a literal with incremental indexing the first time (so the next call's
- *   "content-type: application/grpc" or "grpc-status: 0" costs 1 octet), its name by static
- *   index when the static table has it;
+ *   "content-type: application/grpc" or "grpc-status: 0" costs 1 octet), its name by index
+ *   when either table has it (static first);
  * - a field the caller marks `without` (a value that varies per call, such as grpc-message's
  *   text, which would only churn the table) is a literal without indexing, and one marked
  *   `never` a never-indexed literal (Section 6.2.3, for secrets an intermediary must not index).
@@ -16,6 +16,10 @@
  * distinct field is sent literally once per connection) and the peer is usually on loopback or a
  * LAN, where CPU per call is the cost that counts, not octets. Plain literals also let a string
  * be written straight into the output buffer without a second pass to measure it.
+ *
+ * Header names must be lowercase and values latin1 (not checked here: the caller's contract).
+ * The block is not split into frames (the frame writer's job, by the peer's
+ * SETTINGS_MAX_FRAME_SIZE), nor checked against the peer's SETTINGS_MAX_HEADER_LIST_SIZE.
  *
  * Table size: the peer's SETTINGS_HEADER_TABLE_SIZE bounds our table (RFC 9113 Section 6.5.2);
  * we use at most `tableSizeMax` of it. A change is signalled at the start of the next block

@@ -69,6 +69,24 @@ describe('HPACK encoder -> decoder', () => {
     assert.deepEqual(encoder.dynamicTable.entries(), before, 'the table did not change');
   });
 
+  it('a new value of a name only in our table refers to the name there', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    decoder.decodeList(encoder.encode([{ name: 'x-call', value: '1' }]));
+    const block = encoder.encode([
+      { name: 'x-call', value: '2' }, // name at 62: 0x40 | 62, then "2"
+      { name: 'x-call', value: '3', indexing: 'without' }, // newest x-call at 62: 0x0f, 62 - 15
+    ]);
+    assert.equal(Buffer.from(block).toString('hex'), '7e0132' + '0f2f' + '0133');
+    assert.deepEqual(
+      decoder.decodeList(block),
+      expected([
+        { name: 'x-call', value: '2' },
+        { name: 'x-call', value: '3', indexing: 'without' },
+      ]),
+    );
+  });
+
   it('never-indexed and without-indexing fields stay out of both tables', () => {
     const encoder = new HpackEncoder();
     const decoder = new HpackDecoder();
