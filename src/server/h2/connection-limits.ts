@@ -1,0 +1,68 @@
+/**
+ * The bounds an {@link H2Connection} holds a client to (RFC 9113 Section 10.5: "an endpoint
+ * MAY treat activity that is suspicious as a connection error of type ENHANCE_YOUR_CALM"),
+ * and the window sizes it grants. Every limit is an option so tests can make it small.
+ */
+
+export interface H2ConnectionOptions {
+  /**
+   * Connection receive window we grant at the start (the protocol's initial 65535 enlarged by
+   * a WINDOW_UPDATE). It also bounds what paused streams can make us hold. Default 16 MiB.
+   */
+  readonly connectionWindowBytes?: number;
+  /**
+   * RST_STREAMs a client may send per second: past it, GOAWAY ENHANCE_YOUR_CALM. Opening a
+   * stream and resetting it at once costs the server work for nothing the client sees ("rapid
+   * reset", CVE-2023-44487), so the rate is bounded, generously for real cancellations.
+   */
+  readonly resetsPerSecondMax?: number;
+  /** Non-ACK PINGs per second (each costs us an ACK): past it, ENHANCE_YOUR_CALM. */
+  readonly pingsPerSecondMax?: number;
+  /** Non-ACK SETTINGS per second (each is applied and ACKed): past it, ENHANCE_YOUR_CALM. */
+  readonly settingsPerSecondMax?: number;
+  /**
+   * Octets written to the socket but not yet taken by the kernel. Queued DATA stops moving into
+   * the socket at a quarter of this; past the whole (a client that stops reading while making
+   * us answer PINGs, SETTINGS or headers-only responses), the connection is destroyed.
+   * Default 4 MiB.
+   */
+  readonly outputBytesMax?: number;
+  /** How long `close()` waits for open streams before destroying the socket. Default 5 s. */
+  readonly closeTimeoutMs?: number;
+}
+
+export interface Limits {
+  readonly connectionWindowBytes: number;
+  readonly resetsPerSecondMax: number;
+  readonly pingsPerSecondMax: number;
+  readonly settingsPerSecondMax: number;
+  readonly outputBytesMax: number;
+  readonly closeTimeoutMs: number;
+}
+
+export function limitsOf(options: H2ConnectionOptions): Limits {
+  return {
+    connectionWindowBytes: options.connectionWindowBytes ?? 1 << 24,
+    resetsPerSecondMax: options.resetsPerSecondMax ?? 1000,
+    pingsPerSecondMax: options.pingsPerSecondMax ?? 100,
+    settingsPerSecondMax: options.settingsPerSecondMax ?? 100,
+    outputBytesMax: options.outputBytesMax ?? 4 << 20,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+  };
+}
+
+/** Counts events in fixed one-second windows; `hit` is false once a window's count passes max. */
+export class RateCap {
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(private readonly max: number) {}
+
+  hit(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    return ++this.count <= this.max;
+  }
+}

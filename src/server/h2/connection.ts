@@ -1,0 +1,554 @@
+/**
+ * The server side of one HTTP/2 connection (RFC 9113) over an accepted socket: stream states
+ * (5.1), flow control both ways (5.2, 6.9), SETTINGS / PING / GOAWAY / RST_STREAM (6.4-6.8),
+ * the abuse bounds of Section 10.5, and one socket write per event-loop turn.
+ *
+ * Bytes in: the socket's chunks go straight to a FrameReader, which calls back here per frame
+ * (FrameHandler). A request's header block is decoded by the connection's one HPACK decoder
+ * (every block, even a refused stream's, so the tables stay in step) and handed with a new
+ * H2Stream to `onStream`. Request DATA goes to the stream's `onData` as views of the chunk.
+ *
+ * Bytes out: every frame a turn produces, for any stream, is appended to one FrameWriter and
+ * written with one `socket.write` from a microtask (`scheduleFlush`), so a unary response's
+ * HEADERS + DATA + trailers, the ACKs and the WINDOW_UPDATEs of that turn leave together.
+ *
+ * Errors: a ConnectionError from a codec or a rule here ends the connection (GOAWAY with the
+ * last client stream id, the code and the message as debug data; every stream told; socket
+ * ended). A stream fault resets only its stream. Anything else thrown is a bug: the socket is
+ * destroyed and the error rethrown.
+ */
+import type { Socket } from 'node:net';
+import { H2Stream, type StreamOwner } from './stream.js';
+import { HeaderBlockCollector, type RequestHeaders } from './stream-headers.js';
+import { ConnectionError, ErrorCode, type StreamError } from './errors.js';
+import { initialSettings, localSettings, settingsEntries, SettingsId } from './settings.js';
+import type { SettingsEntry } from './settings.js';
+import { uint31Max } from './frame.js';
+import type { FrameHandler } from './frame-handler.js';
+import { FrameReader } from './frame-reader.js';
+import { FrameWriter } from './frame-writer.js';
+import { HpackDecoder } from './hpack-decoder.js';
+import { HeaderListSizeError } from './hpack-error.js';
+import { HpackEncoder, type HeaderField } from './hpack-encoder.js';
+import { limitsOf, RateCap, type H2ConnectionOptions, type Limits } from './connection-limits.js';
+
+export type { H2ConnectionOptions } from './connection-limits.js';
+
+/** A new request stream: its header block is complete, decoded and well-formed. */
+export type StreamHandler = (stream: H2Stream, headers: RequestHeaders) => void;
+
+const emptyData = Buffer.alloc(0);
+/** The streams we reset whose late frames are still excused (trailers in flight). */
+const resetRememberedMax = 1024;
+/** A stream's WINDOW_UPDATE waits until this share of its window was consumed. */
+const streamWindowRefill = localSettings.initialWindowSize / 2;
+
+export class H2Connection implements FrameHandler, StreamOwner {
+  private readonly limits: Limits;
+  private readonly reader: FrameReader;
+  private readonly writer = new FrameWriter();
+  private readonly decoder = new HpackDecoder({
+    headerListSizeMax: localSettings.maxHeaderListSize,
+  });
+  private readonly encoder = new HpackEncoder();
+  private readonly collector = new HeaderBlockCollector();
+  private readonly streams = new Map<number, H2Stream>();
+  /** Streams with DATA queued behind a window or the socket. */
+  private readonly waiting = new Set<H2Stream>();
+  private readonly resetByUs = new Set<number>();
+  private readonly resets: RateCap;
+  private readonly pings: RateCap;
+  private readonly settingsFrames: RateCap;
+
+  /** The highest client stream id opened (or refused): lower ids are closed (5.1.1). */
+  private lastStreamId = 0;
+  /** The client's SETTINGS_INITIAL_WINDOW_SIZE: each new stream's send window. */
+  private peerInitialWindow = initialSettings.initialWindowSize;
+  /** Connection send window (6.9.1). */
+  private sendWindow = initialSettings.initialWindowSize;
+  /** Connection receive window: what the client may still send on all streams. */
+  private recvWindow: number;
+  private recvConsumed = 0;
+
+  /** A header block continuing in CONTINUATION frames, copied here (reused buffer). */
+  private block: Buffer = Buffer.alloc(0);
+  private blockBytes = 0;
+  private blockEndStream = false;
+
+  private flushScheduled = false;
+  private readonly flushNow = (): void => this.flush();
+  /** GOAWAY sent (close() or a connection error): no new streams. */
+  private goawaySent = false;
+  private failed = false;
+  private peerGoaway = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onStream: StreamHandler,
+    options: H2ConnectionOptions = {},
+  ) {
+    this.limits = limitsOf(options);
+    this.resets = new RateCap(this.limits.resetsPerSecondMax);
+    this.pings = new RateCap(this.limits.pingsPerSecondMax);
+    this.settingsFrames = new RateCap(this.limits.settingsPerSecondMax);
+    this.reader = new FrameReader(this, { maxFrameSize: localSettings.maxFrameSize });
+    // The server preface (3.4): our SETTINGS first, then the larger connection window.
+    this.writer.writeSettings(settingsEntries(localSettings));
+    const window = this.limits.connectionWindowBytes;
+    if (window > initialSettings.initialWindowSize) {
+      this.writer.writeWindowUpdate(0, window - initialSettings.initialWindowSize);
+    }
+    this.recvWindow = Math.max(window, initialSettings.initialWindowSize);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    socket.on('drain', () => this.pumpAll());
+    socket.on('error', () => {}); // 'close' follows; its streams are told there.
+    socket.on('close', () => this.onSocketClose());
+    this.scheduleFlush();
+  }
+
+  /** Open streams (those not yet finished both ways). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Graceful shutdown (6.8): GOAWAY(NO_ERROR) with the last stream id we took, refusal of any
+   * newer stream, and the socket ended once the open streams finish, or destroyed after
+   * `closeTimeoutMs` (their consumers then get onClose(CANCEL)).
+   */
+  close(): void {
+    if (this.goawaySent) return;
+    this.goawaySent = true;
+    this.writer.writeGoaway(this.lastStreamId, ErrorCode.NO_ERROR);
+    if (this.streams.size === 0) return this.endSocket();
+    this.scheduleFlush();
+    this.setTimer(() => {
+      this.closeAll(ErrorCode.CANCEL);
+      this.socket.destroy();
+    });
+  }
+
+  // ---- bytes in ----
+
+  private onSocketData(chunk: Buffer): void {
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) {
+        this.socket.destroy();
+        throw error;
+      }
+      this.fail(error);
+    }
+  }
+
+  private onSocketClose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.closeAll(ErrorCode.CANCEL);
+  }
+
+  /** A connection error (5.4.1): GOAWAY, every stream told, the socket ended. */
+  private fail(error: ConnectionError): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.goawaySent = true;
+    this.writer.writeGoaway(this.lastStreamId, error.code, Buffer.from(error.message));
+    this.closeAll(error.code);
+    this.endSocket();
+  }
+
+  onData(streamId: number, data: Uint8Array, endStream: boolean, flowBytes: number): void {
+    this.recvWindow -= flowBytes;
+    if (this.recvWindow < 0) {
+      throw new ConnectionError(
+        ErrorCode.FLOW_CONTROL_ERROR,
+        `DATA of ${flowBytes} octets on stream ${streamId} exceeds the connection window`,
+      );
+    }
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) {
+      this.requireNotIdle('DATA', streamId);
+      // A stream already closed or reset: ignored, but its octets are the connection's (6.9).
+      return this.creditConnection(flowBytes);
+    }
+    if (stream.remoteEnded) {
+      this.creditConnection(flowBytes);
+      return this.resetStream(stream, ErrorCode.STREAM_CLOSED);
+    }
+    stream.recvWindow -= flowBytes;
+    if (stream.recvWindow < 0) {
+      this.creditConnection(flowBytes);
+      return this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    }
+    // Padding is consumed on arrival; only the data waits for the consumer.
+    if (flowBytes > data.length) this.consumed(stream, flowBytes - data.length);
+    if (endStream) stream.remoteEnded = true;
+    stream.receive(data, endStream);
+  }
+
+  onHeaders(streamId: number, fragment: Uint8Array, endStream: boolean, endHeaders: boolean): void {
+    if (endHeaders) return this.headerBlock(streamId, fragment, endStream);
+    // The reader bounds the whole block (headerBlockBytesMax), so this copy is bounded too.
+    this.blockBytes = 0;
+    this.blockEndStream = endStream;
+    this.appendBlock(fragment);
+  }
+
+  onContinuation(streamId: number, fragment: Uint8Array, endHeaders: boolean): void {
+    this.appendBlock(fragment);
+    if (!endHeaders) return;
+    const block = this.block.subarray(0, this.blockBytes);
+    this.blockBytes = 0;
+    this.headerBlock(streamId, block, this.blockEndStream);
+  }
+
+  onSettings(ack: boolean, entries: readonly SettingsEntry[]): void {
+    // Our SETTINGS change nothing the peer must acknowledge before we rely on it (the table
+    // size is the protocol's 4096), so its ACK needs no action; SETTINGS_TIMEOUT is not done.
+    if (ack) return;
+    if (!this.settingsFrames.hit(Date.now())) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'SETTINGS flood');
+    }
+    let grown = false;
+    for (const { id, value } of entries) {
+      switch (id) {
+        case SettingsId.HEADER_TABLE_SIZE:
+          this.encoder.setPeerTableSize(value);
+          break;
+        case SettingsId.INITIAL_WINDOW_SIZE:
+          grown = this.applyInitialWindow(value) || grown;
+          break;
+        case SettingsId.MAX_FRAME_SIZE:
+          this.writer.setPeerMaxFrameSize(value);
+          break;
+        default:
+          // ENABLE_PUSH, MAX_CONCURRENT_STREAMS: about streams we open, and we open none.
+          // MAX_HEADER_LIST_SIZE: advisory (6.5.2); our response headers are small.
+          break;
+      }
+    }
+    this.writer.writeSettingsAck();
+    if (grown) this.pumpAll();
+    this.scheduleFlush();
+  }
+
+  onPing(ack: boolean, data: Uint8Array): void {
+    if (ack) return; // We send no PINGs of our own.
+    if (!this.pings.hit(Date.now())) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PING flood');
+    }
+    this.writer.writePingAck(data);
+    this.scheduleFlush();
+  }
+
+  onGoaway(): void {
+    // The client opens no new streams; ours finish, then the socket can go.
+    this.peerGoaway = true;
+    if (this.streams.size === 0) this.endSocket();
+  }
+
+  onRstStream(streamId: number, errorCode: number): void {
+    if (!this.resets.hit(Date.now())) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'RST_STREAM flood (rapid reset)');
+    }
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) return this.requireNotIdle('RST_STREAM', streamId);
+    this.removeStream(stream);
+    stream.close(errorCode, true);
+  }
+
+  onWindowUpdate(streamId: number, increment: number): void {
+    if (streamId === 0) {
+      this.sendWindow += increment;
+      if (this.sendWindow > uint31Max) {
+        throw new ConnectionError(
+          ErrorCode.FLOW_CONTROL_ERROR,
+          `WINDOW_UPDATE takes the connection window to ${this.sendWindow}, above 2^31-1`,
+        );
+      }
+      return this.pumpAll();
+    }
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) return this.requireNotIdle('WINDOW_UPDATE', streamId);
+    stream.sendWindow += increment;
+    if (stream.sendWindow > uint31Max) {
+      return this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    }
+    if (stream.queuedBytes > 0) this.pump(stream);
+  }
+
+  onStreamError(error: StreamError): void {
+    const stream = this.streams.get(error.streamId);
+    if (stream !== undefined) return this.resetStream(stream, error.code);
+    this.writer.writeRstStream(error.streamId, error.code);
+    this.scheduleFlush();
+  }
+
+  /** A complete header block of `streamId`: a new request, or an open request's trailers. */
+  private headerBlock(streamId: number, block: Uint8Array, endStream: boolean): void {
+    const stream = this.streams.get(streamId);
+    if (stream !== undefined) return this.trailers(stream, block, endStream);
+    if ((streamId & 1) === 0) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `client stream id ${streamId} is even`);
+    }
+    if (streamId <= this.lastStreamId) {
+      this.collector.beginTrailers();
+      this.decode(block);
+      // Trailers may already be on their way when we reset a stream; anything else reuses a
+      // closed stream or goes backwards (5.1.1).
+      if (this.resetByUs.has(streamId)) return;
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        `HEADERS on stream ${streamId}, not above the last stream ${this.lastStreamId}`,
+      );
+    }
+    this.lastStreamId = streamId;
+    this.collector.beginRequest();
+    const sized = this.decode(block);
+    if (this.goawaySent || this.peerGoaway) return this.refuse(streamId, ErrorCode.REFUSED_STREAM);
+    // Above our header list size: the block was decoded whole, so only the stream fails.
+    if (!sized) return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
+    if (this.streams.size >= localSettings.maxConcurrentStreams) {
+      return this.refuse(streamId, ErrorCode.REFUSED_STREAM);
+    }
+    if (this.collector.finish() !== undefined) {
+      return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
+    }
+    const created = new H2Stream(
+      streamId,
+      this,
+      this.peerInitialWindow,
+      localSettings.initialWindowSize,
+    );
+    created.remoteEnded = endStream;
+    this.streams.set(streamId, created);
+    this.onStream(created, this.collector.request);
+    if (endStream && !created.closed) created.receive(emptyData, true);
+  }
+
+  /** A HEADERS on an open stream: the request's trailers, which must end it (8.1). */
+  private trailers(stream: H2Stream, block: Uint8Array, endStream: boolean): void {
+    this.collector.beginTrailers();
+    const sized = this.decode(block);
+    if (stream.remoteEnded) return this.resetStream(stream, ErrorCode.STREAM_CLOSED);
+    if (!sized || !endStream || this.collector.finish() !== undefined) {
+      return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+    }
+    stream.remoteEnded = true;
+    stream.receive(emptyData, true);
+  }
+
+  /** Decodes into the collector; false when the list is above our limit (table in step). */
+  private decode(block: Uint8Array): boolean {
+    try {
+      this.decoder.decode(block, this.collector);
+      return true;
+    } catch (error) {
+      if (error instanceof HeaderListSizeError) return false;
+      throw error;
+    }
+  }
+
+  private appendBlock(fragment: Uint8Array): void {
+    const needed = this.blockBytes + fragment.length;
+    if (this.block.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.block.length, 1024));
+      this.block.copy(grown, 0, 0, this.blockBytes);
+      this.block = grown;
+    }
+    this.block.set(fragment, this.blockBytes);
+    this.blockBytes = needed;
+  }
+
+  /** 5.1: frames other than HEADERS/PRIORITY on an idle stream are a PROTOCOL_ERROR. */
+  private requireNotIdle(what: string, streamId: number): void {
+    if (streamId > this.lastStreamId || (streamId & 1) === 0) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${streamId}`);
+    }
+  }
+
+  /** 6.9.2: a new INITIAL_WINDOW_SIZE moves every open stream's window by the difference. */
+  private applyInitialWindow(value: number): boolean {
+    const delta = value - this.peerInitialWindow;
+    this.peerInitialWindow = value;
+    for (const stream of this.streams.values()) {
+      stream.sendWindow += delta;
+      if (stream.sendWindow > uint31Max) {
+        throw new ConnectionError(
+          ErrorCode.FLOW_CONTROL_ERROR,
+          `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${stream.id}'s window above 2^31-1`,
+        );
+      }
+    }
+    return delta > 0;
+  }
+
+  // ---- receive windows ----
+
+  consumed(stream: H2Stream, bytes: number): void {
+    this.creditConnection(bytes);
+    if (stream.remoteEnded || stream.closed) return;
+    stream.recvConsumed += bytes;
+    if (stream.recvConsumed < streamWindowRefill) return;
+    this.writer.writeWindowUpdate(stream.id, stream.recvConsumed);
+    stream.recvWindow += stream.recvConsumed;
+    stream.recvConsumed = 0;
+    this.scheduleFlush();
+  }
+
+  /** Gives connection window back in batches of half the window, not per frame. */
+  private creditConnection(bytes: number): void {
+    this.recvConsumed += bytes;
+    if (this.recvConsumed < this.limits.connectionWindowBytes / 2) return;
+    this.writer.writeWindowUpdate(0, this.recvConsumed);
+    this.recvWindow += this.recvConsumed;
+    this.recvConsumed = 0;
+    this.scheduleFlush();
+  }
+
+  // ---- bytes out (StreamOwner) ----
+
+  sendHeaders(stream: H2Stream, fields: readonly HeaderField[], endStream: boolean): void {
+    this.writer.writeHeaders(stream.id, this.encoder.encode(fields), endStream);
+    if (endStream) this.finish(stream);
+    this.scheduleFlush();
+  }
+
+  sendData(stream: H2Stream, data: Uint8Array): number {
+    const n = Math.min(data.length, this.sendWindow, stream.sendWindow, this.outputRoom());
+    if (n < data.length) this.waiting.add(stream);
+    if (n <= 0) return 0;
+    this.writer.writeData(stream.id, n === data.length ? data : data.subarray(0, n), false);
+    this.sendWindow -= n;
+    stream.sendWindow -= n;
+    this.scheduleFlush();
+    return n;
+  }
+
+  pump(stream: H2Stream): void {
+    this.scheduleFlush();
+    while (stream.queuedBytes > 0) {
+      const n = Math.min(this.sendWindow, stream.sendWindow, this.outputRoom());
+      if (n <= 0) {
+        this.waiting.add(stream);
+        return;
+      }
+      const chunk = stream.dequeue(n);
+      this.writer.writeData(stream.id, chunk, false);
+      this.sendWindow -= chunk.length;
+      stream.sendWindow -= chunk.length;
+    }
+    this.waiting.delete(stream);
+    if (stream.localEnded && !stream.closed) this.sendEnd(stream);
+  }
+
+  sendEnd(stream: H2Stream): void {
+    if (stream.trailers.length > 0) {
+      this.writer.writeHeaders(stream.id, this.encoder.encode(stream.trailers), true);
+    } else {
+      this.writer.writeData(stream.id, emptyData, true);
+    }
+    this.finish(stream);
+    this.scheduleFlush();
+  }
+
+  sendReset(stream: H2Stream, code: ErrorCode): void {
+    this.writer.writeRstStream(stream.id, code);
+    this.rememberReset(stream.id);
+    this.removeStream(stream);
+    stream.close(code, false);
+    this.scheduleFlush();
+  }
+
+  /** We sent END_STREAM: the stream is done; if the client is still sending, stop it (8.1). */
+  private finish(stream: H2Stream): void {
+    if (!stream.remoteEnded) {
+      this.writer.writeRstStream(stream.id, ErrorCode.NO_ERROR);
+      this.rememberReset(stream.id);
+    }
+    this.removeStream(stream);
+    stream.close(ErrorCode.NO_ERROR, false);
+  }
+
+  /** A stream error (5.4.2): RST_STREAM, and the consumer is told. */
+  private resetStream(stream: H2Stream, code: ErrorCode): void {
+    this.sendReset(stream, code);
+    stream.onClose(code);
+  }
+
+  /** Resets a stream that never reached a consumer. */
+  private refuse(streamId: number, code: ErrorCode): void {
+    this.writer.writeRstStream(streamId, code);
+    this.rememberReset(streamId);
+    this.scheduleFlush();
+  }
+
+  private rememberReset(streamId: number): void {
+    this.resetByUs.add(streamId);
+    if (this.resetByUs.size > resetRememberedMax) {
+      for (const oldest of this.resetByUs) {
+        this.resetByUs.delete(oldest);
+        break;
+      }
+    }
+  }
+
+  private removeStream(stream: H2Stream): void {
+    this.streams.delete(stream.id);
+    this.waiting.delete(stream);
+    if ((this.goawaySent || this.peerGoaway) && this.streams.size === 0) this.endSocket();
+  }
+
+  private pumpAll(): void {
+    for (const stream of this.waiting) {
+      if (this.sendWindow <= 0 || this.outputRoom() <= 0) break;
+      this.pump(stream);
+    }
+  }
+
+  /** Octets of DATA the socket may still take before queued DATA waits for 'drain'. */
+  private outputRoom(): number {
+    const high = this.limits.outputBytesMax / 4;
+    return high - this.socket.writableLength - this.writer.pendingBytes;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushNow);
+  }
+
+  /** Writes everything this turn produced in one socket write. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.writer.pendingBytes === 0 || !this.socket.writable) return;
+    this.socket.write(this.writer.take());
+    if (this.socket.writableLength > this.limits.outputBytesMax) {
+      // The client stopped reading while making us produce frames: it gets no more.
+      this.closeAll(ErrorCode.ENHANCE_YOUR_CALM);
+      this.socket.destroy();
+    }
+  }
+
+  private endSocket(): void {
+    this.flush();
+    this.socket.end();
+    this.setTimer(() => this.socket.destroy());
+  }
+
+  private setTimer(action: () => void): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(action, this.limits.closeTimeoutMs);
+    this.timer.unref();
+  }
+
+  /** Every open stream is told `code` (the connection is going). */
+  private closeAll(code: number): void {
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    this.waiting.clear();
+    for (const stream of streams) stream.close(code, true);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Test harness for the H2Connection layer: a real loopback server (net.createServer, each
+ * accepted socket handed to an H2Connection), an echo consumer in gRPC's shape, and a raw
+ * client socket that sends hand-built frames and parses the server's frames back.
+ */
+import net from 'node:net';
+import { H2Connection, type H2ConnectionOptions } from '../../../src/server/h2/connection.js';
+import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
+import type { H2Stream } from '../../../src/server/h2/stream.js';
+import type { RequestHeaders } from '../../../src/server/h2/stream-headers.js';
+import { waitFor } from '../../helpers/wait.js';
+
+export type Consumer = (stream: H2Stream, headers: RequestHeaders) => void;
+
+export interface TestServer {
+  readonly port: number;
+  readonly connections: H2Connection[];
+  readonly sockets: net.Socket[];
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  consumer: Consumer,
+  options: H2ConnectionOptions = {},
+): Promise<TestServer> {
+  const connections: H2Connection[] = [];
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    connections.push(new H2Connection(socket, consumer, options));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    connections,
+    sockets,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const okHeaders: readonly HeaderField[] = [
+  { name: ':status', value: '200' },
+  { name: 'content-type', value: 'application/grpc' },
+];
+export const okTrailers: readonly HeaderField[] = [{ name: 'grpc-status', value: '0' }];
+
+/** What the echo consumer saw: closes by stream id, for the reset tests. */
+export interface EchoLog {
+  readonly closes: Map<number, number>;
+  readonly paths: string[];
+}
+
+/**
+ * Answers each request once its body is complete: 200 + application/grpc, the body as DATA,
+ * trailers grpc-status 0. Paths starting with /hold/ get headers and the body at once but no
+ * trailers until `release` is called (for reset and shutdown tests).
+ */
+export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
+  return (stream, headers) => {
+    log.paths.push(headers.path);
+    const chunks: Buffer[] = [];
+    stream.onClose = (code) => log.closes.set(stream.id, code);
+    stream.onData = (bytes, endStream) => {
+      if (bytes.length > 0) chunks.push(Buffer.from(bytes)); // views die with the callback
+      if (!endStream) return;
+      stream.respond(okHeaders);
+      stream.write(Buffer.concat(chunks));
+      if (headers.path.startsWith('/hold/') && held !== undefined) {
+        held.add(() => stream.end(okTrailers));
+      } else {
+        stream.end(okTrailers);
+      }
+    };
+  };
+}
+
+export function newLog(): EchoLog {
+  return { closes: new Map(), paths: [] };
+}
+
+/** One frame as the server sent it. */
+export interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly streamId: number;
+  readonly payload: Buffer;
+}
+
+/** A raw client socket: writes bytes, collects and parses the server's frames. */
+export class RawClient {
+  readonly frames: Frame[] = [];
+  closed = false;
+  private input = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.input = Buffer.concat([this.input, chunk]);
+      while (this.input.length >= 9) {
+        const length = this.input.readUIntBE(0, 3);
+        if (this.input.length < 9 + length) break;
+        this.frames.push({
+          type: this.input[3] as number,
+          flags: this.input[4] as number,
+          streamId: this.input.readUInt32BE(5) & 0x7fff_ffff,
+          payload: this.input.subarray(9, 9 + length),
+        });
+        this.input = this.input.subarray(9 + length);
+      }
+      this.wake();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    const socket = net.connect(port, '127.0.0.1');
+    await waitFor('raw client connect', (done, fail) => {
+      socket.once('connect', () => done(undefined));
+      socket.once('error', fail);
+    });
+    return new RawClient(socket);
+  }
+
+  send(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** Resolves with the first frame matching `match` (already received or to come). */
+  frame(what: string, match: (frame: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
+    return waitFor(
+      what,
+      (done, fail) => {
+        const check = (): boolean => {
+          const found = this.frames.find(match);
+          if (found !== undefined) done(found);
+          else if (this.closed) fail(new Error(`socket closed before ${what}`));
+          else return false;
+          return true;
+        };
+        if (check()) return;
+        const waiter = (): void => {
+          if (!check()) this.waiters.push(waiter);
+        };
+        this.waiters.push(waiter);
+      },
+      timeoutMs,
+    );
+  }
+
+  /** The error code of the server's GOAWAY. */
+  async goawayCode(): Promise<number> {
+    const goaway = await this.frame('GOAWAY', (f) => f.type === 0x7);
+    return goaway.payload.readUInt32BE(4);
+  }
+
+  /** Resolves once the server closed the connection. */
+  closedBy(): Promise<void> {
+    return waitFor('the server to close the socket', (done) => {
+      if (this.closed) return done(undefined);
+      this.socket.once('close', () => done(undefined));
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
