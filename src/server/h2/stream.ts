@@ -153,12 +153,17 @@ export class H2Stream {
     if (held === undefined) return;
     this.held = undefined;
     let bytes = 0;
-    for (let i = 0; i < held.length && !this.closed && !this.paused; i++) {
+    for (let i = 0; i < held.length && !this.closed; i++) {
+      if (this.paused) {
+        // Paused again from inside onData: keep the rest for the next resume.
+        this.held = held.slice(i);
+        break;
+      }
       const chunk = held[i] as Buffer;
       bytes += chunk.length;
       this.onData(chunk, this.heldEnd && i === held.length - 1);
     }
-    if (!this.closed) this.owner.consumed(this, bytes);
+    if (!this.closed && bytes > 0) this.owner.consumed(this, bytes);
   }
 
   get isPaused(): boolean {

@@ -53,18 +53,25 @@ export const okTrailers: readonly HeaderField[] = [{ name: 'grpc-status', value:
 export interface EchoLog {
   readonly closes: Map<number, number>;
   readonly paths: string[];
+  /** The streams of /pause/ requests, by path, for the test to resume. */
+  readonly paused: Map<string, H2Stream>;
 }
 
 /**
  * Answers each request once its body is complete: 200 + application/grpc, the body as DATA,
  * trailers grpc-status 0. Paths starting with /hold/ get headers and the body at once but no
- * trailers until `release` is called (for reset and shutdown tests).
+ * trailers until `release` is called (for reset and shutdown tests). Paths starting with
+ * /pause/ are paused at once: their DATA is held, and no window is given back.
  */
 export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
   return (stream, headers) => {
     log.paths.push(headers.path);
     const chunks: Buffer[] = [];
     stream.onClose = (code) => log.closes.set(stream.id, code);
+    if (headers.path.startsWith('/pause/')) {
+      stream.pause(); // a consumer that takes nothing until resumed
+      log.paused.set(headers.path, stream);
+    }
     stream.onData = (bytes, endStream) => {
       if (bytes.length > 0) chunks.push(Buffer.from(bytes)); // views die with the callback
       if (!endStream) return;
@@ -80,7 +87,7 @@ export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
 }
 
 export function newLog(): EchoLog {
-  return { closes: new Map(), paths: [] };
+  return { closes: new Map(), paths: [], paused: new Map() };
 }
 
 /** One frame as the server sent it. */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
+import type { H2Stream } from '../../../src/server/h2/stream.js';
 import { waitFor } from '../../helpers/wait.js';
 import { echoConsumer, newLog, startServer, type TestServer } from './connection-harness.js';
 
@@ -88,6 +89,23 @@ describe('H2Connection with a node:http2 client', () => {
     assert.equal(a.body.length, body.length);
     assert.ok(a.body.equals(body), 'the 5 MB body came back intact');
     assert.ok(b.body.equals(body.subarray(0, 3 << 20)), 'the 3 MB body came back intact');
+  });
+
+  it('a paused stream holds the DATA that arrived, and delivers it all on resume', async () => {
+    const body = Buffer.alloc(3 << 20, 5);
+    const reply = request(session, '/pause/resume', body);
+    const stream = await waitFor<H2Stream>('the paused stream', (done) => {
+      const poll = (): void => {
+        const found = log.paused.get('/pause/resume');
+        if (found !== undefined) done(found);
+        else setImmediate(poll);
+      };
+      poll();
+    });
+    assert.equal(stream.isPaused, true);
+    stream.resume();
+    const { body: echoed } = await reply;
+    assert.ok(echoed.equals(body), 'the whole body, held and then delivered');
   });
 
   it('tells the consumer of a client reset, and the other streams go on', async () => {

@@ -1,0 +1,218 @@
+// Protocol faults sent as raw bytes to an H2Connection server: each must end in the frame
+// RFC 9113 names (GOAWAY with the right code for connection errors, RST_STREAM for stream
+// errors), and the server must keep serving others.
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '../../../src/server/h2/errors.js';
+import { clientPreface, FrameType } from '../../../src/server/h2/frame.js';
+import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
+import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-encoder.js';
+import {
+  echoConsumer,
+  newLog,
+  RawClient,
+  startServer,
+  type TestServer,
+} from './connection-harness.js';
+
+const request: readonly HeaderField[] = [
+  { name: ':method', value: 'POST' },
+  { name: ':scheme', value: 'http' },
+  { name: ':path', value: '/raw' },
+  { name: ':authority', value: 'localhost' },
+  { name: 'content-type', value: 'application/grpc' },
+];
+
+const paused = request.map((f) => (f.name === ':path' ? { ...f, value: '/pause/it' } : f));
+
+/** Builds a client's bytes: the preface and SETTINGS first unless told otherwise. */
+class Frames {
+  readonly writer = new FrameWriter();
+  readonly encoder = new HpackEncoder();
+
+  constructor(preface = true) {
+    if (preface) this.writer.writeSettings([]);
+  }
+
+  headers(streamId: number, fields = request, endStream = false): this {
+    this.writer.writeHeaders(streamId, this.encoder.encode(fields), endStream);
+    return this;
+  }
+
+  bytes(preface = true): Buffer {
+    const frames = Buffer.from(this.writer.take());
+    return preface ? Buffer.concat([clientPreface, frames]) : frames;
+  }
+}
+
+const rstCode = (payload: Buffer): number => payload.readUInt32BE(0);
+
+describe('H2Connection protocol faults (raw frames)', () => {
+  const log = newLog();
+  let server: TestServer;
+  let tight: TestServer;
+  const clients: RawClient[] = [];
+
+  async function raw(target: TestServer = server): Promise<RawClient> {
+    const client = await RawClient.connect(target.port);
+    clients.push(client);
+    return client;
+  }
+
+  before(async () => {
+    server = await startServer(echoConsumer(log));
+    tight = await startServer(echoConsumer(log), {
+      connectionWindowBytes: 65_535,
+      resetsPerSecondMax: 50,
+      pingsPerSecondMax: 20,
+      settingsPerSecondMax: 20,
+    });
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await server.stop();
+    await tight.stop();
+  });
+
+  it('a bad preface: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await raw();
+    client.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
+    await client.closedBy();
+  });
+
+  it('a first frame other than SETTINGS: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await raw();
+    const frames = new Frames(false);
+    frames.writer.writePing(Buffer.alloc(8));
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it('an even stream id: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await raw();
+    client.send(new Frames().headers(2).bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it('a decreasing stream id: GOAWAY PROTOCOL_ERROR naming the last stream', async () => {
+    const client = await raw();
+    client.send(new Frames().headers(5).headers(3).bytes());
+    const goaway = await client.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);
+    assert.equal(goaway.payload.readUInt32BE(4), ErrorCode.PROTOCOL_ERROR);
+    assert.equal(goaway.payload.readUInt32BE(0), 5, 'last stream id');
+    assert.match(goaway.payload.subarray(8).toString(), /stream 3/);
+  });
+
+  it('DATA beyond the connection window: GOAWAY FLOW_CONTROL_ERROR', async () => {
+    const client = await raw(tight);
+    const frames = new Frames().headers(1, paused);
+    for (let i = 0; i < 5; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
+  });
+
+  it('DATA beyond a stream window: RST_STREAM FLOW_CONTROL_ERROR, connection kept', async () => {
+    const client = await raw();
+    const frames = new Frames().headers(1, paused);
+    // 1 MiB stream window + 16 KiB; the connection window (16 MiB) is not exceeded.
+    for (let i = 0; i < 65; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
+    frames.writer.writePing(Buffer.from('after-it'));
+    client.send(frames.bytes());
+    const rst = await client.frame('RST_STREAM', (f) => f.type === FrameType.RST_STREAM);
+    assert.equal(rst.streamId, 1);
+    assert.equal(rstCode(rst.payload), ErrorCode.FLOW_CONTROL_ERROR);
+    await client.frame('PING ACK', (f) => f.type === FrameType.PING && f.flags === 1);
+  });
+
+  it('WINDOW_UPDATE past 2^31-1: GOAWAY FLOW_CONTROL_ERROR', async () => {
+    const client = await raw();
+    const frames = new Frames();
+    frames.writer.writeWindowUpdate(0, 0x7fff_ffff);
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
+  });
+
+  it('a header block HPACK cannot decode: GOAWAY COMPRESSION_ERROR', async () => {
+    const client = await raw();
+    const frames = new Frames();
+    frames.writer.writeHeaders(1, Buffer.from([0x80]), true); // indexed field 0
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.COMPRESSION_ERROR);
+  });
+
+  it('malformed requests: RST_STREAM PROTOCOL_ERROR, the table kept in step', async () => {
+    const client = await raw();
+    const frames = new Frames()
+      .headers(1, [...request, { name: 'X-Upper', value: 'v' }], true)
+      .headers(3, request.slice(1), true) // no :method
+      .headers(5, [{ name: 'te', value: 'gzip' }, ...request], true) // regular before pseudo
+      .headers(7, [...request, { name: 'connection', value: 'close' }], true)
+      .headers(9, [...request, { name: ':status', value: '200' }], true)
+      .headers(11, request, false);
+    frames.writer.writeData(11, Buffer.from('ok'), true);
+    client.send(frames.bytes());
+    const reply = await client.frame(
+      'the DATA of stream 11',
+      (f) => f.streamId === 11 && f.type === 0,
+    );
+    assert.equal(reply.payload.toString(), 'ok');
+    const resets = client.frames.filter((f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual(
+      resets.map((f) => [f.streamId, rstCode(f.payload)]),
+      [1, 3, 5, 7, 9].map((id) => [id, ErrorCode.PROTOCOL_ERROR]),
+    );
+  });
+
+  it('RST_STREAM on an idle stream: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await raw();
+    const frames = new Frames();
+    frames.writer.writeRstStream(7, ErrorCode.CANCEL);
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it('a rapid-reset flood: GOAWAY ENHANCE_YOUR_CALM', async () => {
+    const client = await raw(tight);
+    const frames = new Frames();
+    for (let id = 1; id < 200; id += 2) {
+      frames.headers(id);
+      frames.writer.writeRstStream(id, ErrorCode.CANCEL);
+    }
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM);
+  });
+
+  it('a PING flood and a SETTINGS flood: GOAWAY ENHANCE_YOUR_CALM', async () => {
+    for (const flood of ['ping', 'settings']) {
+      const client = await raw(tight);
+      const frames = new Frames();
+      for (let i = 0; i < 50; i++) {
+        if (flood === 'ping') frames.writer.writePing(Buffer.alloc(8, i));
+        else frames.writer.writeSettings([{ id: 4, value: 70_000 + i }]);
+      }
+      client.send(frames.bytes());
+      assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM, flood);
+    }
+  });
+
+  it('after all of it, the server still serves a real client', async () => {
+    for (const target of [server, tight]) {
+      const session = http2.connect(`http://127.0.0.1:${target.port}`);
+      try {
+        const body = await new Promise<string>((resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': '/still' });
+          let text = '';
+          stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          stream.on('end', () => resolve(text));
+          stream.on('error', reject);
+          stream.end('alive');
+        });
+        assert.equal(body, 'alive');
+      } finally {
+        session.destroy();
+      }
+    }
+  });
+});
