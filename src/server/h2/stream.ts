@@ -89,8 +89,8 @@ export class H2Stream {
   /** Response HEADERS; with `endStream` the response is headers only (gRPC trailers-only). */
   respond(headers: readonly HeaderField[], endStream = false): void {
     assert(!this.headersSent, () => `stream ${this.id}: respond called twice`);
-    if (this.closed) return;
     this.headersSent = true;
+    if (this.closed) return;
     if (endStream) this.localEnded = true;
     this.owner.sendHeaders(this, headers, endStream);
   }
@@ -102,9 +102,9 @@ export class H2Stream {
    * After a reset or close the data is dropped (and false returned).
    */
   write(data: Uint8Array): boolean {
+    if (this.closed) return false;
     assert(this.headersSent, () => `stream ${this.id}: write before respond`);
     assert(!this.localEnded, () => `stream ${this.id}: write after end`);
-    if (this.closed) return false;
     if (data.length === 0) return true;
     let sent = 0;
     if (this.queuedBytes === 0) {
@@ -124,8 +124,8 @@ export class H2Stream {
    * the stream is then reset with NO_ERROR (RFC 9113 8.1), as the request is no longer wanted.
    */
   end(trailers: readonly HeaderField[] = noTrailers): void {
-    assert(this.headersSent, () => `stream ${this.id}: end before respond`);
     if (this.closed || this.localEnded) return;
+    assert(this.headersSent, () => `stream ${this.id}: end before respond`);
     this.localEnded = true;
     this.trailers = trailers;
     if (this.queuedBytes === 0) this.owner.sendEnd(this);

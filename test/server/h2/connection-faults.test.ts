@@ -165,6 +165,53 @@ describe('H2Connection protocol faults (raw frames)', () => {
     );
   });
 
+  it('request trailers end the request; a second block without END_STREAM is malformed', async () => {
+    const client = await raw();
+    const frames = new Frames().headers(1).headers(3);
+    frames.writer.writeData(1, Buffer.from('with trailers'), false);
+    frames.headers(1, [{ name: 'x-checksum', value: '1' }], true);
+    frames.headers(3, [{ name: 'x-more', value: '1' }], false);
+    client.send(frames.bytes());
+    const reply = await client.frame('DATA of stream 1', (f) => f.streamId === 1 && f.type === 0);
+    assert.equal(reply.payload.toString(), 'with trailers');
+    const rst = await client.frame('RST_STREAM of 3', (f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual([rst.streamId, rstCode(rst.payload)], [3, ErrorCode.PROTOCOL_ERROR]);
+  });
+
+  it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
+    const client = await raw();
+    const frames = new Frames();
+    // 1000 held streams (paused, never ended), then one more.
+    for (let id = 1; id <= 2001; id += 2) frames.headers(id, paused);
+    frames.writer.writePing(Buffer.from('barrier!'));
+    client.send(frames.bytes());
+    await client.frame('PING ACK', (f) => f.type === FrameType.PING && f.flags === 1);
+    const resets = client.frames.filter((f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual(
+      resets.map((f) => [f.streamId, rstCode(f.payload)]),
+      [[2001, ErrorCode.REFUSED_STREAM]],
+    );
+    assert.equal(server.connections.at(-1)?.streamCount, 1000);
+  });
+
+  it('DATA on a stream we reset is ignored but replenishes the connection window', async () => {
+    const client = await raw(tight);
+    const frames = new Frames().headers(1, [...request, { name: 'Bad', value: 'x' }]);
+    // 160 KiB on the reset stream: more than the 64 KiB connection window unless refilled.
+    for (let i = 0; i < 10; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
+    frames.headers(3, request, false);
+    frames.writer.writeData(3, Buffer.from('fine'), true);
+    client.send(frames.bytes());
+    const reply = await client.frame('DATA of stream 3', (f) => f.streamId === 3 && f.type === 0);
+    assert.equal(reply.payload.toString(), 'fine');
+    const updates = client.frames.filter((f) => f.type === FrameType.WINDOW_UPDATE);
+    assert.ok(
+      updates.some((f) => f.streamId === 0),
+      'a connection WINDOW_UPDATE',
+    );
+    assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
+  });
+
   it('RST_STREAM on an idle stream: GOAWAY PROTOCOL_ERROR', async () => {
     const client = await raw();
     const frames = new Frames();

@@ -55,6 +55,8 @@ export interface EchoLog {
   readonly paths: string[];
   /** The streams of /pause/ requests, by path, for the test to resume. */
   readonly paused: Map<string, H2Stream>;
+  /** The last request's headers. */
+  last?: RequestHeaders;
 }
 
 /**
@@ -66,6 +68,7 @@ export interface EchoLog {
 export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
   return (stream, headers) => {
     log.paths.push(headers.path);
+    log.last = headers;
     const chunks: Buffer[] = [];
     stream.onClose = (code) => log.closes.set(stream.id, code);
     if (headers.path.startsWith('/pause/')) {

@@ -174,6 +174,14 @@ describe('H2Connection with a node:http2 client', () => {
     }
   });
 
+  it('takes a header block split into CONTINUATION frames', async () => {
+    const big = 'm'.repeat(40_000);
+    const reply = await request(session, '/continuation', Buffer.from('c'), { 'x-big': big });
+    assert.equal(reply.status, 200);
+    assert.equal(log.last?.get('x-big'), big);
+    assert.equal(log.last?.path, '/continuation');
+  });
+
   it('answers PING with the same octets', async () => {
     const payload = Buffer.from('concord!');
     const echoed = await waitFor<Buffer>('the PING ACK', (done, fail) => {
