@@ -22,11 +22,13 @@ export interface TestServer {
 export async function startServer(
   consumer: Consumer,
   options: H2ConnectionOptions = {},
+  onSocket?: (socket: net.Socket) => void,
 ): Promise<TestServer> {
   const connections: H2Connection[] = [];
   const sockets: net.Socket[] = [];
   const server = net.createServer((socket) => {
     sockets.push(socket);
+    onSocket?.(socket);
     connections.push(new H2Connection(socket, consumer, options));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +57,8 @@ export interface EchoLog {
   readonly paths: string[];
   /** The streams of /pause/ requests, by path, for the test to resume. */
   readonly paused: Map<string, H2Stream>;
+  /** How often a producer was told to write again after `write` returned false. */
+  writableCalls: number;
   /** The last request's headers. */
   last?: RequestHeaders;
 }
@@ -63,6 +67,7 @@ export interface EchoLog {
  * Answers each request once its body is complete: 200 + application/grpc, the body as DATA,
  * trailers grpc-status 0. Paths starting with /hold/ get headers and the body at once but no
  * trailers until `release` is called (for reset and shutdown tests). Paths starting with
+ * /produce/N answer N octets written under backpressure. Paths starting with
  * /pause/ are paused at once: their DATA is held, and no window is given back.
  */
 export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
@@ -75,6 +80,8 @@ export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
       stream.pause(); // a consumer that takes nothing until resumed
       log.paused.set(headers.path, stream);
     }
+    if (headers.path.startsWith('/produce/'))
+      return produce(stream, Number(headers.path.slice(9)), log);
     stream.onData = (bytes, endStream) => {
       if (bytes.length > 0) chunks.push(Buffer.from(bytes)); // views die with the callback
       if (!endStream) return;
@@ -89,8 +96,35 @@ export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
   };
 }
 
+/**
+ * Answers with `total` octets written in 64 KiB chunks, honouring `write`'s false and waiting
+ * for `onWritable`, as a streaming producer must; byte i is i mod 251.
+ */
+function produce(stream: H2Stream, total: number, log: EchoLog): void {
+  const chunk = 64 * 1024;
+  let sent = 0;
+  stream.respond(okHeaders);
+  const more = (): void => {
+    while (sent < total) {
+      const n = Math.min(chunk, total - sent);
+      const data = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) data[i] = (sent + i) % 251;
+      sent += n;
+      if (!stream.write(data)) return; // resumed by onWritable
+    }
+    stream.end(okTrailers);
+  };
+  stream.onWritable = () => {
+    log.writableCalls++;
+    more();
+  };
+  stream.onData = (_bytes, endStream) => {
+    if (endStream) more();
+  };
+}
+
 export function newLog(): EchoLog {
-  return { closes: new Map(), paths: [], paused: new Map() };
+  return { closes: new Map(), paths: [], paused: new Map(), writableCalls: 0 };
 }
 
 /** One frame as the server sent it. */

@@ -91,6 +91,20 @@ describe('H2Connection with a node:http2 client', () => {
     assert.ok(b.body.equals(body.subarray(0, 3 << 20)), 'the 3 MB body came back intact');
   });
 
+  it('a producer writing 4 MB under backpressure to a slow window gets it all through', async () => {
+    const slow = connect(server.port, { settings: { initialWindowSize: 16_384 } });
+    try {
+      const total = 4 << 20;
+      const reply = await request(slow, `/produce/${total}`, Buffer.alloc(0));
+      assert.equal(reply.body.length, total);
+      for (let i = 0; i < total; i += 4099) assert.equal(reply.body[i], i % 251, `octet ${i}`);
+      assert.equal(reply.trailers['grpc-status'], '0');
+      assert.ok(log.writableCalls >= 2, `onWritable called ${log.writableCalls} times`);
+    } finally {
+      slow.destroy();
+    }
+  });
+
   it('a paused stream holds the DATA that arrived, and delivers it all on resume', async () => {
     const body = Buffer.alloc(3 << 20, 5);
     const reply = request(session, '/pause/resume', body);

@@ -1,0 +1,122 @@
+// What H2Connection writes, and when: one socket write per event-loop turn for everything the
+// turn produced (a unary response's HEADERS + DATA + trailers together, with the turn's ACKs),
+// and the bounded graceful close.
+import assert from 'node:assert/strict';
+import type net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '../../../src/server/h2/errors.js';
+import { clientPreface, FrameType } from '../../../src/server/h2/frame.js';
+import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
+import { HpackEncoder } from '../../../src/server/h2/hpack-encoder.js';
+import { waitFor } from '../../helpers/wait.js';
+import {
+  echoConsumer,
+  newLog,
+  RawClient,
+  startServer,
+  type TestServer,
+} from './connection-harness.js';
+
+/** Each socket's writes, as the frame types each write carried. */
+const writes = new Map<net.Socket, number[][]>();
+
+function recordWrites(socket: net.Socket): void {
+  const log: number[][] = [];
+  writes.set(socket, log);
+  const write = socket.write.bind(socket) as (chunk: Buffer) => boolean;
+  socket.write = ((chunk: Buffer) => {
+    const types: number[] = [];
+    for (let at = 0; at + 9 <= chunk.length; at += 9 + chunk.readUIntBE(at, 3)) {
+      types.push(chunk[at + 3] as number);
+    }
+    log.push(types);
+    return write(chunk);
+  }) as typeof socket.write;
+}
+
+function unaryBytes(streamIds: number[]): Buffer {
+  const writer = new FrameWriter();
+  const encoder = new HpackEncoder();
+  writer.writeSettings([]);
+  for (const id of streamIds) {
+    const block = encoder.encode([
+      { name: ':method', value: 'POST' },
+      { name: ':scheme', value: 'http' },
+      { name: ':path', value: '/unary' },
+    ]);
+    writer.writeHeaders(id, block, false);
+    writer.writeData(id, Buffer.from(`request ${id}`), true);
+  }
+  return Buffer.concat([clientPreface, writer.take()]);
+}
+
+describe('H2Connection output', () => {
+  const log = newLog();
+  const held = new Set<() => void>();
+  let server: TestServer;
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    server = await startServer(echoConsumer(log, held), { closeTimeoutMs: 300 }, recordWrites);
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await server.stop();
+  });
+
+  it('answers a turn of requests in one write: ACK, then HEADERS + DATA + trailers each', async () => {
+    const client = await RawClient.connect(server.port);
+    clients.push(client);
+    client.send(unaryBytes([1, 3, 5]));
+    await client.frame('the trailers of stream 5', (f) => f.streamId === 5 && (f.flags & 1) === 1);
+    const socket = server.sockets.at(-1) as net.Socket;
+    const { HEADERS, DATA, SETTINGS, WINDOW_UPDATE } = FrameType;
+    const response = [HEADERS, DATA, HEADERS];
+    assert.deepEqual(writes.get(socket), [
+      [SETTINGS, WINDOW_UPDATE], // the server preface, at once
+      [SETTINGS, ...response, ...response, ...response], // the ACK and three responses
+    ]);
+  });
+
+  it('close() waits for open streams, and destroys them after closeTimeoutMs', async () => {
+    const client = await RawClient.connect(server.port);
+    clients.push(client);
+    client.send(unaryBytes([1])); // path /unary: answered at once
+    await client.frame('the response', (f) => f.streamId === 1 && (f.flags & 1) === 1);
+    const connection = server.connections.at(-1);
+    assert.ok(connection !== undefined);
+    // A second connection with a held stream: response headers and body, never trailers.
+    const other = await RawClient.connect(server.port);
+    clients.push(other);
+    const encoder = new HpackEncoder();
+    const frames = new FrameWriter();
+    frames.writeSettings([]);
+    frames.writeHeaders(
+      1,
+      encoder.encode([
+        { name: ':method', value: 'POST' },
+        { name: ':scheme', value: 'http' },
+        { name: ':path', value: '/hold/forever' },
+      ]),
+      true,
+    );
+    other.send(Buffer.concat([clientPreface, frames.take()]));
+    await other.frame('the held stream headers', (f) => f.type === FrameType.HEADERS);
+    const holding = server.connections.at(-1);
+    assert.ok(holding !== undefined && holding !== connection);
+    holding.close();
+    const goaway = await other.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);
+    assert.equal(goaway.payload.readUInt32BE(4), ErrorCode.NO_ERROR);
+    assert.equal(goaway.payload.readUInt32BE(0), 1, 'stream 1 is taken and may finish');
+    await other.closedBy();
+    const id = 1;
+    await waitFor('onClose(CANCEL) at the consumer', (done) => {
+      const poll = (): void => (log.closes.has(id) ? done(undefined) : void setImmediate(poll));
+      poll();
+    });
+    assert.equal(log.closes.get(id), ErrorCode.CANCEL);
+    // An idle connection closes at once.
+    connection.close();
+    await client.closedBy();
+  });
+});
