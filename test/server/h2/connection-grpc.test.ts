@@ -7,7 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Consumer } from './connection-harness.js';
 import { echoConsumer, newLog, okHeaders, okTrailers, startServer } from './connection-harness.js';
 import type { TestServer } from './connection-harness.js';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { H2Connection } from '../../../src/server/h2/connection.js';
 import { Etcdctl, etcdctlSkip } from '../../helpers/etcdctl.js';
+import { createTlsFixtures, type TlsFixtures } from '../../helpers/tls-fixtures.js';
 
 /** A gRPC message: compressed flag 0, 4-octet length, the message. */
 function framed(message: Buffer): Buffer {
@@ -102,5 +106,47 @@ describe('H2Connection with etcdctl (grpc-go)', { skip: etcdctlSkip }, () => {
   it('an unknown method is a gRPC error, not a protocol failure', async () => {
     const stderr = await etcdctl.fails('get', 'a');
     assert.match(stderr, /Unimplemented|code = Unimplemented/i);
+  });
+});
+
+describe('H2Connection over TLS (ALPN h2) with @grpc/grpc-js and etcdctl', () => {
+  let certs: TlsFixtures;
+  let server: tls.Server;
+  let port = 0;
+
+  before(async () => {
+    certs = createTlsFixtures();
+    server = tls.createServer(
+      {
+        key: readFileSync(certs.server.key),
+        cert: readFileSync(certs.server.cert),
+        ALPNProtocols: ['h2'],
+      },
+      (socket) => new H2Connection(socket, putConsumer),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    certs.remove();
+  });
+
+  it('serves unary calls on a tls.TLSSocket', async () => {
+    const client = new grpc.Client(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createSsl(readFileSync(certs.ca.cert)),
+      { 'grpc.ssl_target_name_override': 'localhost' }, // not an IP as TLS server name
+    );
+    try {
+      const reply = await unary(client, '/etcdserverpb.KV/Put', framed(Buffer.from('x')));
+      assert.deepEqual(reply, putResponse.subarray(5));
+    } finally {
+      client.close();
+    }
+    if (etcdctlSkip === false) {
+      const etcdctl = new Etcdctl(() => `https://127.0.0.1:${port}`);
+      assert.equal((await etcdctl.ok('--cacert', certs.ca.cert, 'put', 'a', 'b')).trim(), 'OK');
+    }
   });
 });
