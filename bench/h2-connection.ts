@@ -92,7 +92,9 @@ async function measure(mode: string, args: Record<string, string>): Promise<stri
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(out)?.[1] ?? '?';
   const usPerCall = ((ticks * 10_000) / total).toFixed(1);
-  return `${mode}: ${usPerCall} us CPU/call, ${rate} req/s, p99 ${p99} s`;
+  // A GOAWAY or a reset shows up here as failed requests: the figure would then be wrong.
+  const errors = out.includes('Error distribution') ? ' WITH ERRORS' : '';
+  return `${mode}: ${usPerCall} us CPU/call, ${rate} req/s, p99 ${p99} s${errors}`;
 }
 
 const [command, mode, port] = process.argv.slice(2);

@@ -16,7 +16,12 @@ export interface H2ConnectionOptions {
    * reset", CVE-2023-44487), so the rate is bounded, generously for real cancellations.
    */
   readonly resetsPerSecondMax?: number;
-  /** Non-ACK PINGs per second (each costs us an ACK): past it, ENHANCE_YOUR_CALM. */
+  /**
+   * Non-ACK PINGs per second with no request or DATA from the client in between: past it,
+   * ENHANCE_YOUR_CALM. Pings that come with work are not counted: grpc-go measures the
+   * bandwidth-delay product with a PING per round trip while responses flow (thousands a
+   * second on loopback), and each costs us no more than the work it accompanies.
+   */
   readonly pingsPerSecondMax?: number;
   /** Non-ACK SETTINGS per second (each is applied and ACKed): past it, ENHANCE_YOUR_CALM. */
   readonly settingsPerSecondMax?: number;
@@ -64,5 +69,10 @@ export class RateCap {
       this.count = 0;
     }
     return ++this.count <= this.max;
+  }
+
+  /** Forgets the count (the client did work: see pingsPerSecondMax). */
+  clear(): void {
+    this.count = 0;
   }
 }

@@ -160,6 +160,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onData(streamId: number, data: Uint8Array, endStream: boolean, flowBytes: number): void {
+    this.pings.clear();
     this.recvWindow -= flowBytes;
     if (this.recvWindow < 0) {
       throw new ConnectionError(
@@ -288,6 +289,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   /** A complete header block of `streamId`: a new request, or an open request's trailers. */
   private headerBlock(streamId: number, block: Uint8Array, endStream: boolean): void {
+    this.pings.clear();
     const stream = this.streams.get(streamId);
     if (stream !== undefined) return this.trailers(stream, block, endStream);
     if ((streamId & 1) === 0) {

@@ -244,6 +244,20 @@ describe('H2Connection protocol faults (raw frames)', () => {
     }
   });
 
+  it("PINGs that come with requests are no flood (grpc-go's BDP pings)", async () => {
+    const client = await raw(tight);
+    const frames = new Frames();
+    for (let id = 1; id < 400; id += 2) {
+      frames.headers(id, request, true);
+      frames.writer.writePing(Buffer.alloc(8, id & 0xff));
+    }
+    client.send(frames.bytes());
+    await client.frame('the last response', (f) => f.streamId === 399 && (f.flags & 1) === 1);
+    const acks = client.frames.filter((f) => f.type === FrameType.PING && f.flags === 1);
+    assert.equal(acks.length, 200);
+    assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
+  });
+
   it('after all of it, the server still serves a real client', async () => {
     for (const target of [server, tight]) {
       const session = http2.connect(`http://127.0.0.1:${target.port}`);
