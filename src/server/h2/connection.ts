@@ -251,11 +251,13 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onRstStream(streamId: number, errorCode: number): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) return this.requireNotIdle('RST_STREAM', streamId);
+    // Only resets of open streams count: opening one and resetting it is the attack (work
+    // started for nothing); a reset that crosses our end of the stream costs nothing.
     if (!this.resets.hit(Date.now())) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'RST_STREAM flood (rapid reset)');
     }
-    const stream = this.streams.get(streamId);
-    if (stream === undefined) return this.requireNotIdle('RST_STREAM', streamId);
     this.removeStream(stream);
     stream.close(errorCode, true);
   }
