@@ -19,9 +19,10 @@
  * Work is bounded by the block: every step consumes at least one octet, every string is
  * bounded by what is left of the block, every integer by `integerMax` and 6 octets.
  */
+import { assert } from '../../base/assert.js';
 import { HeaderListSizeError, HpackError } from './hpack-error.js';
 import { huffmanDecodeInto, huffmanDecodedLengthMax } from './hpack-huffman.js';
-import { readInteger, type Cursor } from './hpack-integer.js';
+import { integerMax, readInteger, type Cursor } from './hpack-integer.js';
 import { staticNames, staticTableLength, staticValues } from './hpack-static-table.js';
 import { DynamicTable, defaultTableSize, entryOverhead } from './hpack-table.js';
 
@@ -93,6 +94,8 @@ export class HpackDecoder implements Cursor {
   constructor(options: HpackDecoderOptions = {}) {
     this.headerListSizeMax = options.headerListSizeMax ?? defaultHeaderListSizeMax;
     this.tableSizeLimit = options.initialTableSize ?? defaultTableSize;
+    assertSize(this.headerListSizeMax, 'headerListSizeMax');
+    assertSize(this.tableSizeLimit, 'initialTableSize');
     this.table = new DynamicTable(this.tableSizeLimit);
   }
 
@@ -107,6 +110,7 @@ export class HpackDecoder implements Cursor {
    * maximum obliges the peer to open its next block with a size update (RFC 7541 Section 4.2).
    */
   setTableSizeLimit(limit: number): void {
+    assertSize(limit, 'table size limit');
     this.tableSizeLimit = limit;
     if (limit < this.table.sizeMax) this.sizeUpdateRequired = true;
   }
@@ -248,4 +252,12 @@ export class HpackDecoder implements Cursor {
     this.failure = new HpackError(`${message} (representation at octet ${this.fieldStart})`);
     return this.failure;
   }
+}
+
+/** Our own settings are configuration, not input: a bad one is a bug. */
+function assertSize(value: number, what: string): void {
+  assert(
+    Number.isSafeInteger(value) && value >= 0 && value <= integerMax,
+    () => `HPACK ${what} must be an integer in 0..${integerMax}, got ${value}`,
+  );
 }
