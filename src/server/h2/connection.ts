@@ -185,6 +185,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
     }
     // Padding is consumed on arrival; only the data waits for the consumer.
     if (flowBytes > data.length) this.consumed(stream, flowBytes - data.length);
+    if (stream.contentRemaining >= 0 && !this.countContent(stream, data.length, endStream)) {
+      return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+    }
     if (endStream) stream.remoteEnded = true;
     stream.receive(data, endStream);
   }
@@ -320,6 +323,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
     if (this.collector.finish() !== undefined) {
       return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
     }
+    const contentLength = this.collector.request.contentLength;
+    if (endStream && contentLength > 0) return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
     const created = new H2Stream(
       streamId,
       this,
@@ -327,6 +332,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
       localSettings.initialWindowSize,
     );
     created.remoteEnded = endStream;
+    created.contentRemaining = contentLength;
     this.streams.set(streamId, created);
     this.onStream(created, this.collector.request);
     if (endStream && !created.closed) created.receive(emptyData, true);
@@ -340,8 +346,15 @@ export class H2Connection implements FrameHandler, StreamOwner {
     if (!sized || !endStream || this.collector.finish() !== undefined) {
       return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
     }
+    if (stream.contentRemaining > 0) return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
     stream.remoteEnded = true;
     stream.receive(emptyData, true);
+  }
+
+  /** 8.1.1: the DATA of a request with content-length must add up to it. */
+  private countContent(stream: H2Stream, bytes: number, endStream: boolean): boolean {
+    stream.contentRemaining -= bytes;
+    return stream.contentRemaining >= 0 && (!endStream || stream.contentRemaining === 0);
   }
 
   /** Decodes into the collector; false when the list is above our limit (table in step). */

@@ -16,6 +16,8 @@ export class RequestHeaders {
   /** Empty when the client sent no :authority (8.3.1: it may use Host, or nothing). */
   authority = '';
   path = '';
+  /** The content-length field's value, -1 without one (8.1.1: the DATA must add up to it). */
+  contentLength = -1;
   /** The regular fields in order, flat: name, value, name, value, ... */
   readonly fields: string[] = [];
 
@@ -67,7 +69,9 @@ export class HeaderBlockCollector implements HeaderVisitor {
     this.regularSeen = true;
     if (!validName(name)) return this.fail(`field name ${JSON.stringify(name)} is not lowercase`);
     if (connectionSpecific(name, value)) return this.fail(`connection-specific field ${name}`);
-    if (!this.trailers) this.request.fields.push(name, value);
+    if (this.trailers) return;
+    if (name === 'content-length') this.contentLength(value);
+    this.request.fields.push(name, value);
   }
 
   /** Ends the block; returns why it is malformed, or undefined. */
@@ -85,6 +89,16 @@ export class HeaderBlockCollector implements HeaderVisitor {
     if ((seen & schemeSeen) === 0) return 'request without :scheme';
     if ((seen & pathSeen) === 0 || this.request.path === '') return 'request without :path';
     return undefined;
+  }
+
+  private contentLength(value: string): void {
+    const length = /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
+    const request = this.request;
+    if (length < 0) return this.fail(`content-length ${JSON.stringify(value)} is not a length`);
+    if (request.contentLength >= 0 && request.contentLength !== length) {
+      return this.fail('content-length repeated with another value');
+    }
+    request.contentLength = length;
   }
 
   private pseudo(name: string, value: string): void {

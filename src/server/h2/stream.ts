@@ -55,6 +55,8 @@ export class H2Stream {
   recvWindow: number;
   /** Octets taken by the consumer since our last stream WINDOW_UPDATE. */
   recvConsumed = 0;
+  /** Request DATA octets still due by content-length (8.1.1); -1 without one. */
+  contentRemaining = -1;
   /** The client sent END_STREAM (half-closed remote). */
   remoteEnded = false;
   headersSent = false;

@@ -178,6 +178,28 @@ describe('H2Connection protocol faults (raw frames)', () => {
     assert.deepEqual([rst.streamId, rstCode(rst.payload)], [3, ErrorCode.PROTOCOL_ERROR]);
   });
 
+  it('content-length must match the DATA (8.1.1): RST_STREAM PROTOCOL_ERROR otherwise', async () => {
+    const client = await raw();
+    const length = (n: string): HeaderField[] => [...request, { name: 'content-length', value: n }];
+    const frames = new Frames().headers(1, length('5')).headers(3, length('5'));
+    frames.headers(5, length('5'), true).headers(7, length('x')).headers(9, length('4'));
+    frames.writer.writeData(1, Buffer.from('12345'), true); // matches
+    frames.writer.writeData(3, Buffer.from('123'), true); // short
+    frames.writer.writeData(9, Buffer.from('12345'), false); // long
+    client.send(frames.bytes());
+    const reply = await client.frame('DATA of stream 1', (f) => f.streamId === 1 && f.type === 0);
+    assert.equal(reply.payload.toString(), '12345');
+    await client.frame(
+      'RST_STREAM of 9',
+      (f) => f.type === FrameType.RST_STREAM && f.streamId === 9,
+    );
+    const resets = client.frames.filter((f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual(
+      resets.map((f) => [f.streamId, rstCode(f.payload)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+      [3, 5, 7, 9].map((id) => [id, ErrorCode.PROTOCOL_ERROR]),
+    );
+  });
+
   it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
     const client = await raw();
     const frames = new Frames();
