@@ -216,7 +216,17 @@ export class H2Stream {
     this.closed = true;
     this.chunks = undefined;
     this.queuedBytes = 0;
+    const held = this.held;
     this.held = undefined;
+    // DATA held for a paused consumer that will never take it: its octets still count
+    // against the connection window, which would otherwise shrink for good.
+    if (held !== undefined) this.owner.consumed(this, heldBytes(held));
     if (notify) this.onClose(code);
   }
+}
+
+function heldBytes(held: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const chunk of held) bytes += chunk.length;
+  return bytes;
 }

@@ -126,6 +126,18 @@ describe('H2Connection protocol faults (raw frames)', () => {
     await client.frame('PING ACK', (f) => f.type === FrameType.PING && f.flags === 1);
   });
 
+  it('DATA held for a paused stream that is reset goes back to the connection window', async () => {
+    const client = await raw(tight); // a 64 KiB connection window
+    const frames = new Frames().headers(1, paused);
+    for (let i = 0; i < 3; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
+    frames.writer.writeRstStream(1, ErrorCode.CANCEL);
+    frames.headers(3, request, false);
+    for (let i = 0; i < 3; i++) frames.writer.writeData(3, Buffer.alloc(16_384, 3), i === 2);
+    client.send(frames.bytes());
+    await client.frame('the end of stream 3', (f) => f.streamId === 3 && (f.flags & 1) === 1);
+    assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
+  });
+
   it('WINDOW_UPDATE past 2^31-1: GOAWAY FLOW_CONTROL_ERROR', async () => {
     const client = await raw();
     const frames = new Frames();
