@@ -186,6 +186,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     // Padding is consumed on arrival; only the data waits for the consumer.
     if (flowBytes > data.length) this.consumed(stream, flowBytes - data.length);
     if (stream.contentRemaining >= 0 && !this.countContent(stream, data.length, endStream)) {
+      this.creditConnection(data.length);
       return this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
     }
     if (endStream) stream.remoteEnded = true;

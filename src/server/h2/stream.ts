@@ -154,18 +154,18 @@ export class H2Stream {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    let bytes = 0;
+    // Every held octet goes back to the windows once delivered, or dropped by a close from
+    // inside onData; only what a new pause keeps waits for the next resume (or close).
+    let bytes = heldBytes(held);
     for (let i = 0; i < held.length && !this.closed; i++) {
       if (this.paused) {
-        // Paused again from inside onData: keep the rest for the next resume.
         this.held = held.slice(i);
+        bytes -= heldBytes(this.held);
         break;
       }
-      const chunk = held[i] as Buffer;
-      bytes += chunk.length;
-      this.onData(chunk, this.heldEnd && i === held.length - 1);
+      this.onData(held[i] as Buffer, this.heldEnd && i === held.length - 1);
     }
-    if (!this.closed && bytes > 0) this.owner.consumed(this, bytes);
+    if (bytes > 0) this.owner.consumed(this, bytes);
   }
 
   get isPaused(): boolean {
@@ -182,7 +182,9 @@ export class H2Stream {
       return;
     }
     this.onData(data, endStream);
-    if (data.length > 0 && !this.closed) this.owner.consumed(this, data.length);
+    // Even when onData closed the stream (a unary answer ends it right there): the octets
+    // are the connection window's either way.
+    if (data.length > 0) this.owner.consumed(this, data.length);
   }
 
   /** The next queued chunk, at most `max` octets, removed from the queue. */

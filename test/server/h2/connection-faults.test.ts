@@ -138,6 +138,22 @@ describe('H2Connection protocol faults (raw frames)', () => {
     assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
   });
 
+  it('request DATA answered inside onData still goes back to the connection window', async () => {
+    const client = await raw(tight); // a 64 KiB connection window
+    const frames = new Frames();
+    // Windows for the echoed 160 KiB: this client reads everything.
+    frames.writer.writeSettings([{ id: 4, value: 1 << 20 }]);
+    frames.writer.writeWindowUpdate(0, 1 << 20);
+    // Ten unary requests of 16 KiB each: the echo ends each stream inside its onData.
+    for (let id = 1; id < 20; id += 2) {
+      frames.headers(id, request, false);
+      frames.writer.writeData(id, Buffer.alloc(16_384, id), true);
+    }
+    client.send(frames.bytes());
+    await client.frame('the end of stream 19', (f) => f.streamId === 19 && (f.flags & 1) === 1);
+    assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
+  });
+
   it('WINDOW_UPDATE past 2^31-1: GOAWAY FLOW_CONTROL_ERROR', async () => {
     const client = await raw();
     const frames = new Frames();
