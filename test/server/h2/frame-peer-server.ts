@@ -3,13 +3,16 @@
  * parse what the client sends with FrameReader and answer with FrameWriter, one socket write
  * per chunk read (as the future server layer will, per event-loop turn). It records every
  * frame it reads. Each request that ends gets a hand-encoded response: HEADERS (:status 200,
- * content-type), DATA echoing the request body, trailing HEADERS (grpc-status 0) with
- * END_STREAM. HPACK blocks are hand-written literals without indexing, so no dynamic table
+ * content-type), DATA echoing the request body (or its size, when large), trailing HEADERS
+ * (grpc-status 0) with END_STREAM; a request whose body is "reset" gets RST_STREAM instead.
+ * Received DATA is returned to the connection window at once with WINDOW_UPDATE (stream
+ * windows are 1 MiB by our SETTINGS), so request bodies of any size keep flowing. Responses
+ * are small or sized by the test to fit the client's 64 KiB windows: this server does no
+ * flow control of its own. HPACK blocks are hand-written literals without indexing, so no dynamic table
  * is involved on either side.
  */
 import net from 'node:net';
-import type { ErrorCode } from '../../../src/server/h2/errors.js';
-import { ConnectionError, type StreamError } from '../../../src/server/h2/errors.js';
+import { ConnectionError, ErrorCode, type StreamError } from '../../../src/server/h2/errors.js';
 import { FrameReader } from '../../../src/server/h2/frame-reader.js';
 import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
 import {
@@ -54,6 +57,8 @@ const status200 = Buffer.from([0x88]);
 export interface PeerServerOptions {
   /** Extra response header fields (name, value), e.g. one long enough to need CONTINUATION. */
   responseFields?: readonly [string, string][];
+  /** A response body of this many octets instead of the echo. */
+  responseBodyBytes?: number;
   /** Sent instead of any response once the client's SETTINGS arrive. */
   goaway?: { code: ErrorCode; debug: string };
 }
@@ -133,6 +138,7 @@ export class PeerConnection extends FrameRecorder {
     super.onData(id, data, endStream, flowBytes);
     // A copy: the view is only valid during this call.
     this.bodies.get(id)?.push(Buffer.from(data));
+    if (flowBytes > 0) this.writer.writeWindowUpdate(0, flowBytes);
     if (endStream) this.respond(id);
   }
 
@@ -144,13 +150,21 @@ export class PeerConnection extends FrameRecorder {
   /** HEADERS, DATA and trailers of one response, all into this turn's output. */
   private respond(id: number): void {
     this.responses++;
+    const body = Buffer.concat(this.bodies.get(id) ?? []);
+    if (body.toString() === 'reset')
+      return this.writer.writeRstStream(id, ErrorCode.REFUSED_STREAM);
     const fields = [status200, literalField('content-type', 'application/grpc')];
     for (const [name, value] of this.options.responseFields ?? []) {
       fields.push(literalField(name, value));
     }
     this.writer.writeHeaders(id, Buffer.concat(fields), false);
-    const body = Buffer.concat(this.bodies.get(id) ?? []);
-    this.writer.writeData(id, Buffer.concat([Buffer.from('echo:'), body]), false);
+    const reply =
+      this.options.responseBodyBytes !== undefined
+        ? Buffer.alloc(this.options.responseBodyBytes, 'z')
+        : body.length > 1000
+          ? Buffer.from(`received ${body.length} octets`)
+          : Buffer.concat([Buffer.from('echo:'), body]);
+    this.writer.writeData(id, reply, false);
     this.writer.writeHeaders(id, literalField('grpc-status', '0'), true);
   }
 }

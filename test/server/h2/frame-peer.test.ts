@@ -153,7 +153,57 @@ describe('frame layer against node:http2 (nghttp2) as the client', () => {
   });
 });
 
-describe('frame writer CONTINUATION and GOAWAY, received by node:http2', () => {
+describe('frame writer DATA, WINDOW_UPDATE, RST_STREAM, CONTINUATION, GOAWAY to node:http2', () => {
+  it('reads a 300 KB request body that our WINDOW_UPDATEs keep flowing', async () => {
+    const peer = await startPeerServer();
+    const client = connect(peer.port);
+    try {
+      const reply = await post(client.session, 'b'.repeat(300_000));
+      assert.equal(reply.body, 'received 300000 octets');
+      const connection = peer.connections[0]!;
+      const data = connection.events.filter((e) => e[0] === 'data');
+      const received = data.reduce((sum, e) => sum + (e[4] as number), 0);
+      assert.equal(received, 300_000);
+      assert.ok(data.length >= 19, `${data.length} DATA frames for 300000 octets`);
+      assert.deepEqual(client.errors, []);
+    } finally {
+      client.session.destroy();
+      peer.server.close();
+    }
+  });
+
+  it('splits a 60 KB response body into DATA frames the client reassembles', async () => {
+    const peer = await startPeerServer({ responseBodyBytes: 60_000 });
+    const client = connect(peer.port);
+    try {
+      const reply = await post(client.session, 'x');
+      assert.equal(reply.body, 'z'.repeat(60_000));
+      assert.equal(reply.trailers['grpc-status'], '0');
+      assert.deepEqual(client.errors, []);
+    } finally {
+      client.session.destroy();
+      peer.server.close();
+    }
+  });
+
+  it('resets a stream with RST_STREAM: the client sees its code, the session lives on', async () => {
+    const peer = await startPeerServer();
+    const client = connect(peer.port);
+    try {
+      const reset = await post(client.session, 'reset').then(
+        (reply) => String(reply.rstCode),
+        (error: Error) => error.message,
+      );
+      assert.match(reset, /NGHTTP2_REFUSED_STREAM|^7$/);
+      const reply = await post(client.session, 'after');
+      assert.equal(reply.body, 'echo:after');
+      assert.deepEqual(client.errors, []);
+    } finally {
+      client.session.destroy();
+      peer.server.close();
+    }
+  });
+
   it('delivers a response header block split into HEADERS + CONTINUATION', async () => {
     const long = 'v'.repeat(40_000);
     const peer = await startPeerServer({ responseFields: [['x-long', long]] });
