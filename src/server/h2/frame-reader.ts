@@ -29,6 +29,14 @@ import {
   pingBytes,
 } from './frame.js';
 import type { FrameHandler } from './frame-handler.js';
+import {
+  padding,
+  padLengthBytes,
+  readUint32,
+  requireConnection,
+  requireLength,
+  requireStream,
+} from './frame-checks.js';
 import { decodeSettings, type SettingsEntry } from './settings.js';
 
 export interface FrameReaderOptions {
@@ -48,8 +56,6 @@ export interface FrameReaderOptions {
 
 export const headerBlockBytesMaxDefault = 65_536;
 
-/** Length of the Pad Length field of a PADDED frame. */
-const padLengthBytes = 1;
 /** Stream dependency (4) + weight (1): PRIORITY's payload and HEADERS' priority fields. */
 const priorityBytes = 5;
 const rstStreamBytes = 4;
@@ -438,71 +444,4 @@ export class FrameReader {
     }
     this.handler.onWindowUpdate(streamId, increment);
   }
-}
-
-/**
- * The padding length of a frame (0 when not PADDED), checked: the Pad Length octet, `fixed`
- * octets of other fields and the padding must fit in the payload (Sections 6.1, 6.2).
- */
-function padding(
-  bytes: Uint8Array,
-  start: number,
-  length: number,
-  flags: number,
-  fixed: number,
-  type: FrameType,
-): number {
-  const padded = (flags & FrameFlag.PADDED) !== 0;
-  const header = (padded ? padLengthBytes : 0) + fixed;
-  if (length < header) {
-    throw new ConnectionError(
-      ErrorCode.FRAME_SIZE_ERROR,
-      `${frameTypeName(type)} of ${length} octets too short for its ${header} octets of fields`,
-    );
-  }
-  if (!padded) return 0;
-  const pad = bytes[start] as number;
-  if (pad > length - header) {
-    // "If the length of the padding is the length of the frame payload or greater": the pad
-    // length must leave room for the Pad Length octet and the fixed fields.
-    throw new ConnectionError(
-      ErrorCode.PROTOCOL_ERROR,
-      `${frameTypeName(type)} padding of ${pad} octets exceeds its payload of ${length}`,
-    );
-  }
-  return pad;
-}
-
-function requireStream(type: FrameType, streamId: number): void {
-  if (streamId === 0) {
-    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${frameTypeName(type)} on stream 0`);
-  }
-}
-
-function requireConnection(type: FrameType, streamId: number): void {
-  if (streamId !== 0) {
-    throw new ConnectionError(
-      ErrorCode.PROTOCOL_ERROR,
-      `${frameTypeName(type)} on stream ${streamId}, not on stream 0`,
-    );
-  }
-}
-
-function requireLength(type: FrameType, length: number, expected: number): void {
-  if (length !== expected) {
-    throw new ConnectionError(
-      ErrorCode.FRAME_SIZE_ERROR,
-      `${frameTypeName(type)} of ${length} octets, not ${expected}`,
-    );
-  }
-}
-
-/** A big-endian unsigned 32-bit integer (as a non-negative number). */
-function readUint32(bytes: Uint8Array, at: number): number {
-  return (
-    (bytes[at] as number) * 0x100_0000 +
-    (((bytes[at + 1] as number) << 16) |
-      ((bytes[at + 2] as number) << 8) |
-      (bytes[at + 3] as number))
-  );
 }
