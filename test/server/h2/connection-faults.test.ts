@@ -228,6 +228,28 @@ describe('H2Connection protocol faults (raw frames)', () => {
     );
   });
 
+  it('ending a stream the client still sends on: trailers, then RST_STREAM NO_ERROR (8.1)', async () => {
+    const client = await raw();
+    const early = request.map((f) => (f.name === ':path' ? { ...f, value: '/early/x' } : f));
+    const frames = new Frames().headers(1, early, false);
+    client.send(frames.bytes());
+    const rst = await client.frame('RST_STREAM', (f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual([rst.streamId, rstCode(rst.payload)], [1, ErrorCode.NO_ERROR]);
+    const ofStream = client.frames.filter((f) => f.streamId === 1).map((f) => [f.type, f.flags]);
+    assert.deepEqual(ofStream, [
+      [FrameType.HEADERS, 0x4], // END_HEADERS
+      [FrameType.HEADERS, 0x5], // the trailers: END_STREAM | END_HEADERS
+      [FrameType.RST_STREAM, 0],
+    ]);
+    // What the client had in flight for stream 1 is ignored, trailers included.
+    frames.writer.writeData(1, Buffer.from('late'), false);
+    frames.writer.writeHeaders(1, frames.encoder.encode([{ name: 'x-late', value: '1' }]), true);
+    frames.writer.writePing(Buffer.from('all good'));
+    client.send(frames.bytes(false));
+    await client.frame('PING ACK', (f) => f.type === FrameType.PING && f.flags === 1);
+    assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
+  });
+
   it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
     const client = await raw();
     const frames = new Frames();

@@ -67,7 +67,7 @@ export interface EchoLog {
  * Answers each request once its body is complete: 200 + application/grpc, the body as DATA,
  * trailers grpc-status 0. Paths starting with /hold/ get headers and the body at once but no
  * trailers until `release` is called (for reset and shutdown tests). Paths starting with
- * /produce/N answer N octets written under backpressure. Paths starting with
+ * /early/ are answered and ended at once, before the request ends. /produce/N answer N octets written under backpressure. Paths starting with
  * /pause/ are paused at once: their DATA is held, and no window is given back.
  */
 export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
@@ -79,6 +79,12 @@ export function echoConsumer(log: EchoLog, held?: Set<() => void>): Consumer {
     if (headers.path.startsWith('/pause/')) {
       stream.pause(); // a consumer that takes nothing until resumed
       log.paused.set(headers.path, stream);
+    }
+    if (headers.path.startsWith('/early/')) {
+      // Answers before the request ends (as a gRPC server rejecting a call at once does).
+      stream.respond(okHeaders);
+      stream.end(okTrailers);
+      return;
     }
     if (headers.path.startsWith('/produce/'))
       return produce(stream, Number(headers.path.slice(9)), log);
