@@ -32,6 +32,11 @@ export interface H2ConnectionOptions {
    * Default 4 MiB.
    */
   readonly outputBytesMax?: number;
+  /**
+   * How long the client has to acknowledge our SETTINGS (RFC 9113 6.5.3): past it, GOAWAY
+   * SETTINGS_TIMEOUT. Also bounds a client that connects and never speaks. Default 10 s.
+   */
+  readonly settingsTimeoutMs?: number;
   /** How long `close()` waits for open streams before destroying the socket. Default 5 s. */
   readonly closeTimeoutMs?: number;
 }
@@ -42,6 +47,7 @@ export interface Limits {
   readonly pingsPerSecondMax: number;
   readonly settingsPerSecondMax: number;
   readonly outputBytesMax: number;
+  readonly settingsTimeoutMs: number;
   readonly closeTimeoutMs: number;
 }
 
@@ -52,6 +58,7 @@ export function limitsOf(options: H2ConnectionOptions): Limits {
     pingsPerSecondMax: options.pingsPerSecondMax ?? 100,
     settingsPerSecondMax: options.settingsPerSecondMax ?? 100,
     outputBytesMax: options.outputBytesMax ?? 4 << 20,
+    settingsTimeoutMs: options.settingsTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5000,
   };
 }

@@ -82,6 +82,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private failed = false;
   private peerGoaway = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Runs until the client acknowledges our SETTINGS. */
+  private settingsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -105,6 +107,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
     socket.on('drain', () => this.pumpAll());
     socket.on('error', () => {}); // 'close' follows; its streams are told there.
     socket.on('close', () => this.onSocketClose());
+    this.settingsTimer = setTimeout(() => {
+      const message = `no SETTINGS ACK within ${this.limits.settingsTimeoutMs} ms`;
+      this.fail(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, message));
+    }, this.limits.settingsTimeoutMs);
+    this.settingsTimer.unref();
     this.scheduleFlush();
   }
 
@@ -133,6 +140,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   // ---- bytes in ----
 
   private onSocketData(chunk: Buffer): void {
+    if (this.failed) return;
     try {
       this.reader.push(chunk);
     } catch (error) {
@@ -146,6 +154,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   private onSocketClose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    clearTimeout(this.settingsTimer);
     this.closeAll(ErrorCode.CANCEL);
   }
 
@@ -211,8 +220,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   onSettings(ack: boolean, entries: readonly SettingsEntry[]): void {
     // Our SETTINGS change nothing the peer must acknowledge before we rely on it (the table
-    // size is the protocol's 4096), so its ACK needs no action; SETTINGS_TIMEOUT is not done.
-    if (ack) return;
+    // size is the protocol's 4096): its ACK only stops the SETTINGS_TIMEOUT clock.
+    if (ack) {
+      clearTimeout(this.settingsTimer);
+      return;
+    }
     if (!this.settingsFrames.hit(Date.now())) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'SETTINGS flood');
     }

@@ -32,7 +32,9 @@ class Frames {
   readonly encoder = new HpackEncoder();
 
   constructor(preface = true) {
-    if (preface) this.writer.writeSettings([]);
+    if (!preface) return;
+    this.writer.writeSettings([]);
+    this.writer.writeSettingsAck(); // early (unread), so no SETTINGS_TIMEOUT mid-test
   }
 
   headers(streamId: number, fields = request, endStream = false): this {

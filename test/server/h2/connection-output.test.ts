@@ -38,6 +38,7 @@ function unaryBytes(streamIds: number[]): Buffer {
   const writer = new FrameWriter();
   const encoder = new HpackEncoder();
   writer.writeSettings([]);
+  writer.writeSettingsAck(); // early, unread: nothing here depends on the order
   for (const id of streamIds) {
     const block = encoder.encode([
       { name: ':method', value: 'POST' },
@@ -57,7 +58,11 @@ describe('H2Connection output', () => {
   const clients: RawClient[] = [];
 
   before(async () => {
-    server = await startServer(echoConsumer(log, held), { closeTimeoutMs: 300 }, recordWrites);
+    server = await startServer(
+      echoConsumer(log, held),
+      { closeTimeoutMs: 300, settingsTimeoutMs: 1500 },
+      recordWrites,
+    );
   });
   after(async () => {
     for (const client of clients) client.destroy();
@@ -78,6 +83,19 @@ describe('H2Connection output', () => {
     ]);
   });
 
+  it('a client that never acknowledges our SETTINGS: GOAWAY SETTINGS_TIMEOUT', async () => {
+    const client = await RawClient.connect(server.port);
+    clients.push(client);
+    const settings = new FrameWriter();
+    settings.writeSettings([]); // and never an ACK of the server's
+    client.send(Buffer.concat([clientPreface, settings.take()]));
+    const silent = await RawClient.connect(server.port); // sends nothing at all
+    clients.push(silent);
+    assert.equal(await client.goawayCode(), ErrorCode.SETTINGS_TIMEOUT);
+    assert.equal(await silent.goawayCode(), ErrorCode.SETTINGS_TIMEOUT);
+    await silent.closedBy();
+  });
+
   it('close() waits for open streams, and destroys them after closeTimeoutMs', async () => {
     const client = await RawClient.connect(server.port);
     clients.push(client);
@@ -91,6 +109,7 @@ describe('H2Connection output', () => {
     const encoder = new HpackEncoder();
     const frames = new FrameWriter();
     frames.writeSettings([]);
+    frames.writeSettingsAck();
     frames.writeHeaders(
       1,
       encoder.encode([
