@@ -16,6 +16,18 @@
  * last client stream id, the code and the message as debug data; every stream told; socket
  * ended). A stream fault resets only its stream. Anything else thrown is a bug: the socket is
  * destroyed and the error rethrown.
+ *
+ * @example
+ * net.createServer((socket) =>
+ *   new H2Connection(socket, (stream, request) => {
+ *     stream.onData = (bytes, endStream) => {
+ *       if (!endStream) return; // copy `bytes` to keep them: they are views
+ *       stream.respond([{ name: ':status', value: '200' }]);
+ *       stream.write(answer);
+ *       stream.end([{ name: 'grpc-status', value: '0' }]); // all three in one socket write
+ *     };
+ *   }),
+ * );
  */
 import type { Socket } from 'node:net';
 import { H2Stream, type StreamOwner } from './stream.js';

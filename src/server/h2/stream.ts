@@ -32,7 +32,11 @@ export interface StreamOwner {
  * copy what you keep. `endStream` marks the request's last DATA (it may come with no bytes).
  */
 export type DataCallback = (bytes: Uint8Array, endStream: boolean) => void;
-/** The stream ended abnormally: the client reset it (its code) or the connection went. */
+/**
+ * The stream ended abnormally: the client reset it (its RST_STREAM code), a stream error
+ * reset it (ours), or the connection went (the GOAWAY code, or CANCEL). Called at most once,
+ * and not after a normal end (we sent END_STREAM) or the consumer's own `reset`.
+ */
 export type CloseCallback = (code: number) => void;
 
 const ignoreData: DataCallback = () => {};
@@ -48,6 +52,8 @@ export class H2Stream {
   onClose: CloseCallback = ignoreClose;
   /** Called once the send queue falls back under its bound after `write` returned false. */
   onWritable: () => void = ignoreWritable;
+
+  // ---- state the connection keeps: read-only for consumers ----
 
   /** Our send window for this stream (6.9.1); may go negative after a SETTINGS change. */
   sendWindow: number;
