@@ -8,9 +8,10 @@
  * (every block, even a refused stream's, so the tables stay in step) and handed with a new
  * H2Stream to `onStream`. Request DATA goes to the stream's `onData` as views of the chunk.
  *
- * Bytes out: every frame a turn produces, for any stream, is appended to one FrameWriter and
- * written with one `socket.write` from a microtask (`scheduleFlush`), so a unary response's
- * HEADERS + DATA + trailers, the ACKs and the WINDOW_UPDATEs of that turn leave together.
+ * Bytes out (connection-output.ts): every frame a turn produces, for any stream, is appended
+ * to one FrameWriter and written with one `socket.write` from a microtask, so a unary
+ * response's HEADERS + DATA + trailers, the ACKs and the WINDOW_UPDATEs of that turn leave
+ * together. DATA waits there for the send windows and for the socket to drain.
  *
  * Errors: a ConnectionError from a codec or a rule here ends the connection (GOAWAY with the
  * last client stream id, the code and the message as debug data; every stream told; socket
@@ -38,7 +39,8 @@ import type { SettingsEntry } from './settings.js';
 import { uint31Max } from './frame.js';
 import type { FrameHandler } from './frame-handler.js';
 import { FrameReader } from './frame-reader.js';
-import { FrameWriter } from './frame-writer.js';
+import type { FrameWriter } from './frame-writer.js';
+import { ConnectionOutput } from './connection-output.js';
 import { HpackDecoder } from './hpack-decoder.js';
 import { HeaderListSizeError } from './hpack-error.js';
 import { HpackEncoder, type HeaderField } from './hpack-encoder.js';
@@ -58,15 +60,14 @@ const streamWindowRefill = localSettings.initialWindowSize / 2;
 export class H2Connection implements FrameHandler, StreamOwner {
   private readonly limits: Limits;
   private readonly reader: FrameReader;
-  private readonly writer = new FrameWriter();
+  private readonly out: ConnectionOutput;
+  private readonly writer: FrameWriter;
   private readonly decoder = new HpackDecoder({
     headerListSizeMax: localSettings.maxHeaderListSize,
   });
   private readonly encoder = new HpackEncoder();
   private readonly collector = new HeaderBlockCollector();
   private readonly streams = new Map<number, H2Stream>();
-  /** Streams with DATA queued behind a window or the socket. */
-  private readonly waiting = new Set<H2Stream>();
   private readonly resetByUs = new Set<number>();
   private readonly resets: RateCap;
   private readonly pings: RateCap;
@@ -76,8 +77,6 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private lastStreamId = 0;
   /** The client's SETTINGS_INITIAL_WINDOW_SIZE: each new stream's send window. */
   private peerInitialWindow = initialSettings.initialWindowSize;
-  /** Connection send window (6.9.1). */
-  private sendWindow = initialSettings.initialWindowSize;
   /** Connection receive window: what the client may still send on all streams. */
   private recvWindow: number;
   private recvConsumed = 0;
@@ -87,8 +86,6 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private blockBytes = 0;
   private blockEndStream = false;
 
-  private flushScheduled = false;
-  private readonly flushNow = (): void => this.flush();
   /** GOAWAY sent (close() or a connection error): no new streams. */
   private goawaySent = false;
   private failed = false;
@@ -107,6 +104,19 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.pings = new RateCap(this.limits.pingsPerSecondMax);
     this.settingsFrames = new RateCap(this.limits.settingsPerSecondMax);
     this.reader = new FrameReader(this, { maxFrameSize: localSettings.maxFrameSize });
+    this.out = new ConnectionOutput(
+      socket,
+      this.limits.outputBytesMax,
+      (stream) => {
+        if (stream.localEnded && !stream.closed) this.sendEnd(stream);
+      },
+      () => {
+        // The client stopped reading while making us produce frames: it gets no more.
+        this.closeAll(ErrorCode.ENHANCE_YOUR_CALM);
+        socket.destroy();
+      },
+    );
+    this.writer = this.out.writer;
     // The server preface (3.4): our SETTINGS first, then the larger connection window.
     this.writer.writeSettings(settingsEntries(localSettings));
     const window = this.limits.connectionWindowBytes;
@@ -116,7 +126,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.recvWindow = Math.max(window, initialSettings.initialWindowSize);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
-    socket.on('drain', () => this.pumpAll());
+    socket.on('drain', () => this.out.pumpAll());
     socket.on('error', () => {}); // 'close' follows; its streams are told there.
     socket.on('close', () => this.onSocketClose());
     this.settingsTimer = setTimeout(() => {
@@ -124,7 +134,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
       this.fail(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, message));
     }, this.limits.settingsTimeoutMs);
     this.settingsTimer.unref();
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   /** Open streams (those not yet finished both ways). */
@@ -142,7 +152,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.goawaySent = true;
     this.writer.writeGoaway(this.lastStreamId, ErrorCode.NO_ERROR);
     if (this.streams.size === 0) return this.endSocket();
-    this.scheduleFlush();
+    this.out.scheduleFlush();
     this.setTimer(() => {
       this.closeAll(ErrorCode.CANCEL);
       this.socket.destroy();
@@ -259,8 +269,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
       }
     }
     this.writer.writeSettingsAck();
-    if (grown) this.pumpAll();
-    this.scheduleFlush();
+    if (grown) this.out.pumpAll();
+    this.out.scheduleFlush();
   }
 
   onPing(ack: boolean, data: Uint8Array): void {
@@ -269,7 +279,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PING flood');
     }
     this.writer.writePingAck(data);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   onGoaway(): void {
@@ -292,14 +302,14 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   onWindowUpdate(streamId: number, increment: number): void {
     if (streamId === 0) {
-      this.sendWindow += increment;
-      if (this.sendWindow > uint31Max) {
+      const window = (this.out.sendWindow += increment);
+      if (window > uint31Max) {
         throw new ConnectionError(
           ErrorCode.FLOW_CONTROL_ERROR,
-          `WINDOW_UPDATE takes the connection window to ${this.sendWindow}, above 2^31-1`,
+          `WINDOW_UPDATE takes the connection window to ${window}, above 2^31-1`,
         );
       }
-      return this.pumpAll();
+      return this.out.pumpAll();
     }
     const stream = this.streams.get(streamId);
     if (stream === undefined) return this.requireNotIdle('WINDOW_UPDATE', streamId);
@@ -314,7 +324,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const stream = this.streams.get(error.streamId);
     if (stream !== undefined) return this.resetStream(stream, error.code);
     this.writer.writeRstStream(error.streamId, error.code);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   /** A complete header block of `streamId`: a new request, or an open request's trailers. */
@@ -437,7 +447,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.writer.writeWindowUpdate(stream.id, stream.recvConsumed);
     stream.recvWindow += stream.recvConsumed;
     stream.recvConsumed = 0;
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   /** Gives connection window back in batches of half the window, not per frame. */
@@ -447,7 +457,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.writer.writeWindowUpdate(0, this.recvConsumed);
     this.recvWindow += this.recvConsumed;
     this.recvConsumed = 0;
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   // ---- bytes out (StreamOwner) ----
@@ -455,35 +465,15 @@ export class H2Connection implements FrameHandler, StreamOwner {
   sendHeaders(stream: H2Stream, fields: readonly HeaderField[], endStream: boolean): void {
     this.writer.writeHeaders(stream.id, this.encoder.encode(fields), endStream);
     if (endStream) this.finish(stream);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   sendData(stream: H2Stream, data: Uint8Array): number {
-    const n = Math.min(data.length, this.sendWindow, stream.sendWindow, this.outputRoom());
-    if (n < data.length) this.waiting.add(stream);
-    if (n <= 0) return 0;
-    this.writer.writeData(stream.id, n === data.length ? data : data.subarray(0, n), false);
-    this.sendWindow -= n;
-    stream.sendWindow -= n;
-    this.scheduleFlush();
-    return n;
+    return this.out.sendData(stream, data);
   }
 
   pump(stream: H2Stream): void {
-    this.scheduleFlush();
-    while (stream.queuedBytes > 0) {
-      const n = Math.min(this.sendWindow, stream.sendWindow, this.outputRoom());
-      if (n <= 0) {
-        this.waiting.add(stream);
-        return;
-      }
-      const chunk = stream.dequeue(n);
-      this.writer.writeData(stream.id, chunk, false);
-      this.sendWindow -= chunk.length;
-      stream.sendWindow -= chunk.length;
-    }
-    this.waiting.delete(stream);
-    if (stream.localEnded && !stream.closed) this.sendEnd(stream);
+    this.out.pump(stream);
   }
 
   sendEnd(stream: H2Stream): void {
@@ -493,7 +483,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
       this.writer.writeData(stream.id, emptyData, true);
     }
     this.finish(stream);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   sendReset(stream: H2Stream, code: ErrorCode): void {
@@ -501,7 +491,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.rememberReset(stream.id);
     this.removeStream(stream);
     stream.close(code, false);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   /** We sent END_STREAM: the stream is done; if the client is still sending, stop it (8.1). */
@@ -524,7 +514,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private refuse(streamId: number, code: ErrorCode): void {
     this.writer.writeRstStream(streamId, code);
     this.rememberReset(streamId);
-    this.scheduleFlush();
+    this.out.scheduleFlush();
   }
 
   private rememberReset(streamId: number): void {
@@ -539,43 +529,12 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   private removeStream(stream: H2Stream): void {
     this.streams.delete(stream.id);
-    this.waiting.delete(stream);
+    this.out.forget(stream);
     if ((this.goawaySent || this.peerGoaway) && this.streams.size === 0) this.endSocket();
   }
 
-  private pumpAll(): void {
-    for (const stream of this.waiting) {
-      if (this.sendWindow <= 0 || this.outputRoom() <= 0) break;
-      this.pump(stream);
-    }
-  }
-
-  /** Octets of DATA the socket may still take before queued DATA waits for 'drain'. */
-  private outputRoom(): number {
-    const high = this.limits.outputBytesMax / 4;
-    return high - this.socket.writableLength - this.writer.pendingBytes;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(this.flushNow);
-  }
-
-  /** Writes everything this turn produced in one socket write. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.writer.pendingBytes === 0 || !this.socket.writable) return;
-    this.socket.write(this.writer.take());
-    if (this.socket.writableLength > this.limits.outputBytesMax) {
-      // The client stopped reading while making us produce frames: it gets no more.
-      this.closeAll(ErrorCode.ENHANCE_YOUR_CALM);
-      this.socket.destroy();
-    }
-  }
-
   private endSocket(): void {
-    this.flush();
+    this.out.flush();
     this.socket.end();
     this.setTimer(() => this.socket.destroy());
   }
@@ -590,7 +549,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private closeAll(code: number): void {
     const streams = [...this.streams.values()];
     this.streams.clear();
-    this.waiting.clear();
+    this.out.forgetAll();
     for (const stream of streams) stream.close(code, true);
   }
 }
