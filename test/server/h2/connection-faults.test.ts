@@ -164,6 +164,20 @@ describe('H2Connection protocol faults (raw frames)', () => {
     assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
   });
 
+  it('a stream window past 2^31-1: RST_STREAM by WINDOW_UPDATE, GOAWAY by SETTINGS (6.9.2)', async () => {
+    const client = await raw();
+    const frames = new Frames().headers(1, paused).headers(3, paused);
+    frames.writer.writeWindowUpdate(1, 0x7fff_ffff); // 65535 + 2^31-1: too far
+    frames.writer.writeWindowUpdate(3, 0x7fff_ffff - 65_535); // exactly 2^31-1
+    client.send(frames.bytes());
+    const rst = await client.frame('RST_STREAM', (f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual([rst.streamId, rstCode(rst.payload)], [1, ErrorCode.FLOW_CONTROL_ERROR]);
+    // One more octet of initial window moves stream 3's window past the maximum.
+    frames.writer.writeSettings([{ id: 4, value: 65_536 }]);
+    client.send(frames.bytes(false));
+    assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
+  });
+
   it('a header block HPACK cannot decode: GOAWAY COMPRESSION_ERROR', async () => {
     const client = await raw();
     const frames = new Frames();
