@@ -266,6 +266,24 @@ describe('H2Connection protocol faults (raw frames)', () => {
     assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0);
   });
 
+  it('a header list past 64 KiB (table references): RST_STREAM, the connection kept', async () => {
+    const client = await raw();
+    const big = { name: 'x-big', value: 'b'.repeat(4000) };
+    // The first block puts the field in both tables; the second refers to it 17 times in 17
+    // octets, a header list of ~68 KiB from a block of a few dozen.
+    const frames = new Frames().headers(1, [...request, big], true);
+    frames.headers(3, [...request, ...Array.from({ length: 17 }, () => big)], true);
+    frames.headers(5, [...request, big], true);
+    client.send(frames.bytes());
+    await client.frame('the end of stream 5', (f) => f.streamId === 5 && (f.flags & 1) === 1);
+    const resets = client.frames.filter((f) => f.type === FrameType.RST_STREAM);
+    assert.deepEqual(
+      resets.map((f) => [f.streamId, rstCode(f.payload)]),
+      [[3, ErrorCode.PROTOCOL_ERROR]],
+    );
+    assert.ok(client.frames.some((f) => f.streamId === 1 && (f.flags & 1) === 1));
+  });
+
   it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
     const client = await raw();
     const frames = new Frames();
