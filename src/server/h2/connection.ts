@@ -52,6 +52,8 @@ export type { H2ConnectionOptions } from './connection-limits.js';
 export type StreamHandler = (stream: H2Stream, headers: RequestHeaders) => void;
 
 const emptyData = Buffer.alloc(0);
+/** The opaque data of close()'s PING. */
+const drainPing = Buffer.from('goaway!!', 'latin1');
 /** The streams we reset whose late frames are still excused (trailers in flight). */
 const resetRememberedMax = 1024;
 /** A stream's WINDOW_UPDATE waits until this share of its window was consumed. */
@@ -86,7 +88,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private blockBytes = 0;
   private blockEndStream = false;
 
-  /** GOAWAY sent (close() or a connection error): no new streams. */
+  /** `close` sent its first GOAWAY and awaits its PING's ACK. */
+  private draining = false;
+  /** The final GOAWAY sent (close() or a connection error): no new streams. */
   private goawaySent = false;
   private failed = false;
   private peerGoaway = false;
@@ -143,20 +147,30 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   /**
-   * Graceful shutdown (6.8): GOAWAY(NO_ERROR) with the last stream id we took, refusal of any
-   * newer stream, and the socket ended once the open streams finish, or destroyed after
-   * `closeTimeoutMs` (their consumers then get onClose(CANCEL)).
+   * Graceful shutdown in two steps (6.8): GOAWAY(2^31-1, NO_ERROR) and a PING first, so that
+   * requests the client sent before it saw the GOAWAY are still taken; on the PING's ACK (one
+   * round trip later) GOAWAY(last stream id) and refusal of anything newer. The socket ends
+   * once the open streams finish, or is destroyed after `closeTimeoutMs` (their consumers then
+   * get onClose(CANCEL)).
    */
   close(): void {
-    if (this.goawaySent) return;
-    this.goawaySent = true;
-    this.writer.writeGoaway(this.lastStreamId, ErrorCode.NO_ERROR);
-    if (this.streams.size === 0) return this.endSocket();
+    if (this.draining || this.goawaySent) return;
+    this.draining = true;
+    this.writer.writeGoaway(uint31Max, ErrorCode.NO_ERROR);
+    this.writer.writePing(drainPing);
     this.out.scheduleFlush();
     this.setTimer(() => {
       this.closeAll(ErrorCode.CANCEL);
       this.socket.destroy();
     });
+  }
+
+  /** The second GOAWAY of `close`: the last stream id is now final. */
+  private finalGoaway(): void {
+    this.goawaySent = true;
+    this.writer.writeGoaway(this.lastStreamId, ErrorCode.NO_ERROR);
+    if (this.streams.size === 0) return this.endSocket();
+    this.out.scheduleFlush();
   }
 
   // ---- bytes in ----
@@ -274,7 +288,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onPing(ack: boolean, data: Uint8Array): void {
-    if (ack) return; // We send no PINGs of our own.
+    if (ack) {
+      // Our only PING is close()'s: its ACK says the client has seen the first GOAWAY.
+      if (this.draining && !this.goawaySent && isDrainPing(data)) this.finalGoaway();
+      return;
+    }
     if (!this.pings.hit(Date.now())) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PING flood');
     }
@@ -552,4 +570,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.out.forgetAll();
     for (const stream of streams) stream.close(code, true);
   }
+}
+
+function isDrainPing(data: Uint8Array): boolean {
+  for (let i = 0; i < drainPing.length; i++) if (data[i] !== drainPing[i]) return false;
+  return true;
 }

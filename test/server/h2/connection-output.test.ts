@@ -96,45 +96,63 @@ describe('H2Connection output', () => {
     await silent.closedBy();
   });
 
-  it('close() waits for open streams, and destroys them after closeTimeoutMs', async () => {
+  it('close(): two GOAWAYs a PING apart, then the open streams, bounded by closeTimeoutMs', async () => {
     const client = await RawClient.connect(server.port);
     clients.push(client);
     client.send(unaryBytes([1])); // path /unary: answered at once
     await client.frame('the response', (f) => f.streamId === 1 && (f.flags & 1) === 1);
     const connection = server.connections.at(-1);
     assert.ok(connection !== undefined);
-    // A second connection with a held stream: response headers and body, never trailers.
-    const other = await RawClient.connect(server.port);
-    clients.push(other);
+    // A held stream (1): response headers and body, never trailers.
     const encoder = new HpackEncoder();
     const frames = new FrameWriter();
+    const post = (id: number, path: string): void =>
+      frames.writeHeaders(
+        id,
+        encoder.encode([
+          { name: ':method', value: 'POST' },
+          { name: ':scheme', value: 'http' },
+          { name: ':path', value: path },
+        ]),
+        true,
+      );
     frames.writeSettings([]);
     frames.writeSettingsAck();
-    frames.writeHeaders(
-      1,
-      encoder.encode([
-        { name: ':method', value: 'POST' },
-        { name: ':scheme', value: 'http' },
-        { name: ':path', value: '/hold/forever' },
-      ]),
-      true,
-    );
+    post(1, '/hold/forever');
+    const other = await RawClient.connect(server.port);
+    clients.push(other);
     other.send(Buffer.concat([clientPreface, frames.take()]));
     await other.frame('the held stream headers', (f) => f.type === FrameType.HEADERS);
     const holding = server.connections.at(-1);
     assert.ok(holding !== undefined && holding !== connection);
+
     holding.close();
-    const goaway = await other.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);
-    assert.equal(goaway.payload.readUInt32BE(4), ErrorCode.NO_ERROR);
-    assert.equal(goaway.payload.readUInt32BE(0), 1, 'stream 1 is taken and may finish');
+    const first = await other.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);
+    assert.deepEqual(
+      [first.payload.readUInt32BE(0), first.payload.readUInt32BE(4)],
+      [0x7fff_ffff, ErrorCode.NO_ERROR],
+    );
+    // A request the client sent before it saw the GOAWAY is still served...
+    post(3, '/unary');
+    other.send(frames.take());
+    await other.frame('the response to 3', (f) => f.streamId === 3 && (f.flags & 1) === 1);
+    // ...and the ACK of the server's PING makes the last stream id final.
+    const ping = await other.frame('PING', (f) => f.type === FrameType.PING && f.flags === 0);
+    frames.writePingAck(ping.payload);
+    other.send(frames.take());
+    const last = await other.frame('2nd GOAWAY', (f) => f.type === FrameType.GOAWAY && f !== first);
+    assert.deepEqual(
+      [last.payload.readUInt32BE(0), last.payload.readUInt32BE(4)],
+      [3, ErrorCode.NO_ERROR],
+    );
+    // Stream 1 never ends: closeTimeoutMs destroys the connection and tells its consumer.
     await other.closedBy();
-    const id = 1;
     await waitFor('onClose(CANCEL) at the consumer', (done) => {
-      const poll = (): void => (log.closes.has(id) ? done(undefined) : void setImmediate(poll));
+      const poll = (): void => (log.closes.has(1) ? done(undefined) : void setImmediate(poll));
       poll();
     });
-    assert.equal(log.closes.get(id), ErrorCode.CANCEL);
-    // An idle connection closes at once.
+    assert.equal(log.closes.get(1), ErrorCode.CANCEL);
+    // An idle connection whose client never answers the PING closes at closeTimeoutMs.
     connection.close();
     await client.closedBy();
   });
