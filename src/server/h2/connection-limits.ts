@@ -11,9 +11,10 @@ export interface H2ConnectionOptions {
    */
   readonly connectionWindowBytes?: number;
   /**
-   * RST_STREAMs a client may send per second: past it, GOAWAY ENHANCE_YOUR_CALM. Opening a
-   * stream and resetting it at once costs the server work for nothing the client sees ("rapid
-   * reset", CVE-2023-44487), so the rate is bounded, generously for real cancellations.
+   * Resets of open streams per second, the client's RST_STREAMs and the stream errors it
+   * provokes alike: past it, GOAWAY ENHANCE_YOUR_CALM. Opening a stream and having it reset at
+   * once costs the server work for nothing the client sees ("rapid reset", CVE-2023-44487, and
+   * "MadeYouReset", CVE-2025-8671), so the rate is bounded, generously for real cancellations.
    */
   readonly resetsPerSecondMax?: number;
   /**
@@ -25,6 +26,11 @@ export interface H2ConnectionOptions {
   readonly pingsPerSecondMax?: number;
   /** Non-ACK SETTINGS per second (each is applied and ACKed): past it, ENHANCE_YOUR_CALM. */
   readonly settingsPerSecondMax?: number;
+  /**
+   * DATA frames per second with no octets and no END_STREAM: they cost a frame's work and
+   * carry nothing (the "empty frames flood", CVE-2019-9518). Past it, ENHANCE_YOUR_CALM.
+   */
+  readonly emptyDataPerSecondMax?: number;
   /**
    * Octets written to the socket but not yet taken by the kernel. Queued DATA stops moving into
    * the socket at a quarter of this; past the whole (a client that stops reading while making
@@ -46,6 +52,7 @@ export interface Limits {
   readonly resetsPerSecondMax: number;
   readonly pingsPerSecondMax: number;
   readonly settingsPerSecondMax: number;
+  readonly emptyDataPerSecondMax: number;
   readonly outputBytesMax: number;
   readonly settingsTimeoutMs: number;
   readonly closeTimeoutMs: number;
@@ -57,6 +64,7 @@ export function limitsOf(options: H2ConnectionOptions): Limits {
     resetsPerSecondMax: options.resetsPerSecondMax ?? 1000,
     pingsPerSecondMax: options.pingsPerSecondMax ?? 100,
     settingsPerSecondMax: options.settingsPerSecondMax ?? 100,
+    emptyDataPerSecondMax: options.emptyDataPerSecondMax ?? 100,
     outputBytesMax: options.outputBytesMax ?? 4 << 20,
     settingsTimeoutMs: options.settingsTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5000,

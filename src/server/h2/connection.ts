@@ -74,6 +74,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private readonly resets: RateCap;
   private readonly pings: RateCap;
   private readonly settingsFrames: RateCap;
+  private readonly emptyData: RateCap;
 
   /** The highest client stream id opened (or refused): lower ids are closed (5.1.1). */
   private lastStreamId = 0;
@@ -107,6 +108,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.resets = new RateCap(this.limits.resetsPerSecondMax);
     this.pings = new RateCap(this.limits.pingsPerSecondMax);
     this.settingsFrames = new RateCap(this.limits.settingsPerSecondMax);
+    this.emptyData = new RateCap(this.limits.emptyDataPerSecondMax);
     this.reader = new FrameReader(this, { maxFrameSize: localSettings.maxFrameSize });
     this.out = new ConnectionOutput(
       socket,
@@ -205,7 +207,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onData(streamId: number, data: Uint8Array, endStream: boolean, flowBytes: number): void {
-    this.pings.clear();
+    // Only DATA that carries something is work that excuses PINGs; an empty one is counted.
+    if (flowBytes > 0) this.pings.clear();
+    else if (!endStream && !this.emptyData.hit(Date.now())) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'empty DATA flood');
+    }
     this.recvWindow -= flowBytes;
     if (this.recvWindow < 0) {
       throw new ConnectionError(
@@ -311,9 +317,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     if (stream === undefined) return this.requireNotIdle('RST_STREAM', streamId);
     // Only resets of open streams count: opening one and resetting it is the attack (work
     // started for nothing); a reset that crosses our end of the stream costs nothing.
-    if (!this.resets.hit(Date.now())) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'RST_STREAM flood (rapid reset)');
-    }
+    this.countReset('RST_STREAM flood (rapid reset)');
     this.removeStream(stream);
     stream.close(errorCode, true);
   }
@@ -524,8 +528,14 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   /** A stream error (5.4.2): RST_STREAM, and the consumer is told. */
   private resetStream(stream: H2Stream, code: ErrorCode): void {
+    // The client provoked it: as costly as its own reset of a stream we started on.
+    this.countReset('stream errors provoked in a flood (MadeYouReset)');
     this.sendReset(stream, code);
     stream.onClose(code);
+  }
+
+  private countReset(what: string): void {
+    if (!this.resets.hit(Date.now())) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, what);
   }
 
   /** Resets a stream that never reached a consumer. */

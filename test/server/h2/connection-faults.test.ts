@@ -49,6 +49,7 @@ class Frames {
 }
 
 const rstCode = (payload: Buffer): number => payload.readUInt32BE(0);
+const emptyData = Buffer.alloc(0);
 
 describe('H2Connection protocol faults (raw frames)', () => {
   const log = newLog();
@@ -69,6 +70,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
       resetsPerSecondMax: 50,
       pingsPerSecondMax: 20,
       settingsPerSecondMax: 20,
+      emptyDataPerSecondMax: 20,
     });
   });
   after(async () => {
@@ -348,6 +350,31 @@ describe('H2Connection protocol faults (raw frames)', () => {
       client.send(frames.bytes());
       assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM, flood);
     }
+  });
+
+  it('empty DATA frames: a flood is ENHANCE_YOUR_CALM, and they do not excuse PINGs', async () => {
+    for (const flood of ['empty DATA', 'PINGs between empty DATA']) {
+      const client = await raw(tight);
+      const frames = new Frames().headers(1, paused);
+      for (let i = 0; i < 50; i++) {
+        if (flood !== 'empty DATA') frames.writer.writePing(Buffer.alloc(8, i));
+        if (flood === 'empty DATA' || i % 2 === 0) frames.writer.writeData(1, emptyData, false);
+      }
+      client.send(frames.bytes());
+      assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM, flood);
+    }
+  });
+
+  it('resets the client provokes count as rapid resets (MadeYouReset)', async () => {
+    const client = await raw(tight);
+    const frames = new Frames();
+    // Each stream reaches the consumer, then a WINDOW_UPDATE past 2^31-1 makes us reset it.
+    for (let id = 1; id < 200; id += 2) {
+      frames.headers(id, paused);
+      frames.writer.writeWindowUpdate(id, 0x7fff_ffff);
+    }
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM);
   });
 
   it("PINGs that come with requests are no flood (grpc-go's BDP pings)", async () => {
