@@ -45,6 +45,12 @@ export interface H2ConnectionOptions {
   readonly settingsTimeoutMs?: number;
   /** How long `close()` waits for open streams before destroying the socket. Default 5 s. */
   readonly closeTimeoutMs?: number;
+  /**
+   * A consumer callback (onStream, onData, onClose, onWritable) threw: a bug in the consumer.
+   * Its stream has been reset with INTERNAL_ERROR; the connection goes on. Default: a process
+   * warning (the error is never swallowed silently, nor allowed to take the process down).
+   */
+  readonly onCallbackError?: (error: unknown, streamId: number) => void;
 }
 
 export interface Limits {
@@ -56,6 +62,7 @@ export interface Limits {
   readonly outputBytesMax: number;
   readonly settingsTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly onCallbackError: (error: unknown, streamId: number) => void;
 }
 
 export function limitsOf(options: H2ConnectionOptions): Limits {
@@ -68,7 +75,13 @@ export function limitsOf(options: H2ConnectionOptions): Limits {
     outputBytesMax: options.outputBytesMax ?? 4 << 20,
     settingsTimeoutMs: options.settingsTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+    onCallbackError: options.onCallbackError ?? warnCallbackError,
   };
+}
+
+function warnCallbackError(error: unknown, streamId: number): void {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.emitWarning(`HTTP/2 stream ${streamId}: a consumer callback threw: ${message}`);
 }
 
 /** Counts events in fixed one-second windows; `hit` is false once a window's count passes max. */

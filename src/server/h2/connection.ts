@@ -15,8 +15,9 @@
  *
  * Errors: a ConnectionError from a codec or a rule here ends the connection (GOAWAY with the
  * last client stream id, the code and the message as debug data; every stream told; socket
- * ended). A stream fault resets only its stream. Anything else thrown is a bug: the socket is
- * destroyed and the error rethrown.
+ * ended). A stream fault resets only its stream. A consumer callback that throws resets its
+ * stream with INTERNAL_ERROR and is reported (options.onCallbackError); the connection goes on.
+ * Anything else thrown is a bug of this layer: the socket is destroyed and the error rethrown.
  *
  * @example
  * net.createServer((socket) =>
@@ -391,7 +392,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
     created.remoteEnded = endStream;
     created.contentRemaining = contentLength;
     this.streams.set(streamId, created);
-    this.onStream(created, this.collector.request);
+    try {
+      this.onStream(created, this.collector.request);
+    } catch (error) {
+      this.callbackFailed(created, error);
+    }
     if (endStream && !created.closed) created.receive(emptyData, true);
   }
 
@@ -526,12 +531,18 @@ export class H2Connection implements FrameHandler, StreamOwner {
     stream.close(ErrorCode.NO_ERROR, false);
   }
 
+  callbackFailed(stream: H2Stream, error: unknown): void {
+    // Reset without onClose: the consumer that threw is not called again for this stream.
+    if (!stream.closed) this.sendReset(stream, ErrorCode.INTERNAL_ERROR);
+    this.limits.onCallbackError(error, stream.id);
+  }
+
   /** A stream error (5.4.2): RST_STREAM, and the consumer is told. */
   private resetStream(stream: H2Stream, code: ErrorCode): void {
     // The client provoked it: as costly as its own reset of a stream we started on.
     this.countReset('stream errors provoked in a flood (MadeYouReset)');
     this.sendReset(stream, code);
-    stream.onClose(code);
+    stream.notifyClose(code);
   }
 
   private countReset(what: string): void {

@@ -25,6 +25,8 @@ export interface StreamOwner {
   sendReset(stream: H2Stream, code: ErrorCode): void;
   /** The consumer took `bytes` of request DATA: window may be given back. */
   consumed(stream: H2Stream, bytes: number): void;
+  /** A consumer callback threw: the stream is reset (INTERNAL_ERROR) and the error reported. */
+  callbackFailed(stream: H2Stream, error: unknown): void;
 }
 
 /**
@@ -169,7 +171,7 @@ export class H2Stream {
         bytes -= heldBytes(this.held);
         break;
       }
-      this.onData(held[i] as Buffer, this.heldEnd && i === held.length - 1);
+      this.deliver(held[i] as Buffer, this.heldEnd && i === held.length - 1);
     }
     if (bytes > 0) this.owner.consumed(this, bytes);
   }
@@ -187,10 +189,31 @@ export class H2Stream {
       this.heldEnd = endStream;
       return;
     }
-    this.onData(data, endStream);
-    // Even when onData closed the stream (a unary answer ends it right there): the octets
-    // are the connection window's either way.
+    this.deliver(data, endStream);
+    // Even when onData closed the stream (a unary answer ends it right there) or threw: the
+    // octets are the connection window's either way.
     if (data.length > 0) this.owner.consumed(this, data.length);
+  }
+
+  /**
+   * Every consumer callback runs through one of these guards: a throw is the consumer's bug,
+   * so it fails this stream only, never the connection's reading or its windows.
+   */
+  private deliver(data: Uint8Array, endStream: boolean): void {
+    try {
+      this.onData(data, endStream);
+    } catch (error) {
+      this.owner.callbackFailed(this, error);
+    }
+  }
+
+  /** Tells the consumer the stream ended abnormally (see CloseCallback), guarded. */
+  notifyClose(code: number): void {
+    try {
+      this.onClose(code);
+    } catch (error) {
+      this.owner.callbackFailed(this, error);
+    }
   }
 
   /** The next queued chunk, at most `max` octets, removed from the queue. */
@@ -212,7 +235,12 @@ export class H2Stream {
     if (this.blocked && this.queuedBytes <= queuedBytesHighWater / 2) {
       this.blocked = false;
       queueMicrotask(() => {
-        if (!this.closed) this.onWritable();
+        if (this.closed) return;
+        try {
+          this.onWritable();
+        } catch (error) {
+          this.owner.callbackFailed(this, error);
+        }
       });
     }
     return out;
@@ -229,7 +257,7 @@ export class H2Stream {
     // DATA held for a paused consumer that will never take it: its octets still count
     // against the connection window, which would otherwise shrink for good.
     if (held !== undefined) this.owner.consumed(this, heldBytes(held));
-    if (notify) this.onClose(code);
+    if (notify) this.notifyClose(code);
   }
 }
 

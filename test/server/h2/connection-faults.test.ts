@@ -5,48 +5,21 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/server/h2/errors.js';
-import { clientPreface, FrameType } from '../../../src/server/h2/frame.js';
-import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
-import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-encoder.js';
+import { FrameType } from '../../../src/server/h2/frame.js';
+import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import {
   echoConsumer,
   newLog,
   RawClient,
+  RequestFrames,
+  requestFields,
   startServer,
+  withPath,
   type TestServer,
 } from './connection-harness.js';
 
-const request: readonly HeaderField[] = [
-  { name: ':method', value: 'POST' },
-  { name: ':scheme', value: 'http' },
-  { name: ':path', value: '/raw' },
-  { name: ':authority', value: 'localhost' },
-  { name: 'content-type', value: 'application/grpc' },
-];
-
-const paused = request.map((f) => (f.name === ':path' ? { ...f, value: '/pause/it' } : f));
-
-/** Builds a client's bytes: the preface and SETTINGS first unless told otherwise. */
-class Frames {
-  readonly writer = new FrameWriter();
-  readonly encoder = new HpackEncoder();
-
-  constructor(preface = true) {
-    if (!preface) return;
-    this.writer.writeSettings([]);
-    this.writer.writeSettingsAck(); // early (unread), so no SETTINGS_TIMEOUT mid-test
-  }
-
-  headers(streamId: number, fields = request, endStream = false): this {
-    this.writer.writeHeaders(streamId, this.encoder.encode(fields), endStream);
-    return this;
-  }
-
-  bytes(preface = true): Buffer {
-    const frames = Buffer.from(this.writer.take());
-    return preface ? Buffer.concat([clientPreface, frames]) : frames;
-  }
-}
+const request = requestFields;
+const paused = withPath('/pause/it');
 
 const rstCode = (payload: Buffer): number => payload.readUInt32BE(0);
 const emptyData = Buffer.alloc(0);
@@ -88,7 +61,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('a first frame other than SETTINGS: GOAWAY PROTOCOL_ERROR', async () => {
     const client = await raw();
-    const frames = new Frames(false);
+    const frames = new RequestFrames(false);
     frames.writer.writePing(Buffer.alloc(8));
     client.send(frames.bytes());
     assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
@@ -96,13 +69,13 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('an even stream id: GOAWAY PROTOCOL_ERROR', async () => {
     const client = await raw();
-    client.send(new Frames().headers(2).bytes());
+    client.send(new RequestFrames().headers(2).bytes());
     assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
   });
 
   it('a decreasing stream id: GOAWAY PROTOCOL_ERROR naming the last stream', async () => {
     const client = await raw();
-    client.send(new Frames().headers(5).headers(3).bytes());
+    client.send(new RequestFrames().headers(5).headers(3).bytes());
     const goaway = await client.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);
     assert.equal(goaway.payload.readUInt32BE(4), ErrorCode.PROTOCOL_ERROR);
     assert.equal(goaway.payload.readUInt32BE(0), 5, 'last stream id');
@@ -111,7 +84,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('DATA beyond the connection window: GOAWAY FLOW_CONTROL_ERROR', async () => {
     const client = await raw(tight);
-    const frames = new Frames().headers(1, paused);
+    const frames = new RequestFrames().headers(1, paused);
     for (let i = 0; i < 5; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
     client.send(frames.bytes());
     assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
@@ -119,7 +92,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('DATA beyond a stream window: RST_STREAM FLOW_CONTROL_ERROR, connection kept', async () => {
     const client = await raw();
-    const frames = new Frames().headers(1, paused);
+    const frames = new RequestFrames().headers(1, paused);
     // 1 MiB stream window + 16 KiB; the connection window (16 MiB) is not exceeded.
     for (let i = 0; i < 65; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
     frames.writer.writePing(Buffer.from('after-it'));
@@ -132,7 +105,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('DATA held for a paused stream that is reset goes back to the connection window', async () => {
     const client = await raw(tight); // a 64 KiB connection window
-    const frames = new Frames().headers(1, paused);
+    const frames = new RequestFrames().headers(1, paused);
     for (let i = 0; i < 3; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
     frames.writer.writeRstStream(1, ErrorCode.CANCEL);
     frames.headers(3, request, false);
@@ -144,7 +117,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('request DATA answered inside onData still goes back to the connection window', async () => {
     const client = await raw(tight); // a 64 KiB connection window
-    const frames = new Frames();
+    const frames = new RequestFrames();
     // Windows for the echoed 160 KiB: this client reads everything.
     frames.writer.writeSettings([{ id: 4, value: 1 << 20 }]);
     frames.writer.writeWindowUpdate(0, 1 << 20);
@@ -160,7 +133,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('WINDOW_UPDATE past 2^31-1: GOAWAY FLOW_CONTROL_ERROR', async () => {
     const client = await raw();
-    const frames = new Frames();
+    const frames = new RequestFrames();
     frames.writer.writeWindowUpdate(0, 0x7fff_ffff);
     client.send(frames.bytes());
     assert.equal(await client.goawayCode(), ErrorCode.FLOW_CONTROL_ERROR);
@@ -168,7 +141,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('a stream window past 2^31-1: RST_STREAM by WINDOW_UPDATE, GOAWAY by SETTINGS (6.9.2)', async () => {
     const client = await raw();
-    const frames = new Frames().headers(1, paused).headers(3, paused);
+    const frames = new RequestFrames().headers(1, paused).headers(3, paused);
     frames.writer.writeWindowUpdate(1, 0x7fff_ffff); // 65535 + 2^31-1: too far
     frames.writer.writeWindowUpdate(3, 0x7fff_ffff - 65_535); // exactly 2^31-1
     client.send(frames.bytes());
@@ -182,7 +155,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('a header block HPACK cannot decode: GOAWAY COMPRESSION_ERROR', async () => {
     const client = await raw();
-    const frames = new Frames();
+    const frames = new RequestFrames();
     frames.writer.writeHeaders(1, Buffer.from([0x80]), true); // indexed field 0
     client.send(frames.bytes());
     assert.equal(await client.goawayCode(), ErrorCode.COMPRESSION_ERROR);
@@ -190,7 +163,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('malformed requests: RST_STREAM PROTOCOL_ERROR, the table kept in step', async () => {
     const client = await raw();
-    const frames = new Frames()
+    const frames = new RequestFrames()
       .headers(1, [...request, { name: 'X-Upper', value: 'v' }], true)
       .headers(3, request.slice(1), true) // no :method
       .headers(5, [{ name: 'te', value: 'gzip' }, ...request], true) // regular before pseudo
@@ -213,7 +186,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('request trailers end the request; a second block without END_STREAM is malformed', async () => {
     const client = await raw();
-    const frames = new Frames().headers(1).headers(3);
+    const frames = new RequestFrames().headers(1).headers(3);
     frames.writer.writeData(1, Buffer.from('with trailers'), false);
     frames.headers(1, [{ name: 'x-checksum', value: '1' }], true);
     frames.headers(3, [{ name: 'x-more', value: '1' }], false);
@@ -227,7 +200,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
   it('content-length must match the DATA (8.1.1): RST_STREAM PROTOCOL_ERROR otherwise', async () => {
     const client = await raw();
     const length = (n: string): HeaderField[] => [...request, { name: 'content-length', value: n }];
-    const frames = new Frames().headers(1, length('5')).headers(3, length('5'));
+    const frames = new RequestFrames().headers(1, length('5')).headers(3, length('5'));
     frames.headers(5, length('5'), true).headers(7, length('x')).headers(9, length('4'));
     frames.writer.writeData(1, Buffer.from('12345'), true); // matches
     frames.writer.writeData(3, Buffer.from('123'), true); // short
@@ -248,8 +221,8 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('ending a stream the client still sends on: trailers, then RST_STREAM NO_ERROR (8.1)', async () => {
     const client = await raw();
-    const early = request.map((f) => (f.name === ':path' ? { ...f, value: '/early/x' } : f));
-    const frames = new Frames().headers(1, early, false);
+    const early = withPath('/early/x');
+    const frames = new RequestFrames().headers(1, early, false);
     client.send(frames.bytes());
     const rst = await client.frame('RST_STREAM', (f) => f.type === FrameType.RST_STREAM);
     assert.deepEqual([rst.streamId, rstCode(rst.payload)], [1, ErrorCode.NO_ERROR]);
@@ -273,7 +246,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
     const big = { name: 'x-big', value: 'b'.repeat(4000) };
     // The first block puts the field in both tables; the second refers to it 17 times in 17
     // octets, a header list of ~68 KiB from a block of a few dozen.
-    const frames = new Frames().headers(1, [...request, big], true);
+    const frames = new RequestFrames().headers(1, [...request, big], true);
     frames.headers(3, [...request, ...Array.from({ length: 17 }, () => big)], true);
     frames.headers(5, [...request, big], true);
     client.send(frames.bytes());
@@ -288,7 +261,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
     const client = await raw();
-    const frames = new Frames();
+    const frames = new RequestFrames();
     // 1000 held streams (paused, never ended), then one more.
     for (let id = 1; id <= 2001; id += 2) frames.headers(id, paused);
     frames.writer.writePing(Buffer.from('barrier!'));
@@ -304,7 +277,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('DATA on a stream we reset is ignored but replenishes the connection window', async () => {
     const client = await raw(tight);
-    const frames = new Frames().headers(1, [...request, { name: 'Bad', value: 'x' }]);
+    const frames = new RequestFrames().headers(1, [...request, { name: 'Bad', value: 'x' }]);
     // 160 KiB on the reset stream: more than the 64 KiB connection window unless refilled.
     for (let i = 0; i < 10; i++) frames.writer.writeData(1, Buffer.alloc(16_384), false);
     frames.headers(3, request, false);
@@ -322,7 +295,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('RST_STREAM on an idle stream: GOAWAY PROTOCOL_ERROR', async () => {
     const client = await raw();
-    const frames = new Frames();
+    const frames = new RequestFrames();
     frames.writer.writeRstStream(7, ErrorCode.CANCEL);
     client.send(frames.bytes());
     assert.equal(await client.goawayCode(), ErrorCode.PROTOCOL_ERROR);
@@ -330,7 +303,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('a rapid-reset flood: GOAWAY ENHANCE_YOUR_CALM', async () => {
     const client = await raw(tight);
-    const frames = new Frames();
+    const frames = new RequestFrames();
     for (let id = 1; id < 200; id += 2) {
       frames.headers(id);
       frames.writer.writeRstStream(id, ErrorCode.CANCEL);
@@ -342,7 +315,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
   it('a PING flood and a SETTINGS flood: GOAWAY ENHANCE_YOUR_CALM', async () => {
     for (const flood of ['ping', 'settings']) {
       const client = await raw(tight);
-      const frames = new Frames();
+      const frames = new RequestFrames();
       for (let i = 0; i < 50; i++) {
         if (flood === 'ping') frames.writer.writePing(Buffer.alloc(8, i));
         else frames.writer.writeSettings([{ id: 4, value: 70_000 + i }]);
@@ -355,7 +328,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
   it('empty DATA frames: a flood is ENHANCE_YOUR_CALM, and they do not excuse PINGs', async () => {
     for (const flood of ['empty DATA', 'PINGs between empty DATA']) {
       const client = await raw(tight);
-      const frames = new Frames().headers(1, paused);
+      const frames = new RequestFrames().headers(1, paused);
       for (let i = 0; i < 50; i++) {
         if (flood !== 'empty DATA') frames.writer.writePing(Buffer.alloc(8, i));
         if (flood === 'empty DATA' || i % 2 === 0) frames.writer.writeData(1, emptyData, false);
@@ -367,7 +340,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it('resets the client provokes count as rapid resets (MadeYouReset)', async () => {
     const client = await raw(tight);
-    const frames = new Frames();
+    const frames = new RequestFrames();
     // Each stream reaches the consumer, then a WINDOW_UPDATE past 2^31-1 makes us reset it.
     for (let id = 1; id < 200; id += 2) {
       frames.headers(id, paused);
@@ -379,7 +352,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
 
   it("PINGs that come with requests are no flood (grpc-go's BDP pings)", async () => {
     const client = await raw(tight);
-    const frames = new Frames();
+    const frames = new RequestFrames();
     for (let id = 1; id < 400; id += 2) {
       frames.headers(id, request, true);
       frames.writer.writePing(Buffer.alloc(8, id & 0xff));

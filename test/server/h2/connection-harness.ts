@@ -4,8 +4,10 @@
  * client socket that sends hand-built frames and parses the server's frames back.
  */
 import net from 'node:net';
+import { clientPreface } from '../../../src/server/h2/frame.js';
+import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
 import { H2Connection, type H2ConnectionOptions } from '../../../src/server/h2/connection.js';
-import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
+import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import type { H2Stream } from '../../../src/server/h2/stream.js';
 import type { RequestHeaders } from '../../../src/server/h2/stream-headers.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -228,5 +230,46 @@ export class RawClient {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter();
+  }
+}
+
+/** A gRPC-shaped request's header fields, for raw clients. */
+export const requestFields: readonly HeaderField[] = [
+  { name: ':method', value: 'POST' },
+  { name: ':scheme', value: 'http' },
+  { name: ':path', value: '/raw' },
+  { name: ':authority', value: 'localhost' },
+  { name: 'content-type', value: 'application/grpc' },
+];
+
+/** `requestFields` with another :path (the echo consumer acts on the path). */
+export function withPath(path: string): HeaderField[] {
+  return requestFields.map((f) => (f.name === ':path' ? { ...f, value: path } : f));
+}
+
+/**
+ * Builds a raw client's bytes: the preface and an empty SETTINGS (and its ACK of the server's,
+ * sent early and unread, so no SETTINGS_TIMEOUT mid-test) unless told otherwise; then HEADERS
+ * from one HPACK encoder, so its dynamic table follows the connection's.
+ */
+export class RequestFrames {
+  readonly writer = new FrameWriter();
+  readonly encoder = new HpackEncoder();
+
+  constructor(preface = true) {
+    if (!preface) return;
+    this.writer.writeSettings([]);
+    this.writer.writeSettingsAck();
+  }
+
+  headers(streamId: number, fields = requestFields, endStream = false): this {
+    this.writer.writeHeaders(streamId, this.encoder.encode(fields), endStream);
+    return this;
+  }
+
+  /** What was written since the last call, behind the client preface unless `preface` is false. */
+  bytes(preface = true): Buffer {
+    const frames = Buffer.from(this.writer.take());
+    return preface ? Buffer.concat([clientPreface, frames]) : frames;
   }
 }
