@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/server/h2/errors.js';
 import { FrameType } from '../../../src/server/h2/frame.js';
+import { waitFor } from '../../helpers/wait.js';
 import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import {
   echoConsumer,
@@ -256,7 +257,10 @@ describe('H2Connection protocol faults (raw frames)', () => {
       resets.map((f) => [f.streamId, rstCode(f.payload)]),
       [[3, ErrorCode.PROTOCOL_ERROR]],
     );
-    assert.ok(client.frames.some((f) => f.streamId === 1 && (f.flags & 1) === 1));
+    assert.ok(
+      client.frames.some((f) => f.streamId === 1 && (f.flags & 1) === 1),
+      'stream 1 answered',
+    );
   });
 
   it('past MAX_CONCURRENT_STREAMS: RST_STREAM REFUSED_STREAM, the others kept', async () => {
@@ -368,7 +372,7 @@ describe('H2Connection protocol faults (raw frames)', () => {
     for (const target of [server, tight]) {
       const session = http2.connect(`http://127.0.0.1:${target.port}`);
       try {
-        const body = await new Promise<string>((resolve, reject) => {
+        const body = await waitFor<string>('the answer to /still', (resolve, reject) => {
           const stream = session.request({ ':method': 'POST', ':path': '/still' });
           let text = '';
           stream.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { H2Connection } from '../../../src/server/h2/connection.js';
 import { Etcdctl, etcdctlSkip } from '../../helpers/etcdctl.js';
 import { createTlsFixtures, type TlsFixtures } from '../../helpers/tls-fixtures.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** A gRPC message: compressed flag 0, 4-octet length, the message. */
 function framed(message: Buffer): Buffer {
@@ -40,7 +41,7 @@ const putConsumer: Consumer = (stream, headers) => {
 };
 
 function unary(client: grpc.Client, method: string, message: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return waitFor(`the answer to ${method}`, (resolve, reject) => {
     client.makeUnaryRequest(
       method,
       (value: Buffer) => value,
@@ -77,7 +78,7 @@ describe('H2Connection with @grpc/grpc-js', () => {
   it('carries a 2 MB message each way', async () => {
     const big = Buffer.alloc(2 << 20, 9);
     const reply = await unary(client, '/test.Echo/Unary', big);
-    assert.ok(reply.equals(big));
+    assert.ok(reply.equals(big), 'the large message echoed whole');
   });
 });
 

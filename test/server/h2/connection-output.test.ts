@@ -102,7 +102,7 @@ describe('H2Connection output', () => {
     client.send(unaryBytes([1])); // path /unary: answered at once
     await client.frame('the response', (f) => f.streamId === 1 && (f.flags & 1) === 1);
     const connection = server.connections.at(-1);
-    assert.ok(connection !== undefined);
+    assert.ok(connection !== undefined, 'the server accepted a connection');
     // A held stream (1): response headers and body, never trailers.
     const encoder = new HpackEncoder();
     const frames = new FrameWriter();
@@ -124,7 +124,7 @@ describe('H2Connection output', () => {
     other.send(Buffer.concat([clientPreface, frames.take()]));
     await other.frame('the held stream headers', (f) => f.type === FrameType.HEADERS);
     const holding = server.connections.at(-1);
-    assert.ok(holding !== undefined && holding !== connection);
+    assert.ok(holding !== undefined && holding !== connection, 'a second connection');
 
     holding.close();
     const first = await other.frame('GOAWAY', (f) => f.type === FrameType.GOAWAY);

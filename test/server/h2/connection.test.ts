@@ -19,7 +19,7 @@ function request(
   body: Buffer,
   extra: http2.OutgoingHttpHeaders = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
+  return waitFor(`the response to ${path}`, (resolve, reject) => {
     const stream = session.request({
       ':method': 'POST',
       ':path': path,
@@ -171,7 +171,7 @@ describe('H2Connection with a node:http2 client', () => {
       const body = Buffer.alloc(300_000, 7);
       for (let i = 0; i < 3; i++) {
         const reply = await request(small, '/settings', body);
-        assert.ok(reply.body.equals(body));
+        assert.ok(reply.body.equals(body), 'the echoed body');
         assert.equal(reply.trailers['grpc-status'], '0');
       }
       // A change while a response is under way (its stream's window moves by the difference,
@@ -180,9 +180,9 @@ describe('H2Connection with a node:http2 client', () => {
       await waitFor('the SETTINGS ACK', (done) =>
         small.settings({ initialWindowSize: 100_000, maxFrameSize: 65_536 }, () => done(undefined)),
       );
-      assert.ok((await during).body.equals(body));
+      assert.ok((await during).body.equals(body), 'the body of the request sent during close');
       const reply = await request(small, '/settings/after', body);
-      assert.ok(reply.body.equals(body));
+      assert.ok(reply.body.equals(body), 'the echoed body');
     } finally {
       small.destroy();
     }
@@ -210,7 +210,7 @@ describe('H2Connection with a node:http2 client', () => {
     const seen = request(client, '/warmup', Buffer.from('w'));
     await seen;
     const connection = server.connections[connections];
-    assert.ok(connection !== undefined);
+    assert.ok(connection !== undefined, 'the server accepted a connection');
     const inFlight = request(client, '/hold/close', Buffer.from('in flight'));
     await waitFor('the held stream', (done) => {
       const poll = (): void => (held.size > 0 ? done(undefined) : void setImmediate(poll));

@@ -29,7 +29,7 @@ function frame(frameType: number, flags: number, streamId: number, payload: Buff
 /** A protobuf bytes field (wire type 2), short enough for a one-octet length. */
 function bytesField(field: number, value: string): Buffer {
   const octets = Buffer.from(value);
-  assert.ok(octets.length < 128);
+  assert.ok(octets.length < 128, 'a one-octet protobuf length');
   return Buffer.concat([Buffer.from([(field << 3) | 2, octets.length]), octets]);
 }
 
@@ -271,7 +271,7 @@ describe('HPACK against etcd 3.4 (Go hpack in grpc-go)', { skip }, () => {
       try {
         await exercise(client);
         assert.ok(client.sizeUpdates >= 1, 'Go opened a block with a table size update');
-        assert.ok(client.decoder.dynamicTable.size <= 64);
+        assert.ok(client.decoder.dynamicTable.size <= 64, 'the table within its 64-octet limit');
         assert.equal(client.decoder.dynamicTable.sizeMax, 64);
       } finally {
         client.close();

@@ -14,7 +14,7 @@ function assertCompressionError(decoder: HpackDecoder, block: string, message: R
     () => decoder.decodeList(hex(block)),
     (error: unknown) => {
       assert.ok(error instanceof HpackError, `not an HpackError: ${String(error)}`);
-      assert.ok(error instanceof ConnectionError);
+      assert.ok(error instanceof ConnectionError, `a ConnectionError, not ${String(error)}`);
       assert.equal(error.code, ErrorCode.COMPRESSION_ERROR);
       assert.match(error.message, message);
       return true;
@@ -86,8 +86,11 @@ describe('HPACK malformed blocks are COMPRESSION_ERROR', () => {
           header: (name) => seen.push(name),
         }),
       (error: unknown) => {
-        assert.ok(error instanceof HeaderListSizeError);
-        assert.ok(error instanceof HpackError);
+        assert.ok(
+          error instanceof HeaderListSizeError,
+          `a HeaderListSizeError, not ${String(error)}`,
+        );
+        assert.ok(error instanceof HpackError, 'a HeaderListSizeError is an HpackError');
         assert.equal(error.code, ErrorCode.COMPRESSION_ERROR);
         assert.equal(error.headerListSize, 102);
         assert.match(error.message, /header list size 102 exceeds the limit of 100/);
