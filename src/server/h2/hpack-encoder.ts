@@ -156,6 +156,13 @@ export class HpackEncoder {
   }
 
   private block(fields: readonly HeaderField[]): void {
+    // Checked before the first change to the table: a block refused halfway would leave our
+    // table (entries added, a size update applied) ahead of the peer's, which never sees it.
+    for (let at = 0; at < fields.length; at++) {
+      const field = fields[at] as HeaderField;
+      requireLatin1(field.name);
+      requireLatin1(field.value);
+    }
     this.sizeUpdates();
     for (let at = 0; at < fields.length; at++) {
       const field = fields[at] as HeaderField;
@@ -241,12 +248,8 @@ export class HpackEncoder {
   private string(text: string): void {
     const out = this.out;
     let at = writeInteger(out, this.length, text.length, 7, 0);
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      // A caller bug, not input: header values are latin1 by contract.
-      if (code > 0xff) throw new AssertionError(`header text is not latin1: ${text}`);
-      out[at++] = code;
-    }
+    // Latin1 was checked by `block` before any table change.
+    for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
     this.length = at;
   }
 
@@ -267,5 +270,12 @@ export class HpackEncoder {
     known.dynamicValues.delete(value);
     // Bounded: a name not in the static table stays only while it has entries in ours.
     if (known.dynamicValues.size === 0 && known.staticNameIndex === 0) this.names.delete(name);
+  }
+}
+
+/** A caller bug, not input: header names and values are latin1 by contract. */
+function requireLatin1(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) throw new AssertionError(`header text is not latin1: ${text}`);
   }
 }

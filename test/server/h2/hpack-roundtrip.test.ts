@@ -69,6 +69,26 @@ describe('HPACK encoder -> decoder', () => {
     assert.deepEqual(encoder.dynamicTable.entries(), before, 'the table did not change');
   });
 
+  it('a block refused for a non-latin1 field changes no table state', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    decoder.decodeList(encoder.encode([{ name: 'x-first', value: '1' }]));
+    encoder.setPeerTableSize(256); // a size update owed to the next block
+    const bad: HeaderField[] = [
+      { name: 'x-new', value: 'v' },
+      { name: 'grpc-message', value: 'caf\u00e9 \u20ac' }, // U+20AC: not latin1
+    ];
+    assert.throws(() => encoder.encode(bad), AssertionError);
+    // The refused block never reached the peer: the next one must decode against its table.
+    const fields: HeaderField[] = [
+      { name: 'x-new', value: 'v' },
+      { name: 'x-first', value: '1' },
+    ];
+    assert.deepEqual(decoder.decodeList(encoder.encode(fields)), expected(fields));
+    assert.deepEqual(encoder.dynamicTable.entries(), decoder.dynamicTable.entries(), 'tables');
+    assert.equal(decoder.dynamicTable.sizeMax, 256, 'the owed size update was sent');
+  });
+
   it('a new value of a name only in our table refers to the name there', () => {
     const encoder = new HpackEncoder();
     const decoder = new HpackDecoder();
