@@ -346,13 +346,14 @@ export class H2Connection implements FrameHandler, StreamOwner {
   onStreamError(error: StreamError): void {
     const stream = this.streams.get(error.streamId);
     if (stream !== undefined) return this.resetStream(stream, error.code);
+    // No stream, but still an RST_STREAM of ours per frame: a flood of them is capped too.
+    this.countReset('stream errors provoked in a flood');
     this.writer.writeRstStream(error.streamId, error.code);
     this.out.scheduleFlush();
   }
 
   /** A complete header block of `streamId`: a new request, or an open request's trailers. */
   private headerBlock(streamId: number, block: Uint8Array, endStream: boolean): void {
-    this.pings.clear();
     const stream = this.streams.get(streamId);
     if (stream !== undefined) return this.trailers(stream, block, endStream);
     if ((streamId & 1) === 0) {
@@ -392,6 +393,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
     created.remoteEnded = endStream;
     created.contentRemaining = contentLength;
     this.streams.set(streamId, created);
+    // A request that reaches the consumer is work that excuses PINGs; a refused one is not.
+    this.pings.clear();
     try {
       this.onStream(created, this.collector.request);
     } catch (error) {

@@ -342,6 +342,18 @@ describe('H2Connection protocol faults (raw frames)', () => {
     }
   });
 
+  it('HEADERS that open no stream do not excuse PINGs either', async () => {
+    const client = await raw(tight);
+    // Stream 1 is refused (malformed); trailers for it are excused, and cost us nothing.
+    const frames = new RequestFrames().headers(1, [...request, { name: 'Bad', value: 'x' }]);
+    for (let i = 0; i < 50; i++) {
+      frames.writer.writePing(Buffer.alloc(8, i));
+      frames.headers(1, [{ name: 'x-t', value: String(i) }], true);
+    }
+    client.send(frames.bytes());
+    assert.equal(await client.goawayCode(), ErrorCode.ENHANCE_YOUR_CALM);
+  });
+
   it('resets the client provokes count as rapid resets (MadeYouReset)', async () => {
     const client = await raw(tight);
     const frames = new RequestFrames();
