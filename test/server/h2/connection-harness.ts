@@ -11,6 +11,7 @@ import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-enc
 import type { H2Stream } from '../../../src/server/h2/stream.js';
 import type { RequestHeaders } from '../../../src/server/h2/stream-headers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { type RawFrame, RawFrameSplitter } from './raw-frames.js';
 
 export type Consumer = (stream: H2Stream, headers: RequestHeaders) => void;
 
@@ -136,34 +137,18 @@ export function newLog(): EchoLog {
 }
 
 /** One frame as the server sent it. */
-export interface Frame {
-  readonly type: number;
-  readonly flags: number;
-  readonly streamId: number;
-  readonly payload: Buffer;
-}
+export type Frame = RawFrame;
 
 /** A raw client socket: writes bytes, collects and parses the server's frames. */
 export class RawClient {
   readonly frames: Frame[] = [];
   closed = false;
-  private input = Buffer.alloc(0);
+  private readonly splitter = new RawFrameSplitter();
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.input = Buffer.concat([this.input, chunk]);
-      while (this.input.length >= 9) {
-        const length = this.input.readUIntBE(0, 3);
-        if (this.input.length < 9 + length) break;
-        this.frames.push({
-          type: this.input[3] as number,
-          flags: this.input[4] as number,
-          streamId: this.input.readUInt32BE(5) & 0x7fff_ffff,
-          payload: this.input.subarray(9, 9 + length),
-        });
-        this.input = this.input.subarray(9 + length);
-      }
+      this.frames.push(...this.splitter.push(chunk));
       this.wake();
     });
     socket.on('error', () => {});

@@ -12,6 +12,7 @@ import {
 import type { FrameHandler } from '../../../src/server/h2/frame-handler.js';
 import { clientPreface } from '../../../src/server/h2/frame.js';
 import type { SettingsEntry } from '../../../src/server/h2/settings.js';
+import { rawFrame } from './raw-frames.js';
 
 export type FrameEvent = readonly (string | number | boolean)[];
 
@@ -54,21 +55,7 @@ export class FrameRecorder implements FrameHandler {
   }
 }
 
-/** A frame with any length, type, flags and stream id (RFC 9113 4.1); `length` overrides. */
-export function rawFrame(
-  type: number,
-  flags: number,
-  streamId: number,
-  payload: Uint8Array = Buffer.alloc(0),
-  length = payload.length,
-): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId >>> 0, 5);
-  return Buffer.concat([header, payload]);
-}
+export { rawFrame };
 
 /** An empty SETTINGS frame: what must follow the preface. */
 export const emptySettings = rawFrame(0x4, 0, 0);

@@ -12,19 +12,15 @@ import { HpackDecoder, type DecodedField } from '../../../src/server/h2/hpack-de
 import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import { EtcdProcess, etcdUnavailable } from '../../helpers/etcd-process.js';
 import { waitFor } from '../../helpers/wait.js';
-
-const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-const type = { data: 0x0, headers: 0x1, settings: 0x4, ping: 0x6, continuation: 0x9 } as const;
-const flag = { endStream: 0x1, ack: 0x1, endHeaders: 0x4, padded: 0x8, priority: 0x20 } as const;
-
-function frame(frameType: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = frameType;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
+import {
+  rawFlag as flag,
+  rawFrame as frame,
+  RawFrameSplitter,
+  RawHeaderBlocks,
+  rawPreface,
+  rawSetting,
+  rawType as type,
+} from './raw-frames.js';
 
 /** A protobuf bytes field (wire type 2), short enough for a one-octet length. */
 function bytesField(field: number, value: string): Buffer {
@@ -53,8 +49,8 @@ class RawClient {
   /** Octets of each header block etcd sent, in order. */
   readonly blockOctets: number[] = [];
   sizeUpdates = 0;
-  private buffered = Buffer.alloc(0);
-  private fragments: Buffer[] = [];
+  private readonly splitter = new RawFrameSplitter();
+  private readonly blocks = new RawHeaderBlocks();
   private nextStream = 1;
   private readonly answers = new Map<number, Partial<Answer> & { data: number }>();
   private readonly waiting = new Map<
@@ -84,12 +80,9 @@ class RawClient {
       socket.once('connect', () => done());
       socket.once('error', fail);
     });
-    const settings = Buffer.alloc(headerTableSize === undefined ? 0 : 6);
-    if (headerTableSize !== undefined) {
-      settings.writeUInt16BE(0x1, 0);
-      settings.writeUInt32BE(headerTableSize, 2);
-    }
-    socket.write(Buffer.concat([preface, frame(type.settings, 0, 0, settings)]));
+    const settings =
+      headerTableSize === undefined ? Buffer.alloc(0) : rawSetting(0x1, headerTableSize);
+    socket.write(Buffer.concat([rawPreface, frame(type.settings, 0, 0, settings)]));
     return new RawClient(socket, endpoint, headerTableSize);
   }
 
@@ -131,15 +124,7 @@ class RawClient {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 9) {
-      const length = this.buffered.readUIntBE(0, 3);
-      if (this.buffered.length < 9 + length) return;
-      const frameType = this.buffered[3] as number;
-      const flags = this.buffered[4] as number;
-      const streamId = this.buffered.readUInt32BE(5) & 0x7fffffff;
-      let payload = this.buffered.subarray(9, 9 + length);
-      this.buffered = this.buffered.subarray(9 + length);
+    for (const { type: frameType, flags, streamId, payload } of this.splitter.push(chunk)) {
       if (frameType === type.settings && (flags & flag.ack) !== 0) {
         // Our SETTINGS now bind etcd's encoder (RFC 9113 Section 6.5.3).
         if (this.headerTableSize !== undefined)
@@ -156,15 +141,9 @@ class RawClient {
         const answer = this.answers.get(streamId);
         if (answer !== undefined) answer.data += payload.length;
       } else if (frameType === type.headers || frameType === type.continuation) {
-        if (frameType === type.headers) {
-          if (flags & flag.padded)
-            payload = payload.subarray(1, payload.length - (payload[0] as number));
-          if (flags & flag.priority) payload = payload.subarray(5);
-          this.fragments = [];
-        }
-        this.fragments.push(Buffer.from(payload));
-        if (flags & flag.endHeaders) this.onBlock(streamId, Buffer.concat(this.fragments));
         // END_STREAM rides on the HEADERS frame, even when CONTINUATIONs follow.
+        const complete = this.blocks.add({ type: frameType, flags, streamId, payload });
+        if (complete !== undefined) this.onBlock(complete.streamId, complete.block);
       }
     }
   }

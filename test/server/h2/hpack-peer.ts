@@ -4,17 +4,22 @@
  * our encoder. It reads the preface, SETTINGS (answering with ACK and taking the client's
  * SETTINGS_HEADER_TABLE_SIZE for our encoder), HEADERS with padding and priority, and
  * CONTINUATION; it ignores DATA and everything else (the bodies are tiny, well inside the
- * initial flow-control window). Deliberately independent of src/server/h2's frame layer, so
- * an HPACK failure here is an HPACK failure.
+ * initial flow-control window). Its framing is raw-frames.ts, independent of src/server/h2's
+ * frame layer, so an HPACK failure here is an HPACK failure.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { HpackDecoder, type DecodedField } from '../../../src/server/h2/hpack-decoder.js';
 import { HpackEncoder, type HeaderField } from '../../../src/server/h2/hpack-encoder.js';
+import {
+  rawFlag,
+  rawFrame,
+  rawSetting,
+  type RawFrame,
+  RawFrameSplitter,
+  RawHeaderBlocks,
+  rawType,
+} from './raw-frames.js';
 
-const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-const frameHeaderLength = 9;
-const type = { data: 0x0, headers: 0x1, settings: 0x4, continuation: 0x9 } as const;
-const flag = { endStream: 0x1, ack: 0x1, endHeaders: 0x4, padded: 0x8, priority: 0x20 } as const;
 const settingsHeaderTableSize = 0x1;
 
 /** One request's header block as it arrived, and what our decoder made of it. */
@@ -66,13 +71,11 @@ export class RawPeer {
     const settings =
       tableSizeToApply === undefined
         ? Buffer.alloc(0)
-        : setting(settingsHeaderTableSize, tableSizeToApply);
-    socket.write(frame(type.settings, 0, 0, settings));
+        : rawSetting(settingsHeaderTableSize, tableSizeToApply);
+    socket.write(rawFrame(rawType.settings, 0, 0, settings));
 
-    let buffered = Buffer.alloc(0);
-    let prefaceSeen = false;
-    let fragments: Buffer[] = [];
-    let blockStream = 0;
+    const splitter = new RawFrameSplitter(true);
+    const blocks = new RawHeaderBlocks();
     let calls = 0;
     const onBlock = (streamId: number, block: Buffer): void => {
       let fields: DecodedField[];
@@ -91,76 +94,42 @@ export class RawPeer {
       const trailerBlock = Buffer.from(encoder.encode(trailers));
       socket.write(
         Buffer.concat([
-          frame(type.headers, flag.endHeaders, streamId, headerBlock),
-          frame(type.data, 0, streamId, Buffer.from([0, 0, 0, 0, 0])),
-          frame(type.headers, flag.endHeaders | flag.endStream, streamId, trailerBlock),
+          rawFrame(rawType.headers, rawFlag.endHeaders, streamId, headerBlock),
+          rawFrame(rawType.data, 0, streamId, Buffer.from([0, 0, 0, 0, 0])),
+          rawFrame(rawType.headers, rawFlag.endHeaders | rawFlag.endStream, streamId, trailerBlock),
         ]),
       );
     };
     socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (!prefaceSeen) {
-        if (buffered.length < preface.length) return;
-        if (!buffered.subarray(0, preface.length).equals(preface)) {
-          this.error = new Error('bad connection preface');
-          socket.destroy();
-          return;
-        }
-        buffered = buffered.subarray(preface.length);
-        prefaceSeen = true;
+      let frames: RawFrame[];
+      try {
+        frames = splitter.push(chunk);
+      } catch (error) {
+        this.error = error;
+        socket.destroy();
+        return;
       }
-      while (buffered.length >= frameHeaderLength) {
-        const length = buffered.readUIntBE(0, 3);
-        if (buffered.length < frameHeaderLength + length) break;
-        const frameType = buffered[3] as number;
-        const flags = buffered[4] as number;
-        const streamId = buffered.readUInt32BE(5) & 0x7fffffff;
-        let payload = buffered.subarray(frameHeaderLength, frameHeaderLength + length);
-        buffered = buffered.subarray(frameHeaderLength + length);
-        if (frameType === type.settings) {
-          if (flags & flag.ack) {
+      for (const frame of frames) {
+        if (frame.type === rawType.settings) {
+          if (frame.flags & rawFlag.ack) {
             // Our SETTINGS now bind the client's encoder (RFC 9113 Section 6.5.3).
             if (tableSizeToApply !== undefined) decoder.setTableSizeLimit(tableSizeToApply);
             tableSizeToApply = undefined;
             continue;
           }
-          for (let at = 0; at + 6 <= payload.length; at += 6) {
-            if (payload.readUInt16BE(at) === settingsHeaderTableSize) {
-              encoder.setPeerTableSize(payload.readUInt32BE(at + 2));
+          for (let at = 0; at + 6 <= frame.payload.length; at += 6) {
+            if (frame.payload.readUInt16BE(at) === settingsHeaderTableSize) {
+              encoder.setPeerTableSize(frame.payload.readUInt32BE(at + 2));
             }
           }
-          socket.write(frame(type.settings, flag.ack, 0, Buffer.alloc(0)));
-        } else if (frameType === type.headers) {
-          if (flags & flag.padded) {
-            const padding = payload[0] as number;
-            payload = payload.subarray(1, payload.length - padding);
-          }
-          if (flags & flag.priority) payload = payload.subarray(5);
-          fragments = [Buffer.from(payload)];
-          blockStream = streamId;
-          if (flags & flag.endHeaders) onBlock(streamId, Buffer.concat(fragments));
-        } else if (frameType === type.continuation) {
-          this.continuations += 1;
-          fragments.push(Buffer.from(payload));
-          if (flags & flag.endHeaders) onBlock(blockStream, Buffer.concat(fragments));
+          socket.write(rawFrame(rawType.settings, rawFlag.ack, 0));
+        } else if (frame.type === rawType.headers || frame.type === rawType.continuation) {
+          const complete = blocks.add(frame);
+          if (complete === undefined) continue;
+          this.continuations += complete.continuations;
+          onBlock(complete.streamId, complete.block);
         }
       }
     });
   }
-}
-
-function frame(frameType: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(frameHeaderLength);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = frameType;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
-
-function setting(id: number, value: number): Buffer {
-  const out = Buffer.alloc(6);
-  out.writeUInt16BE(id, 0);
-  out.writeUInt32BE(value, 2);
-  return out;
 }
