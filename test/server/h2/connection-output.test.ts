@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/server/h2/errors.js';
-import { clientPreface, FrameType } from '../../../src/server/h2/frame.js';
-import { FrameWriter } from '../../../src/server/h2/frame-writer.js';
-import { HpackEncoder } from '../../../src/server/h2/hpack-encoder.js';
+import { FrameType } from '../../../src/server/h2/frame.js';
 import { waitFor } from '../../helpers/wait.js';
 import {
   echoConsumer,
   newLog,
   RawClient,
+  RequestFrames,
   startServer,
   type TestServer,
+  withPath,
 } from './connection-harness.js';
 
 /** Each socket's writes, as the frame types each write carried. */
@@ -35,20 +35,12 @@ function recordWrites(socket: net.Socket): void {
 }
 
 function unaryBytes(streamIds: number[]): Buffer {
-  const writer = new FrameWriter();
-  const encoder = new HpackEncoder();
-  writer.writeSettings([]);
-  writer.writeSettingsAck(); // early, unread: nothing here depends on the order
+  const frames = new RequestFrames();
   for (const id of streamIds) {
-    const block = encoder.encode([
-      { name: ':method', value: 'POST' },
-      { name: ':scheme', value: 'http' },
-      { name: ':path', value: '/unary' },
-    ]);
-    writer.writeHeaders(id, block, false);
-    writer.writeData(id, Buffer.from(`request ${id}`), true);
+    frames.headers(id, withPath('/unary'));
+    frames.writer.writeData(id, Buffer.from(`request ${id}`), true);
   }
-  return Buffer.concat([clientPreface, writer.take()]);
+  return frames.bytes();
 }
 
 describe('H2Connection output', () => {
@@ -86,9 +78,9 @@ describe('H2Connection output', () => {
   it('a client that never acknowledges our SETTINGS: GOAWAY SETTINGS_TIMEOUT', async () => {
     const client = await RawClient.connect(server.port);
     clients.push(client);
-    const settings = new FrameWriter();
-    settings.writeSettings([]); // and never an ACK of the server's
-    client.send(Buffer.concat([clientPreface, settings.take()]));
+    const settings = new RequestFrames(false);
+    settings.writer.writeSettings([]); // and never an ACK of the server's
+    client.send(settings.bytes());
     const silent = await RawClient.connect(server.port); // sends nothing at all
     clients.push(silent);
     assert.equal(await client.goawayCode(), ErrorCode.SETTINGS_TIMEOUT);
@@ -104,24 +96,12 @@ describe('H2Connection output', () => {
     const connection = server.connections.at(-1);
     assert.ok(connection !== undefined, 'the server accepted a connection');
     // A held stream (1): response headers and body, never trailers.
-    const encoder = new HpackEncoder();
-    const frames = new FrameWriter();
-    const post = (id: number, path: string): void =>
-      frames.writeHeaders(
-        id,
-        encoder.encode([
-          { name: ':method', value: 'POST' },
-          { name: ':scheme', value: 'http' },
-          { name: ':path', value: path },
-        ]),
-        true,
-      );
-    frames.writeSettings([]);
-    frames.writeSettingsAck();
+    const frames = new RequestFrames();
+    const post = (id: number, path: string): void => void frames.headers(id, withPath(path), true);
     post(1, '/hold/forever');
     const other = await RawClient.connect(server.port);
     clients.push(other);
-    other.send(Buffer.concat([clientPreface, frames.take()]));
+    other.send(frames.bytes());
     await other.frame('the held stream headers', (f) => f.type === FrameType.HEADERS);
     const holding = server.connections.at(-1);
     assert.ok(holding !== undefined && holding !== connection, 'a second connection');
@@ -134,12 +114,12 @@ describe('H2Connection output', () => {
     );
     // A request the client sent before it saw the GOAWAY is still served...
     post(3, '/unary');
-    other.send(frames.take());
+    other.send(frames.bytes(false));
     await other.frame('the response to 3', (f) => f.streamId === 3 && (f.flags & 1) === 1);
     // ...and the ACK of the server's PING makes the last stream id final.
     const ping = await other.frame('PING', (f) => f.type === FrameType.PING && f.flags === 0);
-    frames.writePingAck(ping.payload);
-    other.send(frames.take());
+    frames.writer.writePingAck(ping.payload);
+    other.send(frames.bytes(false));
     const last = await other.frame('2nd GOAWAY', (f) => f.type === FrameType.GOAWAY && f !== first);
     assert.deepEqual(
       [last.payload.readUInt32BE(0), last.payload.readUInt32BE(4)],
