@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ConnectionError, ErrorCode } from '../../../src/server/h2/errors.js';
 import { HpackDecoder } from '../../../src/server/h2/hpack-decoder.js';
 import { HeaderListSizeError, HpackError } from '../../../src/server/h2/hpack-error.js';
+import { xorshift32 } from './seeded-random.js';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
@@ -110,17 +111,10 @@ describe('HPACK malformed blocks are COMPRESSION_ERROR', () => {
   });
 });
 
-/** xorshift32: a seeded PRNG, so a failing case replays by its seed. */
+/** A seeded PRNG in [0, 1), so a failing case replays by its seed. */
 function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 2 ** 32;
 }
 
 describe('HPACK decoder fuzz: mutated blocks', () => {

@@ -9,6 +9,7 @@ import {
   type HeaderField,
   type Indexing,
 } from '../../../src/server/h2/hpack-encoder.js';
+import { seededBelow } from './seeded-random.js';
 
 function expected(fields: readonly HeaderField[]): DecodedField[] {
   return fields.map(({ name, value, indexing }) => ({
@@ -160,15 +161,7 @@ describe('HPACK encoder -> decoder', () => {
   });
 
   it('seeded random header lists and table size changes: same lists, same tables', () => {
-    let state = 0x2545f491;
-    const next = (n: number): number => {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state % n;
-    };
+    const next = seededBelow(0x2545f491);
     const names = [':status', 'content-type', 'grpc-status', 'x-a', 'x-trace-bin', 'date'];
     const indexings: (Indexing | undefined)[] = [undefined, undefined, 'without', 'never'];
     const encoder = new HpackEncoder();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DynamicTable, entryOverhead } from '../../../src/server/h2/hpack-table.js';
+import { seededBelow } from './seeded-random.js';
 
 interface ModelEntry {
   name: string;
@@ -23,15 +24,7 @@ describe('HPACK dynamic table', () => {
   });
 
   it('matches a model under 20000 seeded adds and size changes', () => {
-    let state = 0x1234567;
-    const next = (n: number): number => {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state % n;
-    };
+    const next = seededBelow(0x1234567);
     const evicted: ModelEntry[] = [];
     const table = new DynamicTable(4096, (name, value, insertion) =>
       evicted.push({ name, value, insertion }),
