@@ -1,6 +1,6 @@
 /**
  * Test helpers for the HTTP/2 frame layer: a FrameHandler that records every call as a plain
- * tuple (bytes copied to hex, so records outlive the reader's views), a raw frame builder that
+ * tuple (bytes copied, as hex or as Buffers, so records outlive the reader's views), a raw frame builder that
  * can build what the writer refuses to (bad lengths, wrong streams), and an error matcher.
  */
 import assert from 'node:assert/strict';
@@ -14,35 +14,42 @@ import { clientPreface } from '../../../src/server/h2/frame.js';
 import type { SettingsEntry } from '../../../src/server/h2/settings.js';
 import { rawFrame } from './raw-frames.js';
 
-export type FrameEvent = readonly (string | number | boolean)[];
+export type FrameEvent = readonly (string | number | boolean | Buffer)[];
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const copyOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes);
 
 export class FrameRecorder implements FrameHandler {
   readonly events: FrameEvent[] = [];
   /** Every data/fragment view passed, to check what is a view and what a copy. */
   readonly views: Uint8Array[] = [];
+  /** Bytes as hex (readable in a failure), or as copies (`copies`: for tests that read a lot). */
+  private readonly bytesOf: (bytes: Uint8Array) => string | Buffer;
+
+  constructor(copies = false) {
+    this.bytesOf = copies ? copyOf : hexOf;
+  }
 
   onData(streamId: number, data: Uint8Array, endStream: boolean, flowBytes: number): void {
     this.views.push(data);
-    this.events.push(['data', streamId, hex(data), endStream, flowBytes]);
+    this.events.push(['data', streamId, this.bytesOf(data), endStream, flowBytes]);
   }
   onHeaders(streamId: number, fragment: Uint8Array, endStream: boolean, endHeaders: boolean): void {
     this.views.push(fragment);
-    this.events.push(['headers', streamId, hex(fragment), endStream, endHeaders]);
+    this.events.push(['headers', streamId, this.bytesOf(fragment), endStream, endHeaders]);
   }
   onContinuation(streamId: number, fragment: Uint8Array, endHeaders: boolean): void {
     this.views.push(fragment);
-    this.events.push(['continuation', streamId, hex(fragment), endHeaders]);
+    this.events.push(['continuation', streamId, this.bytesOf(fragment), endHeaders]);
   }
   onSettings(ack: boolean, entries: readonly SettingsEntry[]): void {
     this.events.push(['settings', ack, entries.map((e) => `${e.id}=${e.value}`).join(',')]);
   }
   onPing(ack: boolean, data: Uint8Array): void {
-    this.events.push(['ping', ack, hex(data)]);
+    this.events.push(['ping', ack, this.bytesOf(data)]);
   }
   onGoaway(lastStreamId: number, errorCode: number, debugData: Uint8Array): void {
-    this.events.push(['goaway', lastStreamId, errorCode, hex(debugData)]);
+    this.events.push(['goaway', lastStreamId, errorCode, this.bytesOf(debugData)]);
   }
   onRstStream(streamId: number, errorCode: number): void {
     this.events.push(['rst_stream', streamId, errorCode]);
