@@ -1,7 +1,8 @@
 /**
  * Test helpers for the HTTP/2 frame layer: a FrameHandler that records every call as a plain
- * tuple (bytes copied, as hex or as Buffers, so records outlive the reader's views), a raw frame builder that
- * can build what the writer refuses to (bad lengths, wrong streams), and an error matcher.
+ * tuple (bytes copied, as hex or as Buffers, so records outlive the reader's views), a raw
+ * frame builder that can build what the writer refuses to (bad lengths, wrong streams), and an
+ * error matcher.
  */
 import assert from 'node:assert/strict';
 import {
