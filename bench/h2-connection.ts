@@ -70,9 +70,32 @@ async function measure(mode: string, args: Record<string, string>): Promise<stri
     ['--import', 'tsx', new URL(import.meta.url).pathname, 'serve', mode, String(port)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  try {
+    await started(child, mode);
+    return run(mode, port, child.pid as number, args);
+  } finally {
+    child.kill(); // also when the server never started or etcd-benchmark failed
+  }
+}
+
+/** Resolves on the server's "ready"; rejects if it exits first or takes over 30 s. */
+function started(child: ReturnType<typeof spawn>, mode: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${mode} server: no "ready" in 30 s`)), 30_000);
+    child.stdout?.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${mode} server exited (${code}) before "ready"`));
+    });
+  });
+}
+
+function run(mode: string, port: number, pid: number, args: Record<string, string>): string {
   const total = Number(args.total ?? 100_000);
-  const run = (): string =>
+  const once = (): string =>
     execFileSync(
       'etcd-benchmark',
       [
@@ -84,11 +107,10 @@ async function measure(mode: string, args: Record<string, string>): Promise<stri
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
-  run(); // warm-up
-  const before = cpuTicks(child.pid as number);
-  const out = run();
-  const ticks = cpuTicks(child.pid as number) - before;
-  child.kill();
+  once(); // warm-up
+  const before = cpuTicks(pid);
+  const out = once();
+  const ticks = cpuTicks(pid) - before;
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? '?';
   const p99 = /99% in ([\d.]+) secs/.exec(out)?.[1] ?? '?';
   const usPerCall = ((ticks * 10_000) / total).toFixed(1);
