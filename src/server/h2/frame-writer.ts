@@ -73,7 +73,19 @@ export class FrameWriter {
   take(): Buffer {
     const out = this.slab.subarray(this.start, this.end);
     this.start = this.end;
+    if (this.slab.length > this.slabBytes) {
+      // Grown for one large turn: let it go with the socket's write rather than keep it for
+      // the connection's life (a connection mostly idle would hold megabytes).
+      this.slab = Buffer.allocUnsafe(this.slabBytes);
+      this.start = 0;
+      this.end = 0;
+    }
     return out;
+  }
+
+  /** The slab's size: what this writer holds between turns (for tests and metrics). */
+  get retainedBytes(): number {
+    return this.slab.length;
   }
 
   /** SETTINGS (Section 6.5) with the given entries. */

@@ -184,6 +184,22 @@ describe('FrameWriter: one buffer per turn', () => {
     );
   });
 
+  it('does not keep a slab grown for one large turn once it is taken', () => {
+    const writer = new FrameWriter({ slabBytes: 1024 });
+    writer.writeData(1, pattern(100_000), false); // a turn of ~100 KB: a slab of ~200 KB
+    assert.equal(writer.take().length, 100_000 + 7 * 9);
+    // Per connection: a grown slab kept would be megabytes held by every idle connection.
+    assert.equal(writer.retainedBytes, 1024, 'the slab back at slabBytes');
+    writer.writeData(1, Buffer.from('next'), true);
+    assert.deepEqual(parse(writer.take())[0], [
+      'data',
+      1,
+      Buffer.from('next').toString('hex'),
+      true,
+      4,
+    ]);
+  });
+
   it('keeps many streams frames in order in one output', () => {
     const writer = new FrameWriter({ slabBytes: 256 });
     for (let id = 1; id < 2000; id += 2) {
