@@ -101,6 +101,36 @@ export function installFastPath(
   grpc: Server,
   options: FastPathOptions,
 ): FastPathRefusal | undefined {
+  const dispatch = fastDispatch(options);
+  if (typeof dispatch === 'string') return dispatch;
+  const internals = grpc as unknown as GrpcServerInternals;
+  const http2 = injectorServer(internals);
+  if (http2 === undefined) return 'grpc-js internals not found';
+  const [original] = http2.listeners('stream') as StreamListener[];
+  const onStreamOpened =
+    typeof internals.onStreamOpened === 'function'
+      ? (internals.onStreamOpened as (stream: ServerHttp2Stream) => void).bind(grpc)
+      : undefined;
+  http2.removeListener('stream', original!);
+  http2.on('stream', function dispatchStream(this: EventEmitter, stream, headers, flags) {
+    if (dispatch(stream, headers, onStreamOpened)) return;
+    original!.call(this, stream, headers, flags);
+  } as StreamListener);
+  return undefined;
+}
+
+/**
+ * Serves a stream on the fast path if its :path is a fast method and its headers are plain
+ * (true), or leaves it alone (false). `onServed` runs first for a stream it serves.
+ */
+export type FastDispatch = (
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  onServed?: (stream: ServerHttp2Stream) => void,
+) => boolean;
+
+/** The fast path's dispatcher for `options`, or why there is none. */
+export function fastDispatch(options: FastPathOptions): FastDispatch | FastPathRefusal {
   // The way back to grpc-js for every call, should the fast path ever misbehave (and for A/B).
   if (process.env['CONCORD_GRPC_FAST_PATH'] === '0')
     return 'turned off by CONCORD_GRPC_FAST_PATH=0';
@@ -114,14 +144,6 @@ export function installFastPath(
     if (observer === undefined) return 'an interceptor has no direct observer';
     observers.push(observer);
   }
-  const internals = grpc as unknown as GrpcServerInternals;
-  const http2 = injectorServer(internals);
-  if (http2 === undefined) return 'grpc-js internals not found';
-  const [original] = http2.listeners('stream') as StreamListener[];
-  const onStreamOpened =
-    typeof internals.onStreamOpened === 'function'
-      ? (internals.onStreamOpened as (stream: ServerHttp2Stream) => void).bind(grpc)
-      : undefined;
   const methods = fastMethods(options);
   const streamMethods = fastStreamMethods(options);
   const context = {
@@ -130,21 +152,17 @@ export function installFastPath(
     observers,
     onBug: options.onBug,
   };
-  http2.removeListener('stream', original!);
-  http2.on('stream', function dispatch(this: EventEmitter, stream, headers, flags) {
+  return (stream, headers, onServed) => {
     const path = headers[':path']!;
     const method = methods.get(path);
     const streamMethod = method === undefined ? streamMethods.get(path) : undefined;
     const timeout = method === undefined && streamMethod === undefined ? false : plainCall(headers);
-    if (timeout === false) {
-      original!.call(this, stream, headers, flags);
-      return;
-    }
-    onStreamOpened?.(stream); // grpc-js's idle-connection tracking
+    if (timeout === false) return false;
+    onServed?.(stream); // grpc-js's idle-connection tracking
     if (method !== undefined) new FastCall(stream, headers, method, context, timeout);
     else new FastStream(stream, headers, streamMethod!, context, timeout);
-  } as StreamListener);
-  return undefined;
+    return true;
+  };
 }
 
 /**
