@@ -27,7 +27,8 @@ import { lockService } from './services/lock.js';
 import { authService } from './services/auth.js';
 import { AuthGate, noUser, type AuthServerOptions } from './auth/auth-gate.js';
 import { authorizingApi, callerOf, guardServices } from './auth/guard.js';
-import { installFastPath } from './http2/fast-path.js';
+import { fastDispatch, installFastPath, type FastPathOptions } from './http2/fast-path.js';
+import { H2Front } from './http2/h2-front.js';
 import { StreamRegistry } from './services/stream-registry.js';
 import { watchService } from './services/watch.js';
 
@@ -95,9 +96,9 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.Lock, lockService(resolved));
   grpc.addService(services.Election, electionService(resolved, streams));
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+  let fastPath: FastPathOptions | undefined;
   if (options.grpcFastPath !== false) {
-    // Where grpc-js is not laid out as the fast path expects, grpc-js serves every call.
-    installFastPath(grpc, {
+    fastPath = {
       definition: services.KV,
       implementation: kv,
       // Lease.LeaseKeepAlive's streams (clientv3's KeepAliveOnce opens one per renewal).
@@ -108,8 +109,17 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
       resolveCaller: (call) =>
         plain.api.authView().enabled ? callerOf(call, { gate, tls: resolved.tls }) : noUser,
       onBug: resolved.onBug,
-    });
+    };
+    // Where grpc-js is not laid out as the fast path expects, grpc-js serves every call.
+    installFastPath(grpc, fastPath);
   }
+  // Plain gRPC connections on Concord's own HTTP/2 layer (./http2/h2-front.ts).
+  const dispatch = fastPath === undefined ? undefined : fastDispatch(fastPath);
+  const h2 = H2Front.enabled()
+    ? new H2Front(typeof dispatch === 'function' ? dispatch : undefined, (connection) =>
+        injector.injectConnection(connection),
+      )
+    : undefined;
   // etcd's JSON gateway: each request a gRPC call to this server over an in-memory connection.
   const gateway = createGateway({
     inject: (connection) => injector.injectConnection(connection),
@@ -133,7 +143,8 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
           url,
           (connection, socket) => {
             options.onGrpcSocket?.(socket);
-            injector.injectConnection(connection);
+            if (h2 !== undefined && connection === socket) h2.accept(socket);
+            else injector.injectConnection(connection);
           },
           http,
           resolved.tls,
@@ -143,6 +154,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
       );
     }
   } catch (error) {
+    h2?.close();
     await Promise.all(listeners.map((listener) => listener.close()));
     grpc.forceShutdown();
     throw error;
@@ -154,7 +166,7 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
     close: () => {
       gateway.close();
       gate.close();
-      closing ??= shutdown(grpc, streams, listeners, resolved.shutdownGraceMs);
+      closing ??= shutdown(grpc, streams, listeners, resolved.shutdownGraceMs, h2);
       return closing;
     },
   };
@@ -165,8 +177,10 @@ async function shutdown(
   streams: StreamRegistry,
   listeners: readonly ClientListener[],
   graceMs: number,
+  h2: H2Front | undefined,
 ): Promise<void> {
   streams.shutdownAll();
+  h2?.close();
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => grpc.forceShutdown(), graceMs);
     grpc.tryShutdown(() => {
