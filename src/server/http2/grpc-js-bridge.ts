@@ -10,7 +10,7 @@
  * until the outer one drains, and a request that outruns grpc-js pauses the outer stream.
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
-import { Duplex } from 'node:stream';
+import { duplexPair, type Duplex } from 'node:stream';
 import { ErrorCode } from '../h2/errors.js';
 import type { H2Stream } from '../h2/stream.js';
 import type { RequestHeaders } from '../h2/stream-headers.js';
@@ -21,12 +21,17 @@ const hopByHop = new Set(['te', 'connection', 'keep-alive', 'transfer-encoding',
 
 export class GrpcJsBridge {
   private session: ClientHttp2Session | undefined;
+  /** Calls open on the inner connection, and whether close() waits for them to end. */
+  private calls = 0;
+  private closing = false;
 
   constructor(private readonly inject: (connection: Duplex) => void) {}
 
   /** Serves `stream` through grpc-js. */
   forward(stream: H2Stream, headers: RequestHeaders): void {
-    const request = this.open().request(requestHeaders(headers));
+    const session = this.open();
+    const request = session.request(requestHeaders(headers));
+    this.calls++;
     request.on('error', () => undefined); // 'close' follows, with its code
     let responded = false;
     let trailersSent = false;
@@ -48,7 +53,10 @@ export class GrpcJsBridge {
       responded = true;
       const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       stream.respond(fieldsOf(responseHeaders), endStream);
-      if (endStream) trailersSent = true;
+      if (endStream) {
+        trailersSent = true;
+        if (!request.closed) request.close(http2.constants.NGHTTP2_NO_ERROR);
+      }
       const waiting = early!;
       early = undefined;
       for (const chunk of waiting) if (!stream.write(chunk)) request.pause();
@@ -60,29 +68,37 @@ export class GrpcJsBridge {
     request.on('trailers', (trailers) => {
       trailersSent = true;
       stream.end(fieldsOf(trailers));
+      // The call is over: a client that has not ended its side (a bidi stream) is done too,
+      // and a half-open inner stream would hold the inner connection's close.
+      if (!request.closed) request.close(http2.constants.NGHTTP2_NO_ERROR);
     });
     request.on('close', () => {
+      this.calls--;
+      // node:http2 leaves a closed client session undestroyed once its last stream is gone.
+      if (this.closing && this.calls === 0) session.destroy();
       if (trailersSent) return;
       // grpc-js reset the stream, or the inner connection went, before a status.
       stream.reset(responded ? ErrorCode.INTERNAL_ERROR : ErrorCode.REFUSED_STREAM);
     });
   }
 
-  /** Closes the inner connection once its streams are done. */
+  /** Closes the inner connection once its calls are done. */
   close(): void {
-    this.session?.close();
+    this.closing = true;
+    if (this.calls === 0) this.session?.destroy();
+    else this.session?.close();
     this.session = undefined;
   }
 
   private open(): ClientHttp2Session {
+    this.closing = false;
     if (this.session !== undefined && !this.session.closed && !this.session.destroyed) {
       return this.session;
     }
+    // As the JSON gateway's loopback channel (../gateway/loopback.ts) does.
     const [outer, inner] = duplexPair();
     this.inject(inner);
-    const session = http2.connect('http://concord.internal', {
-      createConnection: () => outer as never,
-    });
+    const session = http2.connect('http://concord.internal', { createConnection: () => outer });
     session.on('error', () => undefined); // its streams see 'close'
     session.once('close', () => {
       if (this.session === session) this.session = undefined;
@@ -108,30 +124,4 @@ function requestHeaders(headers: RequestHeaders): http2.OutgoingHttpHeaders {
     else out[name] = [String(previous), value];
   }
   return out;
-}
-
-/** Two connected in-memory Duplexes (node:stream's duplexPair arrives in Node 22). */
-function duplexPair(): [Duplex, Duplex] {
-  const sides: Duplex[] = [];
-  const side = (other: () => Duplex): Duplex =>
-    new Duplex({
-      read: () => undefined,
-      write: (chunk: Buffer, _encoding, done) => {
-        other().push(chunk);
-        done();
-      },
-      final: (done) => {
-        other().push(null);
-        done();
-      },
-      destroy: (error, done) => {
-        other().destroy();
-        done(error);
-      },
-    });
-  sides.push(
-    side(() => sides[1]!),
-    side(() => sides[0]!),
-  );
-  return [sides[0]!, sides[1]!];
 }
