@@ -9,6 +9,7 @@
  */
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Health } from './http/health.js';
 import type { ClientListener, RequestListener } from './listener.js';
 import { listenClientUrl, notFound } from './listener.js';
@@ -143,7 +144,10 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
           url,
           (connection, socket) => {
             options.onGrpcSocket?.(socket);
-            if (h2 !== undefined && connection === socket) h2.accept(socket);
+            // Plain TCP only: over TLS the calls passed to grpc-js would lose the client
+            // certificate (./http2/h2-front.ts).
+            const plainTcp = connection === socket && !(socket instanceof TLSSocket);
+            if (h2 !== undefined && plainTcp) h2.accept(socket);
             else injector.injectConnection(connection);
           },
           http,
