@@ -9,10 +9,7 @@
  * rewriting for nghttp2 (./session-path.ts), stay on grpc-js's own sessions, where the client
  * certificate reaches every call's auth context.
  *
- * Off unless `CONCORD_H2=1`: etcdctl's and the clients' calls work through it (test/server/
- * h2-front.test.ts), but the full suite does not pass with it on yet (a server's close() with
- * a client connection open waits, and the fast path's stream differential test stalls), so
- * the default stays on grpc-js's sessions until it does.
+ * `CONCORD_H2=0` turns it off: every connection then goes to grpc-js's own sessions.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -35,9 +32,9 @@ export class H2Front {
     private readonly options: H2ConnectionOptions = {},
   ) {}
 
-  /** Whether the layer is on (CONCORD_H2=1). */
+  /** Whether the layer is on (CONCORD_H2=0 turns it off). */
   static enabled(): boolean {
-    return process.env['CONCORD_H2'] === '1';
+    return process.env['CONCORD_H2'] !== '0';
   }
 
   /** Serves the gRPC connection on `socket` (paused, its first bytes put back). */
