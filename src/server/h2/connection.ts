@@ -32,6 +32,7 @@
  * );
  */
 import type { Socket } from 'node:net';
+import { BlockBuffer } from './block-buffer.js';
 import { H2Stream, type StreamOwner } from './stream.js';
 import { HeaderBlockCollector, type RequestHeaders } from './stream-headers.js';
 import { ConnectionError, ErrorCode, type StreamError } from './errors.js';
@@ -85,9 +86,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private recvWindow: number;
   private recvConsumed = 0;
 
-  /** A header block continuing in CONTINUATION frames, copied here (reused buffer). */
-  private block: Buffer = Buffer.alloc(0);
-  private blockBytes = 0;
+  /** A header block continuing in CONTINUATION frames, copied here. */
+  private readonly block = new BlockBuffer();
   private blockEndStream = false;
 
   /** `close` sent its first GOAWAY and awaits its PING's ACK. */
@@ -248,17 +248,14 @@ export class H2Connection implements FrameHandler, StreamOwner {
   onHeaders(streamId: number, fragment: Uint8Array, endStream: boolean, endHeaders: boolean): void {
     if (endHeaders) return this.headerBlock(streamId, fragment, endStream);
     // The reader bounds the whole block (headerBlockBytesMax), so this copy is bounded too.
-    this.blockBytes = 0;
     this.blockEndStream = endStream;
-    this.appendBlock(fragment);
+    this.block.start(fragment);
   }
 
   onContinuation(streamId: number, fragment: Uint8Array, endHeaders: boolean): void {
-    this.appendBlock(fragment);
+    this.block.append(fragment);
     if (!endHeaders) return;
-    const block = this.block.subarray(0, this.blockBytes);
-    this.blockBytes = 0;
-    this.headerBlock(streamId, block, this.blockEndStream);
+    this.headerBlock(streamId, this.block.take(), this.blockEndStream);
   }
 
   onSettings(ack: boolean, entries: readonly SettingsEntry[]): void {
@@ -431,17 +428,6 @@ export class H2Connection implements FrameHandler, StreamOwner {
       if (error instanceof HeaderListSizeError) return false;
       throw error;
     }
-  }
-
-  private appendBlock(fragment: Uint8Array): void {
-    const needed = this.blockBytes + fragment.length;
-    if (this.block.length < needed) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.block.length, 1024));
-      this.block.copy(grown, 0, 0, this.blockBytes);
-      this.block = grown;
-    }
-    this.block.set(fragment, this.blockBytes);
-    this.blockBytes = needed;
   }
 
   /** 5.1: frames other than HEADERS/PRIORITY on an idle stream are a PROTOCOL_ERROR. */
