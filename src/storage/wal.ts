@@ -100,10 +100,10 @@ export class Wal {
   // Where the current segment's records (after header and preamble) start.
   private segmentStart: number;
   /**
-   * Sync on the calling thread when the Disk can (DiskFile.fdatasyncNow): a follower, whose
-   * ack waits for the fsync and who has little else to do meanwhile, saves a thread-pool
-   * round trip on every write's path. A leader keeps the thread for clients (default). Only
-   * while the disk is fast (recent fsyncs average under inlineSyncMaxMs): a slow one would
+   * Sync on the calling thread when the Disk can (DiskFile.fdatasyncNow): a caller that has
+   * little else to do meanwhile (a follower, whose ack waits for the fsync; a leader with a
+   * lone write) saves a thread-pool round trip on the write's path. Off by default: a busy
+   * leader keeps the thread for its clients. Only while the disk is fast (recent fsyncs average under inlineSyncMaxMs): a slow one would
    * freeze the member's other work (reads, heartbeats) for as long as each sync takes.
    */
   inlineSync = false;

@@ -1,52 +1,13 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Disk, DiskFile, OpenMode } from '../../src/env/disk.js';
 import { inlineSyncMaxMs, Wal } from '../../src/storage/wal.js';
+import { countingDisk } from '../helpers/counting-disk.js';
 import { entries, realFixture } from './fixtures.js';
-
-/** The real disk, counting how each file was synced. */
-function counting(
-  disk: Disk,
-  inlineDelayMs = 0,
-): { disk: Disk; calls: { async: number; inline: number } } {
-  const calls = { async: 0, inline: 0 };
-  const wrap = (file: DiskFile): DiskFile => ({
-    read: (buffer, position) => file.read(buffer, position),
-    write: (data, position) => file.write(data, position),
-    fdatasync: () => {
-      calls.async++;
-      return file.fdatasync();
-    },
-    fdatasyncNow: () => {
-      calls.inline++;
-      file.fdatasyncNow!();
-      // A slow disk, as the member sees it: the thread is held this long.
-      const until = performance.now() + inlineDelayMs;
-      while (performance.now() < until);
-    },
-    size: () => file.size(),
-    truncate: (size) => file.truncate(size),
-    preallocate: (size) => file.preallocate(size),
-    close: () => file.close(),
-  });
-  return {
-    calls,
-    disk: {
-      open: async (path: string, mode: OpenMode) => wrap(await disk.open(path, mode)),
-      readdir: (path) => disk.readdir(path),
-      mkdir: (path) => disk.mkdir(path),
-      rename: (from, to) => disk.rename(from, to),
-      unlink: (path) => disk.unlink(path),
-      stat: (path) => disk.stat(path),
-      fsyncDir: (path) => disk.fsyncDir(path),
-    },
-  };
-}
 
 it('Wal.inlineSync syncs appends on the calling thread, and they replay as any other', async () => {
   const f = realFixture();
   try {
-    const { disk, calls } = counting(f.disk);
+    const { disk, calls } = countingDisk(f.disk);
     const { wal } = await Wal.open(disk, f.dir, { segmentBytes: 64 * 1024, log: () => {} });
     await wal.whenPrepared();
     const before = { ...calls };
@@ -54,7 +15,7 @@ it('Wal.inlineSync syncs appends on the calling thread, and they replay as any o
     assert.deepEqual(
       { async: calls.async - before.async, inline: calls.inline - before.inline },
       { async: 1, inline: 0 },
-      'a leader (the default) syncs off the thread',
+      'by default the WAL syncs off the thread',
     );
     wal.inlineSync = true;
     await wal.save({ entries: entries(3, 4), hardState: { term: 1, vote: 0n, commit: 3 } });
@@ -75,7 +36,7 @@ it('Wal.inlineSync syncs appends on the calling thread, and they replay as any o
 it('Wal.inlineSync falls back to syncing off the thread while the disk is slow', async () => {
   const f = realFixture();
   try {
-    const { disk, calls } = counting(f.disk, 3 * inlineSyncMaxMs);
+    const { disk, calls } = countingDisk(f.disk, 3 * inlineSyncMaxMs);
     const { wal } = await Wal.open(disk, f.dir, { segmentBytes: 64 * 1024, log: () => {} });
     await wal.whenPrepared();
     wal.inlineSync = true;
