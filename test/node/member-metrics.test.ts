@@ -38,8 +38,9 @@ function capture(): { logger: Logger; lines: Line[] } {
 }
 
 /**
- * The real disk, whose fdatasyncs take `fsyncDelayMs` longer while it is set (the WAL's
- * segments are opened under temporary names, so every file is slowed, not just "*.wal").
+ * The real disk, whose fdatasyncs take `fsyncDelayMs` longer while it is set, in the thread
+ * pool or on the calling thread (the WAL's segments are opened under temporary names, so
+ * every file is slowed, not just "*.wal").
  */
 class SlowDisk extends RealDisk {
   fsyncDelayMs = 0;
@@ -52,9 +53,19 @@ class SlowDisk extends RealDisk {
       if (this.fsyncDelayMs > 0)
         await new Promise((resolve) => setTimeout(resolve, this.fsyncDelayMs));
     };
+    const fdatasyncNow = file.fdatasyncNow?.bind(file);
+    if (fdatasyncNow !== undefined) {
+      file.fdatasyncNow = () => {
+        fdatasyncNow();
+        if (this.fsyncDelayMs > 0) Atomics.wait(blocker, 0, 0, this.fsyncDelayMs);
+      };
+    }
     return file;
   }
 }
+
+// Atomics.wait on it blocks the thread for the given time: a disk that holds the caller.
+const blocker = new Int32Array(new SharedArrayBuffer(4));
 
 async function openMember(
   overrides: Partial<MemberOptions>,
