@@ -111,11 +111,11 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
         plain.api.authView().enabled ? callerOf(call, { gate, tls: resolved.tls }) : noUser,
       onBug: resolved.onBug,
     };
-    // Where grpc-js is not laid out as the fast path expects, grpc-js serves every call.
-    installFastPath(grpc, fastPath);
   }
-  // Plain gRPC connections on Concord's own HTTP/2 layer (./http2/h2-front.ts).
   const dispatch = fastPath === undefined ? undefined : fastDispatch(fastPath);
+  // Where grpc-js is not laid out as the fast path expects, grpc-js serves every call.
+  if (dispatch !== undefined) installFastPath(grpc, dispatch);
+  // Plain gRPC connections on Concord's own HTTP/2 layer (./http2/h2-front.ts).
   const h2 = H2Front.enabled()
     ? new H2Front(typeof dispatch === 'function' ? dispatch : undefined, (connection) =>
         injector.injectConnection(connection),

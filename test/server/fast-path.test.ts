@@ -17,7 +17,7 @@ import {
 import { ConcordError } from '../../src/base/errors.js';
 import type { PutRequest } from '../../src/mvcc/types.js';
 import type { RequestOptions } from '../../src/node/api.js';
-import { installFastPath } from '../../src/server/http2/fast-path.js';
+import { fastDispatch, installFastPath } from '../../src/server/http2/fast-path.js';
 import { createMetrics } from '../../src/server/metrics/metrics.js';
 import { etcdServices } from '../../src/server/proto.js';
 import { waitFor } from '../helpers/wait.js';
@@ -136,14 +136,17 @@ describe('KV fast path', () => {
   it('finds the grpc-js internals it hooks into (fails when grpc-js changes them)', () => {
     const grpc = new Server();
     grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    const refusal = installFastPath(grpc, {
-      definition: services.KV,
-      implementation: {},
-      interceptors: [],
-      receiveBytesMax: 1024,
-      resolveCaller: () => ({ username: '', revision: 0 }),
-      onBug: () => undefined,
-    });
+    const refusal = installFastPath(
+      grpc,
+      fastDispatch({
+        definition: services.KV,
+        implementation: {},
+        interceptors: [],
+        receiveBytesMax: 1024,
+        resolveCaller: () => ({ username: '', revision: 0 }),
+        onBug: () => undefined,
+      }),
+    );
     assert.equal(refusal, undefined, `the fast path could not be installed: ${refusal}`);
     grpc.forceShutdown();
   });
@@ -152,14 +155,17 @@ describe('KV fast path', () => {
     const blind: ServerInterceptor = (_descriptor, call) => new ServerInterceptingCall(call);
     const grpc = new Server();
     grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    const refusal = installFastPath(grpc, {
-      definition: services.KV,
-      implementation: {},
-      interceptors: [blind],
-      receiveBytesMax: 1024,
-      resolveCaller: () => ({ username: '', revision: 0 }),
-      onBug: () => undefined,
-    });
+    const refusal = installFastPath(
+      grpc,
+      fastDispatch({
+        definition: services.KV,
+        implementation: {},
+        interceptors: [blind],
+        receiveBytesMax: 1024,
+        resolveCaller: () => ({ username: '', revision: 0 }),
+        onBug: () => undefined,
+      }),
+    );
     assert.equal(refusal, 'an interceptor has no direct observer');
     grpc.forceShutdown();
   });

@@ -94,14 +94,14 @@ interface GrpcServerInternals {
 }
 
 /**
- * Serves `options.implementation`'s fast methods on the HTTP/2 server behind the connection injector `grpc` made
- * last (call it right after createConnectionInjector). Returns why not, if it could not.
+ * Serves `dispatch`'s fast methods (fastDispatch's result: one dispatcher serves both this
+ * and Concord's HTTP/2 layer) on the HTTP/2 server behind the connection injector `grpc`
+ * made last (call it right after createConnectionInjector). Returns why not, if it could not.
  */
 export function installFastPath(
   grpc: Server,
-  options: FastPathOptions,
+  dispatch: FastDispatch | FastPathRefusal,
 ): FastPathRefusal | undefined {
-  const dispatch = fastDispatch(options);
   if (typeof dispatch === 'string') return dispatch;
   const internals = grpc as unknown as GrpcServerInternals;
   const http2 = injectorServer(internals);
