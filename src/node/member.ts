@@ -277,6 +277,7 @@ export class Member implements ConcordApi {
     this.closed = true;
     this.background.stop();
     await this.driver.stop();
+    this.wiring.stop();
     await this.peers?.close();
     const stopped = new ConcordError('Stopped', 'etcdserver: server stopped');
     this.reads.failAll(stopped);

@@ -1,6 +1,7 @@
 import { ConcordError } from '../base/errors.js';
 import type { Message, Snapshot } from '../raft/types.js';
 import { None } from '../raft/types.js';
+import { CommitNotices } from './commit-notices.js';
 import { saveIdentity } from './identity.js';
 import { memberIdFor } from './ids.js';
 import type { Member } from './member.js';
@@ -20,6 +21,8 @@ import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.js';
  */
 export class PeerWiring {
   peers: Peers | undefined;
+  // Made in start(): the member's options are not set yet when it constructs its wiring.
+  private notices: CommitNotices | undefined;
 
   constructor(private readonly member: Member) {}
 
@@ -28,13 +31,23 @@ export class PeerWiring {
     const m = this.member;
     const listen = m.options.listenPeerUrls ?? [];
     if (listen.length === 0) return;
+    const notices = new CommitNotices({
+      clock: m.options.clock,
+      urgentMs: m.options.electionMs,
+      isCommitNotice: (message) => this.isCommitNotice(message),
+      send: (messages) => this.peers?.transport.send(messages),
+    });
+    this.notices = notices;
     this.peers = await Peers.start({
       selfId: m.identity.memberId,
       clusterId: m.identity.clusterId,
       listen,
       tls: m.options.peerTls,
       onMessages: (messages) => {
-        for (const message of messages) m.driver.step(message);
+        for (const message of messages) {
+          notices.heard(message);
+          m.driver.step(message);
+        }
       },
       onSnapshotStatus: (to, ok) => {
         m.raw.reportSnapshot(to, ok);
@@ -65,10 +78,13 @@ export class PeerWiring {
     this.peers.sync(known.values());
   }
 
-  /** Sends Raft's messages; a snapshot for a follower carries the whole current state. */
+  /**
+   * Sends Raft's messages (commit-only appends to idle followers a little later: see
+   * CommitNotices); a snapshot for a follower carries the whole current state.
+   */
   send(messages: readonly Message[]): void {
-    if (this.peers === undefined) return;
-    const out = messages.map((message) => {
+    if (this.peers === undefined || this.notices === undefined) return;
+    const out = this.notices.filter(messages).map((message) => {
       if (message.type !== 'MsgSnap' || message.snapshot === undefined) return message;
       const data = encodeSnapshotData({
         members: [...this.member.members.values()],
@@ -77,6 +93,23 @@ export class PeerWiring {
       return { ...message, snapshot: { ...message.snapshot, data } };
     });
     this.peers.transport.send(out);
+  }
+
+  /** Drops the commit notices still held (the member is closing). */
+  stop(): void {
+    this.notices?.clear();
+  }
+
+  /**
+   * An empty append to a follower in Replicate state only tells it the commit index: its log
+   * is being streamed, so the append is no probe (Probe state) that the follower must answer
+   * before more entries can go.
+   */
+  private isCommitNotice(message: Message): boolean {
+    if (message.type !== 'MsgApp' || message.entries.length > 0) return false;
+    const raft = this.member.raw.raft;
+    if (raft.state !== 'Leader') return false;
+    return raft.tracker.progress.get(message.to)?.state === 'Replicate';
   }
 
   /** A follower installs the leader's snapshot: its state and member list replace ours. */
