@@ -38,6 +38,7 @@ import {
 import type { AuthInfo } from '../../mvcc/auth/types.js';
 import type { ExplicitCallerHandler } from '../auth/explicit-caller.js';
 import { statusOf, type BugHandler } from '../status.js';
+import type { BusyPoll } from './busy-poll.js';
 import type { CallObservation, DirectCallObserver } from './fast-path-observer.js';
 import { frameMessage, MessageReader } from './grpc-messages.js';
 
@@ -65,6 +66,8 @@ export interface FastCallContext {
   readonly resolveCaller: (call: FastCall) => AuthInfo;
   readonly observers: readonly DirectCallObserver[];
   readonly onBug: BugHandler;
+  /** Keeps the event loop polling briefly after each answer (./busy-poll.ts). */
+  readonly busyPoll?: BusyPoll;
 }
 
 /** grpc-js's parse of grpc-timeout (not anchored, as there). */
@@ -195,6 +198,7 @@ export class FastCall {
     private readonly context: FastCallContext,
     timeout: RegExpExecArray | undefined,
   ) {
+    context.busyPoll?.arrived();
     this.observations = context.observers.map((observer) => observer.start(method.path));
     this.reader = new MessageReader(this, context.receiveBytesMax);
     this.answer = (error, response) => {
@@ -336,6 +340,7 @@ export class FastCall {
     );
     stream.once('wantTrailers', () => stream.sendTrailers({ ...okTrailers }));
     stream.end(frame);
+    this.context.busyPoll?.answered();
   }
 
   /** An error status, as a trailers-only response (no answer is ever sent before one). */

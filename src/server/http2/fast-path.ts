@@ -38,6 +38,7 @@ import type {
 import type { AuthInfo } from '../../mvcc/auth/types.js';
 import { isExplicitCaller, type ExplicitCallerHandler } from '../auth/explicit-caller.js';
 import type { BugHandler } from '../status.js';
+import { BusyPoll, busyPollWindowUsDefault } from './busy-poll.js';
 import { FastCall, timeoutPattern, type FastMethod } from './fast-path-call.js';
 import { directObserverOf, type DirectCallObserver } from './fast-path-observer.js';
 import {
@@ -71,6 +72,11 @@ export interface FastPathOptions {
   /** Who a call speaks for (the auth guard's rule); throws a ConcordError for a bad token. */
   readonly resolveCaller: (call: FastCall) => AuthInfo;
   readonly onBug: BugHandler;
+  /**
+   * The busy-poll window after each unary answer, in µs (./busy-poll.ts); default
+   * CONCORD_BUSY_POLL_US from the environment, else busyPollWindowUsDefault; 0 turns it off.
+   */
+  readonly busyPollWindowUs?: number;
 }
 
 /** Why the fast path is off, or undefined when it was installed. */
@@ -151,6 +157,7 @@ export function fastDispatch(options: FastPathOptions): FastDispatch | FastPathR
     resolveCaller: options.resolveCaller,
     observers,
     onBug: options.onBug,
+    busyPoll: new BusyPoll({ windowUs: options.busyPollWindowUs ?? busyPollWindowUsFromEnv() }),
   };
   return (stream, headers, onServed) => {
     const path = headers[':path']!;
@@ -163,6 +170,11 @@ export function fastDispatch(options: FastPathOptions): FastDispatch | FastPathR
     else new FastStream(stream, headers, streamMethod!, context, timeout);
     return true;
   };
+}
+
+function busyPollWindowUsFromEnv(): number {
+  const value = Number(process.env['CONCORD_BUSY_POLL_US'] ?? busyPollWindowUsDefault);
+  return Number.isFinite(value) && value >= 0 ? value : busyPollWindowUsDefault;
 }
 
 /**

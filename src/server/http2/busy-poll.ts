@@ -1,0 +1,77 @@
+/**
+ * After answering a unary call, keep the event loop polling for a short window instead of
+ * letting it sleep: a client that waits for each answer sends its next request within
+ * microseconds on a LAN, and a sleeping process (on a VM, a halted virtual CPU) wakes late.
+ * The same trade as Linux's SO_BUSY_POLL and Go's spinning scheduler threads, which etcd
+ * gets for free: CPU for latency, only while it pays.
+ *
+ * While the window is open the loop runs setImmediate turns, each of which polls sockets
+ * without blocking, so a request (or a follower's ack) that arrives is read at once. Measured under etcd-benchmark's
+ * 1-client put on this project's 2-core VM with 3 members: 1,139/1,172/1,280 against
+ * 852/1,029/1,072 puts/s, p99 2.8/2.5/2.0 against 3.9/2.6/2.5 ms (3 interleaved pairs); a
+ * 1 ms window did worse than 300 µs (it takes CPU the other members need).
+ *
+ * It only pays when requests do come inside the window. Each window that ends without one is
+ * a miss; while recent windows mostly missed (clients that pause longer, or none) it stays
+ * off, trying again on one answer in `probeEvery` so that it learns when a client comes back.
+ * An idle member never polls: windows open only after answers.
+ */
+export interface BusyPollOptions {
+  /** How long the loop keeps polling after an answer, in µs (0: never). */
+  readonly windowUs: number;
+}
+
+/** Default window: a loopback round trip and a client's turnaround fit well inside it. */
+export const busyPollWindowUsDefault = 300;
+// Of the last ~16 windows (an exponential average), at least this share must have caught a
+// request for windows to keep opening.
+const hitRatioMin = 0.5;
+const probeEvery = 64;
+
+export class BusyPoll {
+  private until = 0;
+  private polling = false;
+  private caught = false;
+  private hitRatio = 1;
+  private closedAnswers = 0;
+  private readonly turn = (): void => this.onTurn();
+
+  constructor(private readonly options: BusyPollOptions) {}
+
+  /** A request arrived: a window open now caught it. */
+  arrived(): void {
+    if (this.polling) this.caught = true;
+  }
+
+  /** An answer went out: open (or extend) a window, if windows have been paying. */
+  answered(): void {
+    if (this.options.windowUs <= 0) return;
+    if (this.hitRatio < hitRatioMin && ++this.closedAnswers % probeEvery !== 0) return;
+    this.until = performance.now() + this.options.windowUs / 1000;
+    if (this.polling) return;
+    this.polling = true;
+    this.caught = false;
+    setImmediate(this.turn);
+  }
+
+  /** The share of recent windows that caught a request (for tests). */
+  get ratio(): number {
+    return this.hitRatio;
+  }
+
+  /** Whether a window is open (for tests). */
+  get open(): boolean {
+    return this.polling;
+  }
+
+  private onTurn(): void {
+    // A request that arrives does not end the window: while it is served the loop waits
+    // again (for followers' acks), and those wake-ups are spared too.
+    if (performance.now() < this.until) {
+      setImmediate(this.turn);
+      return;
+    }
+    this.polling = false;
+    this.hitRatio += ((this.caught ? 1 : 0) - this.hitRatio) / 16;
+  }
+}
