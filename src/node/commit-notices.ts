@@ -11,7 +11,7 @@ export interface CommitNoticeOptions {
    * having clients that wait on our commits.
    */
   readonly urgentMs: number;
-  /** Whether `message` only tells a caught-up follower of a new commit index. */
+  /** Whether `message` only tells a follower (whose log is being streamed) a commit index. */
   readonly isCommitNotice: (message: Message) => boolean;
   /** Sends held notices whose time is up. */
   readonly send: (messages: Message[]) => void;
@@ -67,7 +67,7 @@ export class CommitNotices {
     return out;
   }
 
-  /** Drops what is held (on stepping down or closing: notices of a past term mean nothing). */
+  /** Drops what is held, and its timer (the member is closing). */
   clear(): void {
     this.held.clear();
     this.cancelTimer?.();

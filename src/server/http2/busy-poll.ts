@@ -6,10 +6,11 @@
  * gets for free: CPU for latency, only while it pays.
  *
  * While the window is open the loop runs setImmediate turns, each of which polls sockets
- * without blocking, so a request (or a follower's ack) that arrives is read at once. Measured under etcd-benchmark's
- * 1-client put on this project's 2-core VM with 3 members: 1,139/1,172/1,280 against
- * 852/1,029/1,072 puts/s, p99 2.8/2.5/2.0 against 3.9/2.6/2.5 ms (3 interleaved pairs); a
- * 1 ms window did worse than 300 µs (it takes CPU the other members need).
+ * without blocking, so a request (or a follower's ack) that arrives is read at once.
+ * Measured under etcd-benchmark's 1-client put on this project's 2-core VM with 3 members:
+ * 1,139/1,172/1,280 against 852/1,029/1,072 puts/s, p99 2.8/2.5/2.0 against 3.9/2.6/2.5 ms
+ * (3 interleaved pairs); a 1 ms window did worse than 300 µs (it takes CPU the other
+ * members need).
  *
  * It only pays when requests do come inside the window. Each window that ends without one is
  * a miss; while recent windows mostly missed (clients that pause longer, or none) it stays
