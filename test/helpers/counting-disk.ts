@@ -8,30 +8,21 @@ export interface SyncCounts {
 }
 
 /**
- * The real disk, counting how each file was synced: in all (`calls`) and by path (`byPath`).
- * `inlineDelayMs` holds the thread that long after each inline sync: a slow disk, as the
- * member sees it.
+ * The real disk, counting how its files were synced. `inlineDelayMs` holds the thread that
+ * long after each inline sync: a slow disk, as the member sees it.
  */
-export function countingDisk(
-  disk: Disk,
-  inlineDelayMs = 0,
-): { disk: Disk; calls: SyncCounts; byPath: Map<string, SyncCounts> } {
+export function countingDisk(disk: Disk, inlineDelayMs = 0): { disk: Disk; calls: SyncCounts } {
   const calls: SyncCounts = { async: 0, inline: 0 };
-  const byPath = new Map<string, SyncCounts>();
-  const wrap = (path: string, file: DiskFile): DiskFile => {
-    const mine: SyncCounts = byPath.get(path) ?? { async: 0, inline: 0 };
-    byPath.set(path, mine);
+  const wrap = (file: DiskFile): DiskFile => {
     return {
       read: (buffer, position) => file.read(buffer, position),
       write: (data, position) => file.write(data, position),
       fdatasync: () => {
         calls.async++;
-        mine.async++;
         return file.fdatasync();
       },
       fdatasyncNow: () => {
         calls.inline++;
-        mine.inline++;
         file.fdatasyncNow!();
         const until = performance.now() + inlineDelayMs;
         while (performance.now() < until);
@@ -44,9 +35,8 @@ export function countingDisk(
   };
   return {
     calls,
-    byPath,
     disk: {
-      open: async (path: string, mode: OpenMode) => wrap(path, await disk.open(path, mode)),
+      open: async (path: string, mode: OpenMode) => wrap(await disk.open(path, mode)),
       readdir: (path) => disk.readdir(path),
       mkdir: (path) => disk.mkdir(path),
       rename: (from, to) => disk.rename(from, to),
