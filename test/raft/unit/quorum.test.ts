@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Prng } from '../../../src/base/prng.js';
 import { majorityCommitted, majorityVoteResult } from '../../../src/raft/quorum.js';
 
 describe('majorityCommitted', () => {
@@ -21,6 +22,20 @@ describe('majorityCommitted', () => {
       );
     });
   }
+
+  it('agrees with sorting on every order of 1 to 7 voters (seeded)', () => {
+    const rng = new Prng(7);
+    for (let round = 0; round < 2000; round++) {
+      const matches = Array.from({ length: 1 + rng.int(7) }, () => rng.int(6));
+      const voters = matches.map((_, i) => BigInt(i + 1));
+      const want = [...matches].sort((a, b) => b - a)[Math.floor(matches.length / 2)];
+      assert.equal(
+        majorityCommitted(voters, (id) => matches[Number(id) - 1]!),
+        want,
+        JSON.stringify(matches),
+      );
+    }
+  });
 
   it('treats a voter without progress as having nothing', () => {
     assert.equal(
