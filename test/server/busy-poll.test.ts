@@ -38,6 +38,14 @@ describe('BusyPoll', () => {
     assert.ok(await window(poll, true), 'windows open after every answer again');
   });
 
+  it('spins between polling turns instead of running them back to back', async () => {
+    // A 2 ms window with 200 µs spins has about 11 turns; allow for a clock measured slow.
+    const spinning = new BusyPoll({ windowUs: 2000, spinUs: 200 });
+    await window(spinning, true);
+    assert.ok(spinning.lastWindowTurns >= 2, `it polled (${spinning.lastWindowTurns} turns)`);
+    assert.ok(spinning.lastWindowTurns <= 40, `it spun (${spinning.lastWindowTurns} turns)`);
+  });
+
   it('never polls with a window of 0', () => {
     const poll = new BusyPoll({ windowUs: 0 });
     poll.answered();

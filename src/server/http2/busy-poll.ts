@@ -6,7 +6,12 @@
  * gets for free: CPU for latency, only while it pays.
  *
  * While the window is open the loop runs setImmediate turns, each of which polls sockets
- * without blocking, so a request (or a follower's ack) that arrives is read at once.
+ * without blocking, so a request (or a follower's ack) that arrives is read at once. Between
+ * turns it spins for `spinUs` without allocating, because a turn leaves ~250 bytes of garbage
+ * (the Immediate and its async bookkeeping): back to back, ~90 turns a window made a 1-client
+ * put's leader allocate 77 KB per write against 46 KB with polling off, and scavenge 59
+ * times per 10,000 writes; with 20 µs spins it is 45 KB and 34 scavenges, each a 2-7 ms
+ * pause. A request waits at most one spin longer to be read.
  * Measured under etcd-benchmark's 1-client put on this project's 2-core VM with 3 members:
  * 1,139/1,172/1,280 against 852/1,029/1,072 puts/s, p99 2.8/2.5/2.0 against 3.9/2.6/2.5 ms
  * (3 interleaved pairs); a 1 ms window did worse than 300 µs (it takes CPU the other
@@ -20,6 +25,8 @@
 export interface BusyPollOptions {
   /** How long the loop keeps polling after an answer, in µs (0: never). */
   readonly windowUs: number;
+  /** How long to spin between two polling turns, in µs (0: turn back to back). */
+  readonly spinUs?: number;
 }
 
 /** Default window: a loopback round trip and a client's turnaround fit well inside it. */
@@ -28,6 +35,29 @@ export const busyPollWindowUsDefault = 300;
 // request for windows to keep opening.
 const hitRatioMin = 0.5;
 const probeEvery = 64;
+/** Default spin between turns: a tenth of a loopback round trip. */
+export const busyPollSpinUsDefault = 20;
+
+// Spinning counts loop iterations, measured once against the clock: reading the clock
+// itself allocates (a heap number per call) when done millions of times a second.
+let iterationsPerUs = 0;
+let spinSink = 0;
+
+function spin(iterations: number): void {
+  let x = spinSink;
+  for (let i = 0; i < iterations; i++) x = (x * 31 + i) | 0;
+  spinSink = x; // keeps the loop from being optimised away
+}
+
+function measureIterationsPerUs(): number {
+  if (iterationsPerUs === 0) {
+    spin(100_000); // warm-up, so that what is timed is optimised code
+    const start = performance.now();
+    spin(1_000_000);
+    iterationsPerUs = Math.max(1, 1_000_000 / ((performance.now() - start) * 1000));
+  }
+  return iterationsPerUs;
+}
 
 export class BusyPoll {
   private until = 0;
@@ -35,6 +65,9 @@ export class BusyPoll {
   private caught = false;
   private hitRatio = 1;
   private closedAnswers = 0;
+  private spinIterations = -1; // measured at the first window
+  private turns = 0;
+  private lastTurns = 0;
   private readonly turn = (): void => this.onTurn();
 
   constructor(private readonly options: BusyPollOptions) {}
@@ -48,16 +81,27 @@ export class BusyPoll {
   answered(): void {
     if (this.options.windowUs <= 0) return;
     if (this.hitRatio < hitRatioMin && ++this.closedAnswers % probeEvery !== 0) return;
+    if (this.spinIterations < 0) {
+      this.spinIterations = Math.round(
+        measureIterationsPerUs() * (this.options.spinUs ?? busyPollSpinUsDefault),
+      );
+    }
     this.until = performance.now() + this.options.windowUs / 1000;
     if (this.polling) return;
     this.polling = true;
     this.caught = false;
+    this.turns = 0;
     setImmediate(this.turn);
   }
 
   /** The share of recent windows that caught a request (for tests). */
   get ratio(): number {
     return this.hitRatio;
+  }
+
+  /** How many polling turns the last closed window ran (for tests). */
+  get lastWindowTurns(): number {
+    return this.lastTurns;
   }
 
   /** Whether a window is open (for tests). */
@@ -68,11 +112,14 @@ export class BusyPoll {
   private onTurn(): void {
     // A request that arrives does not end the window: while it is served the loop waits
     // again (for followers' acks), and those wake-ups are spared too.
+    this.turns++;
     if (performance.now() < this.until) {
+      spin(this.spinIterations);
       setImmediate(this.turn);
       return;
     }
     this.polling = false;
+    this.lastTurns = this.turns;
     this.hitRatio += ((this.caught ? 1 : 0) - this.hitRatio) / 16;
   }
 }
