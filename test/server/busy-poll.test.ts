@@ -39,11 +39,12 @@ describe('BusyPoll', () => {
   });
 
   it('spins between polling turns instead of running them back to back', async () => {
-    // A 2 ms window with 200 µs spins has about 11 turns; allow for a clock measured slow.
-    const spinning = new BusyPoll({ windowUs: 2000, spinUs: 200 });
+    // A 5 ms window with 250 µs spins has about 20 turns (back to back, ~250 here); a busy
+    // host only makes turns longer, hence fewer. The bound allows for a clock measured slow.
+    const spinning = new BusyPoll({ windowUs: 5000, spinUs: 250 });
     await window(spinning, true);
-    assert.ok(spinning.lastWindowTurns >= 2, `it polled (${spinning.lastWindowTurns} turns)`);
-    assert.ok(spinning.lastWindowTurns <= 40, `it spun (${spinning.lastWindowTurns} turns)`);
+    assert.ok(spinning.lastWindowTurns >= 1, 'a window ran');
+    assert.ok(spinning.lastWindowTurns <= 60, `it spun (${spinning.lastWindowTurns} turns)`);
   });
 
   it('never polls with a window of 0', () => {
