@@ -35,66 +35,88 @@ export interface Frame {
   readonly payload: Uint8Array;
 }
 
+/** A frame's header: the length (of kind + payload), then the kind. */
+export const frameHeaderBytes = 5;
+
 export function encodeFrame(kind: FrameKind, payload: Uint8Array): Uint8Array {
-  if (payload.length + 1 > frameBytesMax) {
-    throw new ConcordError(
-      'RequestTooLarge',
-      `peer frame of ${payload.length} bytes is over the limit`,
-    );
-  }
-  const out = new Uint8Array(5 + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length + 1);
-  out[4] = kind;
-  out.set(payload, 5);
-  return out;
+  const out = new Uint8Array(frameHeaderBytes + payload.length);
+  out.set(payload, frameHeaderBytes);
+  return sealFrame(kind, out);
 }
 
-/** Splits a byte stream into frames. Throws ConcordError 'Corrupt' on an impossible length. */
+/**
+ * Writes the header into the first {@link frameHeaderBytes} of `frame`, whose payload is
+ * already in place after them (an encoder that leaves room saves a copy), and returns it.
+ */
+export function sealFrame(kind: FrameKind, frame: Uint8Array): Uint8Array {
+  const payloadBytes = frame.length - frameHeaderBytes;
+  if (payloadBytes + 1 > frameBytesMax) {
+    throw new ConcordError(
+      'RequestTooLarge',
+      `peer frame of ${payloadBytes} bytes is over the limit`,
+    );
+  }
+  const length = payloadBytes + 1;
+  frame[0] = length >>> 24;
+  frame[1] = (length >>> 16) & 0xff;
+  frame[2] = (length >>> 8) & 0xff;
+  frame[3] = length & 0xff;
+  frame[4] = kind;
+  return frame;
+}
+
+/**
+ * Splits a byte stream into frames. Throws ConcordError 'Corrupt' on an impossible length.
+ * A frame's payload is a view of the chunk it came in (copied only when it spans chunks).
+ */
 export class FrameDecoder {
+  // Unread bytes: chunks[0] from `offset` on, then the rest of the chunks.
   private chunks: Uint8Array[] = [];
+  private offset = 0;
   private buffered = 0;
 
-  push(chunk: Uint8Array): Frame[] {
+  /** Takes the next chunk of the stream and calls `onFrame` for each frame it completes. */
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const frames: Frame[] = [];
-    for (;;) {
-      if (this.buffered < 4) break;
-      const head = this.peek(4);
-      const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+    while (this.buffered >= 4) {
+      const length = this.peekLength();
       if (length === 0 || length > frameBytesMax) {
         throw new ConcordError('Corrupt', `peer frame length ${length} is out of range`);
       }
       if (this.buffered < 4 + length) break;
-      const bytes = this.take(4 + length);
-      frames.push({ kind: bytes[4]!, payload: bytes.subarray(5) });
+      if (this.chunks[0]!.length - this.offset < 4 + length) this.merge();
+      const first = this.chunks[0]!;
+      const start = this.offset;
+      this.offset += 4 + length;
+      this.buffered -= 4 + length;
+      if (this.offset === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+      onFrame({ kind: first[start + 4]!, payload: first.subarray(start + 5, start + 4 + length) });
     }
-    return frames;
   }
 
-  private peek(n: number): Uint8Array {
-    if (this.chunks[0]!.length >= n) return this.chunks[0]!;
-    return this.concat().subarray(0, n);
+  private peekLength(): number {
+    if (this.chunks[0]!.length - this.offset < 4) this.merge();
+    const b = this.chunks[0]!;
+    const at = this.offset;
+    return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
   }
 
-  private take(n: number): Uint8Array {
-    const all = this.chunks[0]!.length >= n ? this.chunks[0]! : this.concat();
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered -= n;
-    return out;
-  }
-
-  private concat(): Uint8Array {
+  /** Copies every unread byte into one chunk. */
+  private merge(): void {
     const all = new Uint8Array(this.buffered);
     let at = 0;
-    for (const c of this.chunks) {
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = i === 0 ? this.chunks[0]!.subarray(this.offset) : this.chunks[i]!;
       all.set(c, at);
       at += c.length;
     }
     this.chunks = [all];
-    return all;
+    this.offset = 0;
   }
 }
 

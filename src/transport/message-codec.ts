@@ -1,4 +1,5 @@
 import { ConcordError } from '../base/errors.js';
+import { FrameKind, frameHeaderBytes, sealFrame } from './frame.js';
 import type {
   ConfState,
   Entry,
@@ -40,6 +41,37 @@ const messageTypes: readonly MessageType[] = [
 const messageTypeCode = new Map(messageTypes.map((t, i) => [t, i]));
 const entryTypes: readonly EntryType[] = ['Normal', 'ConfChange'];
 
+const twoTo32 = 2 ** 32;
+// The high half of Number.MAX_SAFE_INTEGER (2^53 - 1): any larger high half is beyond it.
+const highestSafeHigh = 2 ** 21 - 1;
+
+/**
+ * The member IDs last decoded, so that the few a member sees are not a new BigInt in every
+ * message's `to` and `from`.
+ */
+class RecentIds {
+  private readonly highs = new Uint32Array(8);
+  private readonly lows = new Uint32Array(8);
+  private readonly ids: NodeId[] = [];
+  private next = 0;
+
+  get(view: DataView, offset: number): NodeId {
+    const high = view.getUint32(offset);
+    const low = view.getUint32(offset + 4);
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.highs[i] === high && this.lows[i] === low) return this.ids[i]!;
+    }
+    const id = view.getBigUint64(offset);
+    const slot = this.next;
+    this.next = (slot + 1) % this.highs.length;
+    this.highs[slot] = high;
+    this.lows[slot] = low;
+    this.ids[slot] = id;
+    return id;
+  }
+}
+const recentIds = new RecentIds();
+
 const flagReject = 1;
 const flagTransfer = 2;
 const flagSnapshot = 4;
@@ -63,6 +95,12 @@ class Writer {
     this.view = new DataView(next.buffer);
   }
 
+  /** Leaves `n` bytes for the caller to fill in later. */
+  skip(n: number): void {
+    this.reserve(n);
+    this.length += n;
+  }
+
   u8(v: number): void {
     this.reserve(1);
     this.buffer[this.length++] = v;
@@ -74,9 +112,11 @@ class Writer {
     this.length += 4;
   }
 
+  // As two 32-bit halves: a BigInt per index and term was most of the codec's garbage.
   u64(v: number): void {
     this.reserve(8);
-    this.view.setBigUint64(this.length, BigInt(v));
+    this.view.setUint32(this.length, Math.floor(v / twoTo32));
+    this.view.setUint32(this.length + 4, v >>> 0);
     this.length += 8;
   }
 
@@ -126,17 +166,19 @@ class Reader {
 
   u64(what: string): number {
     this.need(8, what);
-    const v = this.view.getBigUint64(this.offset);
-    this.offset += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const high = this.view.getUint32(this.offset);
+    const low = this.view.getUint32(this.offset + 4);
+    if (high > highestSafeHigh) {
+      const v = this.view.getBigUint64(this.offset);
       throw new ConcordError('Corrupt', `peer message: ${what} ${v} is beyond 2^53`);
     }
-    return Number(v);
+    this.offset += 8;
+    return high * twoTo32 + low;
   }
 
   id(what: string): NodeId {
     this.need(8, what);
-    const v = this.view.getBigUint64(this.offset);
+    const v = recentIds.get(this.view, this.offset);
     this.offset += 8;
     return v;
   }
@@ -250,10 +292,22 @@ function readMessage(r: Reader): Message {
 /** Encodes a batch of messages (one frame's payload). */
 export function encodeMessages(messages: readonly Message[]): Uint8Array {
   const w = new Writer(256);
+  writeBatch(w, messages);
+  return w.finish();
+}
+
+/** Encodes a batch of messages as a whole `messages` frame, header and all, in one buffer. */
+export function encodeMessagesFrame(messages: readonly Message[]): Uint8Array {
+  const w = new Writer(256);
+  w.skip(frameHeaderBytes);
+  writeBatch(w, messages);
+  return sealFrame(FrameKind.messages, w.finish());
+}
+
+function writeBatch(w: Writer, messages: readonly Message[]): void {
   w.u8(formatVersion);
   w.u32(messages.length);
   for (const m of messages) writeMessage(w, m);
-  return w.finish();
 }
 
 export function decodeMessages(bytes: Uint8Array): Message[] {

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Message, NodeId } from '../raft/types.js';
-import { encodeFrame, FrameKind } from './frame.js';
-import { encodeMessages } from './message-codec.js';
+import { encodeMessagesFrame } from './message-codec.js';
 
 export interface PeerLinkOptions {
   /** Messages waiting for the socket, at most; past it they are dropped (Raft resends). */
@@ -98,7 +97,7 @@ export class PeerLink {
   private flush(): void {
     while (this.queue.length > 0 && this.socket !== undefined && !this.blocked) {
       const batch = this.queue.splice(0, this.options.batchMessagesMax);
-      const frame = encodeFrame(FrameKind.messages, encodeMessages(batch));
+      const frame = encodeMessagesFrame(batch);
       this.sentBytes += frame.length;
       const ok = this.socket.write(frame);
       if (!ok) this.blocked = true;

@@ -417,7 +417,7 @@ export class Transport {
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const frame of decoder.push(chunk)) onFrame(frame);
+        decoder.push(chunk, onFrame);
       } catch (error) {
         // A peer that sends garbage is cut off; the member keeps running.
         if (!isConcordError(error)) throw error;
