@@ -59,6 +59,29 @@ describe('CommitNotices', () => {
     assert.equal(late.length, 1, 'nothing is sent twice');
   });
 
+  it('holds each notice its own full time, not until a timer an earlier one armed', () => {
+    const { clock, notices, late } = setup();
+    notices.filter([notice(b, 5)]);
+    clock.advance(0.8 * commitNoticeHoldMs);
+    notices.filter([notice(c, 6)]);
+    clock.advance(0.2 * commitNoticeHoldMs);
+    assert.deepEqual(late.map(show), [show([notice(b, 5)])], 'b is due; c was held 0.2 of it');
+    const ride = msg('MsgApp', c, 6, 1);
+    clock.advance(0.5 * commitNoticeHoldMs);
+    assert.deepEqual(show(notices.filter([ride])), show([ride]), 'the next append carried c');
+    clock.advance(10 * commitNoticeHoldMs);
+    assert.equal(late.length, 1, 'c was never sent alone');
+  });
+
+  it('a newer notice replaces the held one but not how long the follower has waited', () => {
+    const { clock, notices, late } = setup();
+    notices.filter([notice(b, 5)]);
+    clock.advance(0.9 * commitNoticeHoldMs);
+    notices.filter([notice(b, 6)]);
+    clock.advance(0.1 * commitNoticeHoldMs);
+    assert.deepEqual(late.map(show), [show([notice(b, 6)])]);
+  });
+
   it('takes a held notice along before a message that does not carry its commit', () => {
     const { clock, notices, late } = setup();
     notices.filter([notice(b, 7)]);
