@@ -22,6 +22,9 @@ export class ConnectionOutput {
   private readonly waiting = new Set<H2Stream>();
   private flushScheduled = false;
   private readonly flushNow = (): void => this.flush();
+  /** flushWithin's bound, armed once and re-armed with refresh() (no timer per call). */
+  private lateFlush: NodeJS.Timeout | undefined;
+  private lateFlushArmed = false;
 
   constructor(
     private readonly socket: Socket,
@@ -85,9 +88,27 @@ export class ConnectionOutput {
     queueMicrotask(this.flushNow);
   }
 
+  /**
+   * Lets what was written go out with the next flush, or after `ms` at most: for frames
+   * nobody waits on at once (a PING's ACK while an answer is being worked out).
+   */
+  flushWithin(ms: number): void {
+    if (this.flushScheduled || this.lateFlushArmed) return;
+    this.lateFlushArmed = true;
+    if (this.lateFlush === undefined) this.lateFlush = setTimeout(this.flushNow, ms);
+    else this.lateFlush.refresh();
+  }
+
+  /** Stops flushWithin's timer (the connection is closing). */
+  stop(): void {
+    if (this.lateFlush !== undefined) clearTimeout(this.lateFlush);
+    this.lateFlushArmed = false;
+  }
+
   /** Writes everything written since the last flush in one socket write. */
   flush(): void {
     this.flushScheduled = false;
+    this.lateFlushArmed = false;
     if (this.writer.pendingBytes === 0 || !this.socket.writable) return;
     this.socket.write(this.writer.take());
     if (this.socket.writableLength > this.outputBytesMax) this.overflow();

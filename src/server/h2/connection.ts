@@ -58,6 +58,11 @@ const emptyData = Buffer.alloc(0);
 const drainPing = Buffer.from('goaway!!', 'latin1');
 /** The streams we reset whose late frames are still excused (trailers in flight). */
 const resetRememberedMax = 1024;
+/**
+ * Longest a PING's ACK waits for an answer to ride with, in ms. Node's timers tick in whole
+ * milliseconds, so a 1 ms timer fires anywhere from 0 to 1 ms later; 2 is at least 1.
+ */
+const pingAckHoldMs = 2;
 /** A stream's WINDOW_UPDATE waits until this share of its window was consumed. */
 const streamWindowRefill = localSettings.initialWindowSize / 2;
 
@@ -193,6 +198,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   private onSocketClose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.out.stop();
     clearTimeout(this.settingsTimer);
     this.closeAll(ErrorCode.CANCEL);
   }
@@ -301,7 +307,12 @@ export class H2Connection implements FrameHandler, StreamOwner {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'PING flood');
     }
     this.writer.writePingAck(data);
-    this.out.scheduleFlush();
+    // The ACK rides with the next frames we write (an answer under way) or goes within
+    // pingAckHoldMs, rather than in a socket write of its own: grpc-go's bandwidth estimator
+    // PINGs as each answer arrives, just before the next request, and that write woke the
+    // client once more per call. A keepalive's ACK is 2 ms late at most, and the
+    // estimator's round-trip sample is a little long, which only makes it more generous.
+    this.out.flushWithin(pingAckHoldMs);
   }
 
   onGoaway(): void {

@@ -75,6 +75,28 @@ describe('H2Connection output', () => {
     ]);
   });
 
+  it("a PING's ACK waits for the answer under way and leaves in its write", async () => {
+    const client = await RawClient.connect(server.port);
+    clients.push(client);
+    const frames = new RequestFrames();
+    frames.headers(1, withPath('/hold/ping'));
+    frames.writer.writeData(1, Buffer.from('request'), true);
+    client.send(frames.bytes());
+    await client.frame('the held answer', (f) => f.streamId === 1 && f.type === FrameType.DATA);
+    const socket = server.sockets.at(-1) as net.Socket;
+    const before = (writes.get(socket) ?? []).length;
+    // Once the server has read the PING (its listener ran first), the answer ends a turn
+    // later: before any timer can fire, but after the PING's own turn was flushed.
+    socket.once('data', () => setImmediate(() => held.forEach((release) => release())));
+    frames.writer.writePing(Buffer.from('pingpong'));
+    client.send(frames.bytes(false));
+    await client.frame('the PING ACK', (f) => f.type === FrameType.PING && f.flags === 1);
+    await client.frame('the trailers', (f) => f.streamId === 1 && (f.flags & 1) === 1);
+    held.clear();
+    const { PING, HEADERS } = FrameType;
+    assert.deepEqual((writes.get(socket) ?? []).slice(before), [[PING, HEADERS]]);
+  });
+
   it('a client that never acknowledges our SETTINGS: GOAWAY SETTINGS_TIMEOUT', async () => {
     const client = await RawClient.connect(server.port);
     clients.push(client);
