@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { ClusterCommand, concord, freePortRange } from './concord-cli.js';
+import { freePortRange } from '../helpers/free-port.js';
+import { ClusterCommand, concord } from './concord-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'concord-cluster-cli-'));
 after(async () => {

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/wait.js';
 
@@ -39,25 +38,6 @@ export async function concordOk(...args: string[]): Promise<string> {
   const ran = await concord(...args);
   assert.equal(ran.code, 0, `concord ${args.join(' ')} exited ${ran.code}: ${ran.stderr}`);
   return ran.stdout;
-}
-
-/** A base port with `count` free consecutive ports above it on 127.0.0.1. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let free = true;
-    for (let port = base; port < base + count && free; port++) free = await isFree(port);
-    if (free) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found in 50 tries`);
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 const live = new Set<ClusterCommand>();

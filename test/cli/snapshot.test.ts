@@ -12,10 +12,11 @@ import { after, describe, it } from 'node:test';
 import type { Client } from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import { Etcdctl, etcdctlBinary } from '../helpers/etcdctl.js';
+import { freePortRange } from '../helpers/free-port.js';
 import { rawClient, unaryCall } from '../helpers/grpc.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { eventually } from '../helpers/wait.js';
-import { ClusterCommand, concord, concordOk, freePortRange } from './concord-cli.js';
+import { ClusterCommand, concord, concordOk } from './concord-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'concord-snapshot-cli-'));
 const clients: { close(): void }[] = [];

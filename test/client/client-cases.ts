@@ -16,9 +16,10 @@ import {
   op,
   type WatchBatch,
 } from '../../src/client/index.js';
+import { freePort } from '../helpers/free-port.js';
 import { eventually, waitFor } from '../helpers/wait.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { freePort, type Target, type TargetContext } from './targets.js';
+import type { Target, TargetContext } from './targets.js';
 
 /** Registers the client's tests; `ctx` gives the running target and opens clients on it. */
 export function clientCases(ctx: TargetContext): void {

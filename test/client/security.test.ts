@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Client, ServerError, type ClientOptions } from '../../src/client/index.js';
 import { EtcdProcess, etcdUnavailable } from '../helpers/etcd-process.js';
+import { freePort } from '../helpers/free-port.js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { createTlsFixtures, type TlsFixtures } from '../helpers/tls-fixtures.js';
-import { freePort } from './targets.js';
 
 interface SecureTarget {
   /** https://host:port */

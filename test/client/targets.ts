@@ -91,14 +91,3 @@ async function startEtcd(): Promise<Target> {
     destroy: () => etcd.destroy(),
   };
 }
-
-/** A loopback port nobody listens on (for a dead endpoint). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}

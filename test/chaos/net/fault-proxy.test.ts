@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { encodeFrame, encodeHello, FrameKind } from '../../../src/transport/frame.js';
+import { freePort } from '../../helpers/free-port.js';
 import { eventually, waitFor } from '../../helpers/wait.js';
 import { FaultProxy } from './fault-proxy.js';
 
@@ -16,13 +17,6 @@ async function listen(server: Server): Promise<number> {
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
   return address.port;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('FaultProxy', () => {

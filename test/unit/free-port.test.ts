@@ -1,0 +1,38 @@
+/**
+ * The test suite's port allocator: a port is handed out at most once per process, even while
+ * none of them is bound yet (a cluster draws all its ports before any member starts), and
+ * never from the kernel's ephemeral range, where outgoing connections and port-0 listeners
+ * of other processes take theirs.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { freePort, freePortRange } from '../helpers/free-port.js';
+
+function ephemeralLow(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('freePort', () => {
+  it('never hands out a port twice, drawing concurrently, all unbound', async () => {
+    const single = await Promise.all(Array.from({ length: 300 }, () => freePort()));
+    const ranges = await Promise.all(Array.from({ length: 20 }, () => freePortRange(6)));
+    const all = [...single, ...ranges.flatMap((base) => [0, 1, 2, 3, 4, 5].map((i) => base + i))];
+    assert.equal(new Set(all).size, all.length, 'a port was handed out twice');
+  });
+
+  it('draws from below the kernel ephemeral range', async (t) => {
+    const low = ephemeralLow();
+    if (low === undefined) return t.skip('no /proc/sys/net/ipv4/ip_local_port_range');
+    for (let i = 0; i < 50; i++) {
+      const port = await freePort();
+      assert.ok(port >= 1024 && port < low, `port ${port} outside [1024, ${low})`);
+    }
+    const base = await freePortRange(6);
+    assert.ok(base + 5 < low, `range ${base}-${base + 5} reaches the ephemeral range at ${low}`);
+  });
+});
