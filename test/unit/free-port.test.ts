@@ -2,11 +2,14 @@
  * The test suite's port allocator: a port is handed out at most once per process, even while
  * none of them is bound yet (a cluster draws all its ports before any member starts), and
  * never from the kernel's ephemeral range, where outgoing connections and port-0 listeners
- * of other processes take theirs.
+ * of other processes take theirs. Nor does another process drawing at the same time get one.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, freePortRange } from '../helpers/free-port.js';
 
 function ephemeralLow(): number | undefined {
@@ -34,5 +37,25 @@ describe('freePort', () => {
     }
     const base = await freePortRange(6);
     assert.ok(base + 5 < low, `range ${base}-${base + 5} reaches the ephemeral range at ${low}`);
+  });
+
+  it('never hands a port to two processes drawing at the same time', async () => {
+    const helper = fileURLToPath(new URL('../helpers/free-port.ts', import.meta.url));
+    const script = `import { freePort } from ${JSON.stringify(helper)};
+      const ports = [];
+      for (let i = 0; i < 400; i++) ports.push(await freePort());
+      console.log(JSON.stringify(ports));`;
+    const draw = () =>
+      promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ]);
+    const [a, b] = await Promise.all([draw(), draw()]);
+    const ports = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[];
+    assert.equal(ports.length, 800);
+    assert.equal(new Set(ports).size, ports.length, 'two processes were handed the same port');
   });
 });
