@@ -7,6 +7,7 @@
  */
 import { assert, assertSafeInteger } from '../base/assert.js';
 import { ConcordError } from '../base/errors.js';
+import { joinU32 } from '../base/u64.js';
 
 export interface Revision {
   readonly main: number;
@@ -75,8 +76,8 @@ export function bytesToRevision(bytes: Uint8Array): BucketKey {
       `key bucket: malformed revision key of ${bytes.length} bytes`,
     );
   }
-  const main = getU32(bytes, 0) * two32 + getU32(bytes, 4);
-  const sub = getU32(bytes, 9) * two32 + getU32(bytes, 13);
+  const main = joinU32(getU32(bytes, 0), getU32(bytes, 4));
+  const sub = joinU32(getU32(bytes, 9), getU32(bytes, 13));
   assert(Number.isSafeInteger(main) && Number.isSafeInteger(sub), 'revision beyond 2^53');
   return { revision: { main, sub }, tombstone };
 }

@@ -3,6 +3,7 @@
  * stored as u64; member IDs are bigints stored as u64.
  */
 import { assertSafeInteger } from '../base/assert.js';
+import { joinU32 } from '../base/u64.js';
 
 const two32 = 0x1_0000_0000;
 
@@ -14,7 +15,7 @@ export function putU64(view: DataView, offset: number, value: number): void {
 
 /** Reads a u64 as a number, or undefined when it is not exact (damage, never ours). */
 export function getU64(view: DataView, offset: number): number | undefined {
-  const value = view.getUint32(offset + 4, true) * two32 + view.getUint32(offset, true);
+  const value = joinU32(view.getUint32(offset + 4, true), view.getUint32(offset, true));
   return Number.isSafeInteger(value) ? value : undefined;
 }
 

@@ -1,4 +1,5 @@
 import { ConcordError } from '../base/errors.js';
+import { joinU32 } from '../base/u64.js';
 import { FrameKind, frameHeaderBytes, sealFrame } from './frame.js';
 import type {
   ConfState,
@@ -173,7 +174,7 @@ class Reader {
       throw new ConcordError('Corrupt', `peer message: ${what} ${v} is beyond 2^53`);
     }
     this.offset += 8;
-    return high * twoTo32 + low;
+    return joinU32(high, low);
   }
 
   id(what: string): NodeId {
