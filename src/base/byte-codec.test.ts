@@ -44,4 +44,37 @@ describe('byte codec', () => {
       );
     }
   });
+
+  it('finishInSlab hands out views into one slab, giving back what a writer did not use', () => {
+    const write = (bytes: number[]) => {
+      const w = new ByteWriter(128);
+      for (const b of bytes) w.u8(b);
+      return w.finishInSlab();
+    };
+    const a = write([1, 2, 3]);
+    const b = write([4, 5]);
+    assert.deepEqual([...a], [1, 2, 3]);
+    assert.deepEqual([...b], [4, 5]);
+    // Adjacent in one buffer: the 125 bytes `a` did not use went back to the slab.
+    // (Unless `b` opened a new slab.)
+    if (b.byteOffset !== 0) assert.equal(b.buffer, a.buffer);
+    if (b.byteOffset !== 0) assert.equal(b.byteOffset, a.byteOffset + 3);
+    // A writer carved out after another one's piece: the earlier one keeps its whole piece.
+    const first = new ByteWriter(16);
+    const second = new ByteWriter(16);
+    first.u8(7);
+    second.u8(8);
+    const one = first.finishInSlab();
+    const two = second.finishInSlab();
+    assert.deepEqual([...one, ...two], [7, 8]);
+    if (two.byteOffset !== 0) assert.equal(two.byteOffset, one.byteOffset + 16);
+    // A writer that outgrew its piece ends in a buffer of its own.
+    const big = new ByteWriter(2);
+    for (let i = 0; i < 10; i++) big.u8(i);
+    assert.deepEqual([...big.finishInSlab()], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // finish() still copies a partly used piece, so the copy pins no slab.
+    const w = new ByteWriter(64);
+    w.u8(9);
+    assert.equal(w.finish().buffer.byteLength, 1);
+  });
 });

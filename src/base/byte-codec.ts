@@ -144,6 +144,23 @@ export class ByteWriter {
     return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 
+  /**
+   * The bytes written as a view into the shared slab, with the unused end of this writer's
+   * piece given back when nothing was carved out after it. For bytes that die in about the
+   * order they were made, such as Raft log entries (compacted oldest first), so that their
+   * slabs die too: each costs one small view instead of a copy with its own ArrayBuffer,
+   * which the log held for thousands of entries and every scavenge copied. Bytes with
+   * lifetimes of their own (index keys, stored values) take finish(): a view would pin a
+   * whole slab for each survivor.
+   */
+  finishInSlab(): Uint8Array {
+    const b = this.buffer;
+    if (b.buffer === slab.buffer && b.byteOffset + b.length === slab.byteOffset + slabUsed) {
+      slabUsed -= b.length - this.length;
+    }
+    return b.subarray(0, this.length);
+  }
+
   private reserve(n: number): void {
     if (this.length + n <= this.buffer.length) return;
     let capacity = this.buffer.length * 2;

@@ -81,7 +81,7 @@ export function encodeRequest(envelope: RequestEnvelope): Uint8Array {
   }
   w.u8(requestTypes.indexOf(envelope.request.type));
   putBody(w, envelope.request);
-  return w.finish();
+  return w.finishInSlab(); // a Raft entry's data: the log drops entries oldest first
 }
 
 function putBody(w: ByteWriter, request: StateMachineRequest): void {

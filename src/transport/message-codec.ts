@@ -187,7 +187,10 @@ class Reader {
   bytes(what: string): Uint8Array {
     const n = this.u32(what);
     this.need(n, what);
-    const out = this.buffer.slice(this.offset, this.offset + n);
+    // A view, not a copy: an entry's data keeps its frame (or socket chunk) alive until the
+    // log drops the entry, and the log drops entries oldest first, so frames go in order.
+    // (Buffer's slice made views of socket chunks already, but copies of merged frames.)
+    const out = this.buffer.subarray(this.offset, this.offset + n);
     this.offset += n;
     return out;
   }
