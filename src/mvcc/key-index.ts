@@ -49,11 +49,20 @@ export class KeyIndex {
       compareRevision(revision, this.modified) > 0,
       () => `keyIndex put ${str(revision)} not after ${str(this.modified)}`,
     );
-    if (this.generations.length === 0) this.generations.push(emptyGeneration());
-    const g = this.generations[this.generations.length - 1]!;
-    if (g.revs.length === 0) g.created = revision;
-    g.revs.push(revision);
-    g.version++;
+    // Arrays are made as literals of what they hold: a first push into [] reserves room for
+    // 17, and most keys are written once, so the two arrays were half of a new key's bytes.
+    if (this.generations.length === 0) {
+      this.generations = [{ version: 1, created: revision, revs: [revision] }];
+    } else {
+      const g = this.generations[this.generations.length - 1]!;
+      if (g.revs.length === 0) {
+        g.created = revision;
+        g.revs = [revision];
+      } else {
+        g.revs.push(revision);
+      }
+      g.version++;
+    }
     this.modified = revision;
   }
 
