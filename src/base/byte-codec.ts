@@ -39,6 +39,18 @@ export function uvarintBytes(value: number): number {
   }
   return n;
 }
+/**
+ * A copy of `bytes` in the shared slab, or `bytes` itself past a slab piece's size. For bytes
+ * that die in about the order they arrive (see ByteWriter.finishInSlab), copied out of a
+ * buffer that should not live as long: a peer's socket chunk, kept whole by a view.
+ */
+export function copyInSlab(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > slabPieceBytesMax) return bytes;
+  const out = allocate(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 const utf8Encoder = new TextEncoder();
 /** Strings up to this many bytes are read without the decoder when they are ASCII. */
 const shortStringBytes = 32;

@@ -1,3 +1,4 @@
+import { copyInSlab } from '../base/byte-codec.js';
 import { ConcordError } from '../base/errors.js';
 import { joinU32 } from '../base/u64.js';
 import { FrameKind, frameHeaderBytes, sealFrame } from './frame.js';
@@ -187,10 +188,12 @@ class Reader {
   bytes(what: string): Uint8Array {
     const n = this.u32(what);
     this.need(n, what);
-    // A view, not a copy: an entry's data keeps its frame (or socket chunk) alive until the
-    // log drops the entry, and the log drops entries oldest first, so frames go in order.
-    // (Buffer's slice made views of socket chunks already, but copies of merged frames.)
-    const out = this.buffer.subarray(this.offset, this.offset + n);
+    // An entry's data lives in the log for thousands of writes. A view would keep its socket
+    // chunk alive that long (an ArrayBuffer and a backing store per message at one client),
+    // and a copy of its own is an ArrayBuffer too; a copy in the shared slab is one small
+    // view, and the log drops entries oldest first, so slabs die in order. Large payloads (a
+    // snapshot) stay views of their frame.
+    const out = copyInSlab(this.buffer.subarray(this.offset, this.offset + n));
     this.offset += n;
     return out;
   }
