@@ -5,11 +5,12 @@
  * of other processes take theirs. Nor does another process drawing at the same time get one.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { freePort, freePortRange } from '../helpers/free-port.js';
 
 function ephemeralLow(): number | undefined {
@@ -39,23 +40,40 @@ describe('freePort', () => {
     assert.ok(base + 5 < low, `range ${base}-${base + 5} reaches the ephemeral range at ${low}`);
   });
 
-  it('never hands a port to two processes drawing at the same time', async () => {
+  it('never hands a port to two live processes', async () => {
+    // Each child draws its ports, prints them, and holds them (stays alive) until told to go:
+    // a process that exited has released its ports, and another may take them then.
     const helper = fileURLToPath(new URL('../helpers/free-port.ts', import.meta.url));
     const script = `import { freePort } from ${JSON.stringify(helper)};
       const ports = [];
       for (let i = 0; i < 400; i++) ports.push(await freePort());
-      console.log(JSON.stringify(ports));`;
-    const draw = () =>
-      promisify(execFile)(process.execPath, [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ]);
-    const [a, b] = await Promise.all([draw(), draw()]);
-    const ports = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as number[];
-    assert.equal(ports.length, 800);
-    assert.equal(new Set(ports).size, ports.length, 'two processes were handed the same port');
+      console.log(JSON.stringify(ports));
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
+    const children = [0, 1].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    try {
+      const drawn = await Promise.all(
+        children.map(async (child) => {
+          const line = once(createInterface({ input: child.stdout! }), 'line');
+          const exit = once(child, 'exit').then(([code]) => {
+            throw new Error(`a drawing child exited (${code}) before printing its ports`);
+          });
+          const [printed] = (await Promise.race([line, exit])) as [string];
+          return JSON.parse(printed) as number[];
+        }),
+      );
+      const ports = drawn.flat();
+      assert.equal(ports.length, 800);
+      assert.equal(new Set(ports).size, ports.length, 'two processes were handed the same port');
+    } finally {
+      for (const child of children) {
+        child.stdin!.end();
+        if (child.exitCode === null) await once(child, 'exit');
+      }
+    }
   });
 });
