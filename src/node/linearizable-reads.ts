@@ -43,7 +43,7 @@ export class LinearizableReads {
   private waiting: PendingRead[] = [];
   /** Rounds in flight, oldest first. */
   private rounds: Round[] = [];
-  private sequence = 0n;
+  private sequence: bigint;
   private startScheduled = false;
   private readonly roundsMax: number;
 
@@ -53,8 +53,15 @@ export class LinearizableReads {
     private readonly clock: Clock,
     private readonly options: LinearizableReadsOptions,
     private readonly contextPrefix: bigint,
+    /**
+     * Where this process's contexts start, seeded from the time it started. Restarting at 0,
+     * a restarted member could take the leader's late answer to a context asked before the
+     * restart for one asked after it, and serve a read at an index older than the read.
+     */
+    sequenceStart: bigint,
   ) {
     this.roundsMax = options.roundsMax ?? 2;
+    this.sequence = sequenceStart;
   }
 
   /** Resolves once every write acknowledged before the call is applied locally. */
@@ -113,7 +120,7 @@ export class LinearizableReads {
     const context = new Uint8Array(16);
     const view = new DataView(context.buffer);
     view.setBigUint64(0, this.contextPrefix);
-    view.setBigUint64(8, this.sequence);
+    view.setBigUint64(8, BigInt.asUintN(64, this.sequence));
     const round: Round = {
       context,
       key: keyOf(context),

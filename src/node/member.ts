@@ -124,7 +124,8 @@ export class Member implements ConcordApi {
     this.logger = options.logger ?? silentLogger;
     this.log = logFunction(this.logger, 'info');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000 + 2 * options.electionMs;
-    this.ids = new IdGenerator(identity.memberId, Date.now());
+    const startMs = Date.now();
+    this.ids = new IdGenerator(identity.memberId, startMs);
     this.applier = new Applier(stateMachine, () => this.raw, this.waiters, appliedWait, {
       applied: (request, result) => this.observeApplied(request, result),
       confChanged: (change) => this.observeConfChange(change),
@@ -162,6 +163,8 @@ export class Member implements ConcordApi {
         pendingMax: 100_000,
       },
       identity.memberId,
+      // 2^20 rounds per millisecond of uptime before a later start's contexts could overlap.
+      BigInt(Math.floor(startMs)) << 20n,
     );
     this.background = new Background(this, {
       leaseCheckpointMs: options.leaseCheckpointMs ?? memberDefaults.leaseCheckpointMs,

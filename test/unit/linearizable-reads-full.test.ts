@@ -18,6 +18,7 @@ function setup() {
     new ManualClock(),
     { retryMs: 100, timeoutMs: 1000, pendingMax: 10 },
     7n,
+    0n,
   );
   applied.trigger(1000);
   return { asked, reads };

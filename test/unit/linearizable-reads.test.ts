@@ -9,11 +9,19 @@ import { ManualClock } from './manual-clock.js';
 
 function setup(
   options: LinearizableReadsOptions = { retryMs: 100, timeoutMs: 1000, pendingMax: 3 },
+  sequenceStart = 0n,
 ) {
   const clock = new ManualClock();
   const applied = new AppliedWait(0);
   const asked: Uint8Array[] = [];
-  const reads = new LinearizableReads((c) => asked.push(c), applied, clock, options, 42n);
+  const reads = new LinearizableReads(
+    (c) => asked.push(c),
+    applied,
+    clock,
+    options,
+    42n,
+    sequenceStart,
+  );
   return { clock, applied, asked, reads };
 }
 
@@ -31,6 +39,24 @@ const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'reje
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('LinearizableReads (ReadIndex batching)', () => {
+  it('does not take an answer to a context asked before a restart for one asked after it', async () => {
+    // The process before the restart, and the one after it, seeded as Member seeds them.
+    const before = setup(undefined, 1_000n << 20n);
+    const beforeRead = before.reads.barrier();
+    await turn();
+    const after = setup(undefined, 1_250n << 20n);
+    const read = after.reads.barrier();
+    await turn();
+    assert.notDeepEqual(after.asked[0], before.asked[0], 'a context was asked twice');
+    // The leader's late answer to the old context arrives at the restarted member.
+    after.applied.trigger(100);
+    after.reads.onReadStates([{ index: 1, context: before.asked[0]! }]);
+    assert.equal(await settled(read), 'pending', 'served by an answer to an older question');
+    after.reads.onReadStates([{ index: 2, context: after.asked[0]! }]);
+    assert.equal(await settled(read), 'resolved');
+    void beforeRead.catch(() => undefined);
+  });
+
   it('serves a read once the read index is applied, not before', async () => {
     const { applied, asked, reads } = setup();
     const read = reads.barrier();
