@@ -549,9 +549,10 @@ export class Member implements ConcordApi {
   }
 
   private onDropped(proposals: readonly Uint8Array[], error: ConcordError): void {
-    this.counters.proposalsFailed += proposals.length;
+    // Only this member's own: a proposal a follower forwarded fails there too, when its
+    // client's deadline passes, and etcd counts each failed proposal once, where it was made.
     for (const data of proposals) {
-      this.waiters.reject(decodeRequest(data).id, error);
+      if (this.waiters.reject(decodeRequest(data).id, error)) this.counters.proposalsFailed++;
     }
   }
 
@@ -562,7 +563,7 @@ export class Member implements ConcordApi {
       leader: this.raw.raft.lead.toString(16),
     });
     this.storageFailure = error;
-    this.waiters.rejectAll(error);
+    this.counters.proposalsFailed += this.waiters.rejectAll(error);
     this.reads.failAll(error);
   }
 

@@ -33,16 +33,20 @@ export class Waiters<T> {
     waiter.resolve(value);
   }
 
-  reject(id: bigint, error: ConcordError): void {
+  /** Rejects the waiter of `id`; false if there is none here. */
+  reject(id: bigint, error: ConcordError): boolean {
     const waiter = this.waiting.get(id);
-    if (waiter === undefined) return;
+    if (waiter === undefined) return false;
     this.waiting.delete(id);
     waiter.reject(error);
+    return true;
   }
 
-  rejectAll(error: ConcordError): void {
+  /** Rejects every waiter; returns how many there were. */
+  rejectAll(error: ConcordError): number {
     const all = [...this.waiting.values()];
     this.waiting.clear();
     for (const waiter of all) waiter.reject(error);
+    return all.length;
   }
 }

@@ -6,12 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ConcordError } from '../../src/base/errors.js';
 import type { Disk, DiskFile } from '../../src/env/disk.js';
 import type { LogFields, Logger } from '../../src/env/logger.js';
 import { RealDisk } from '../../src/env/real-disk.js';
 import { Member } from '../../src/node/member.js';
 import type { MemberObserver } from '../../src/node/member-metrics.js';
 import type { MemberOptions } from '../../src/node/member-options.js';
+import { encodeRequest } from '../../src/mvcc/request-codec.js';
+import { message } from '../../src/raft/message.js';
 import { soloMemberOptions } from '../helpers/solo-member.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -60,6 +63,35 @@ class SlowDisk extends RealDisk {
         if (this.fsyncDelayMs > 0) Atomics.wait(blocker, 0, 0, this.fsyncDelayMs);
       };
     }
+    return file;
+  }
+}
+
+/** A disk whose fdatasyncs (always off-thread) wait for `release`, which may fail them. */
+class HeldDisk extends RealDisk {
+  held = false;
+  private waiting: ((error?: Error) => void)[] = [];
+
+  get waitingSyncs(): number {
+    return this.waiting.length;
+  }
+
+  release(error?: Error): void {
+    this.held = false;
+    for (const done of this.waiting.splice(0)) done(error);
+  }
+
+  override async open(path: string, mode: Parameters<Disk['open']>[1]): Promise<DiskFile> {
+    const file = await super.open(path, mode);
+    const fdatasync = file.fdatasync.bind(file);
+    file.fdatasyncNow = undefined;
+    file.fdatasync = async () => {
+      await fdatasync();
+      if (!this.held) return;
+      await new Promise<void>((resolve, reject) =>
+        this.waiting.push((error) => (error === undefined ? resolve() : reject(error))),
+      );
+    };
     return file;
   }
 }
@@ -155,6 +187,45 @@ describe('member metrics and logs', () => {
       assert.equal(typeof slow.fields.term, 'number');
       // The first slow pass may be the bootstrap entries', before there was a leader ("0").
       assert.match(String(slow.fields.leader), /^[0-9a-f]+$/);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('counts a failed proposal once, where it was made, not again on the leader it was forwarded to', async () => {
+    const disk = new HeldDisk();
+    const { member } = await openMember({ disk });
+    try {
+      const raft = member.raw.raft;
+      disk.held = true;
+      // The first write's pass waits on its fdatasync; the next write and one a follower
+      // forwarded queue behind it, and go down with it when the fdatasync fails.
+      const first = member.put({ key: enc('a'), value: enc('1') });
+      await eventually(
+        'the first pass to wait on its fdatasync',
+        () => disk.waitingSyncs,
+        (n) => n > 0,
+      );
+      const second = member.put({ key: enc('b'), value: enc('2') });
+      const forwarded = encodeRequest({
+        id: 0x7777n,
+        request: { type: 'put', request: { key: enc('c'), value: enc('3') } },
+      } as Parameters<typeof encodeRequest>[0]);
+      member.driver.step(
+        message({
+          type: 'MsgProp',
+          from: 0x5eedn,
+          to: raft.id,
+          term: raft.term,
+          entries: [{ term: 0, index: 0, type: 'Normal', data: forwarded }],
+        }),
+      );
+      assert.equal(member.metrics().proposalsPending, 2, 'the two local writes wait');
+      disk.release(new ConcordError('Io', 'I/O error: held disk: failed on purpose'));
+      await assert.rejects(first);
+      await assert.rejects(second);
+      // Both local writes failed and count once each; the forwarded one counts where it was made.
+      assert.equal(member.metrics().counters.proposalsFailed, 2);
     } finally {
       await member.close();
     }
