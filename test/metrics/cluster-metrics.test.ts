@@ -95,6 +95,12 @@ describe('metrics, health and logs of a 3-member cluster', { skip: etcdctlSkip }
     assert.ok(after.value('etcd_debugging_mvcc_current_revision') >= writes + 1);
     assert.ok(after.value('etcd_network_peer_sent_bytes_total') > 0);
     assert.ok(after.value('etcd_network_peer_received_bytes_total') > 0);
+    // One client waiting for each answer: the windows after answers catch its next put.
+    assert.ok(
+      after.value('concord_busy_poll_seconds_total') >
+        before.value('concord_busy_poll_seconds_total'),
+      'the member polled after answering puts',
+    );
     const clientBytes = (s: Scrape, way: 'received' | 'sent'): number =>
       s.value(`etcd_network_client_grpc_${way}_bytes_total`);
     assert.ok(clientBytes(after, 'received') > clientBytes(before, 'received'), 'client bytes in');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BusyPoll } from '../../src/server/http2/busy-poll.js';
+import { BusyPoll, busyPollSeconds } from '../../src/server/http2/busy-poll.js';
 import { eventually } from '../helpers/wait.js';
 
 /** Answers once and waits for that window to close; true when a window opened. */
@@ -49,7 +49,19 @@ describe('BusyPoll', () => {
 
   it('never polls with a window of 0', () => {
     const poll = new BusyPoll({ windowUs: 0 });
+    const before = busyPollSeconds();
     poll.answered();
     assert.equal(poll.open, false);
+    assert.equal(busyPollSeconds(), before, 'no polling time without a window');
+  });
+
+  it('adds each window to the time polled (concord_busy_poll_seconds_total)', async () => {
+    const poll = new BusyPoll({ windowUs: 20_000 });
+    const before = busyPollSeconds();
+    await window(poll, true);
+    const polled = busyPollSeconds() - before;
+    // A window lasts at least its length and ends on the first turn after it (one spin and a
+    // turn, a few ms at worst on a loaded host).
+    assert.ok(polled >= 0.02 && polled < 1, `one 20 ms window added ${polled} s`);
   });
 });

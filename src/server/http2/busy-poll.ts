@@ -42,6 +42,13 @@ export const busyPollSpinUsDefault = 20;
 // itself allocates (a heap number per call) when done millions of times a second.
 let iterationsPerUs = 0;
 let spinSink = 0;
+// Time spent in windows by every BusyPoll of this process: the event loop is per process.
+let windowsMsTotal = 0;
+
+/** Seconds this process's event loop has spent in polling windows (for /metrics). */
+export function busyPollSeconds(): number {
+  return windowsMsTotal / 1000;
+}
 
 function spin(iterations: number): void {
   let x = spinSink;
@@ -68,6 +75,7 @@ export class BusyPoll {
   private spinIterations = -1; // measured at the first window
   private turns = 0;
   private lastTurns = 0;
+  private openedAt = 0;
   private readonly turn = (): void => this.onTurn();
 
   constructor(private readonly options: BusyPollOptions) {}
@@ -86,9 +94,11 @@ export class BusyPoll {
         measureIterationsPerUs() * (this.options.spinUs ?? busyPollSpinUsDefault),
       );
     }
-    this.until = performance.now() + this.options.windowUs / 1000;
+    const now = performance.now();
+    this.until = now + this.options.windowUs / 1000;
     if (this.polling) return;
     this.polling = true;
+    this.openedAt = now;
     this.caught = false;
     this.turns = 0;
     setImmediate(this.turn);
@@ -113,12 +123,14 @@ export class BusyPoll {
     // A request that arrives does not end the window: while it is served the loop waits
     // again (for followers' acks), and those wake-ups are spared too.
     this.turns++;
-    if (performance.now() < this.until) {
+    const now = performance.now();
+    if (now < this.until) {
       spin(this.spinIterations);
       setImmediate(this.turn);
       return;
     }
     this.polling = false;
+    windowsMsTotal += now - this.openedAt;
     this.lastTurns = this.turns;
     this.hitRatio += ((this.caught ? 1 : 0) - this.hitRatio) / 16;
   }

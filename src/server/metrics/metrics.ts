@@ -20,6 +20,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../../env/logger.js';
 import type { MemberMetrics, MemberObserver } from '../../node/member-metrics.js';
 import type { Health } from '../http/health.js';
+import { busyPollSeconds } from '../http2/busy-poll.js';
 import { notFound } from '../listener.js';
 import { ClientTraffic } from './client-traffic.js';
 import { GrpcMetrics } from './grpc-metrics.js';
@@ -63,6 +64,17 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
     slowRequestMs: options.slowRequestMs ?? 100,
   });
   const traffic = new ClientTraffic(registry);
+  new Counter({
+    name: 'concord_busy_poll_seconds_total',
+    help:
+      'Time the event loop spent polling for requests after answers instead of sleeping: CPU ' +
+      'traded for latency (CONCORD_BUSY_POLL_US sets the window, 0 turns it off). Per process.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(busyPollSeconds());
+    },
+  });
   const healthSuccess = new Counter({
     name: 'etcd_server_health_success',
     help: 'The total number of successful health checks',
