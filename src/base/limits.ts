@@ -22,6 +22,11 @@ export const limits = {
   /** --max-leases: leases a member grants before refusing more (each costs memory and timers). */
   leasesMax: 1_000_000,
   /**
+   * --max-waiting-calls: Lock, Campaign and Observe calls waiting at once on one member. Each
+   * holds a watch (and a Lock or Campaign a queued key) for as long as its client likes.
+   */
+  waitingCallsMax: 10_000,
+  /**
    * A user or role name, in UTF-8 bytes. Names are keys of the auth bucket, and LMDB refuses
    * keys past 1978 bytes: a longer name would fail every member's apply (etcd: bbolt's 32 KiB).
    */

@@ -143,6 +143,11 @@ export const serveFlags = {
     default: String(limits.leasesMax),
     help: "leases at once; LeaseGrant past it answers 'etcdserver: too many requests' (Concord)",
   },
+  'max-waiting-calls': {
+    kind: 'int',
+    default: String(limits.waitingCallsMax),
+    help: "Lock, Campaign and Observe calls waiting at once; more answer 'etcdserver: too many requests' (Concord)",
+  },
   'auth-token': {
     kind: 'string',
     default: 'simple',

@@ -43,6 +43,7 @@ export interface ServeConfig {
   readonly maxConnections: number;
   readonly maxWatchersPerStream: number;
   readonly maxLeases: number;
+  readonly maxWaitingCalls: number;
   /** --auth-token, as given (src/server/auth/token-options.ts parses it). */
   readonly authToken: string;
   readonly authTokenTtlSeconds: number;
@@ -183,6 +184,7 @@ function validate(raw: Raw): ServeConfig {
     maxConnections: positive(raw, 'max-connections'),
     maxWatchersPerStream: positive(raw, 'max-watchers-per-stream'),
     maxLeases: positive(raw, 'max-leases'),
+    maxWaitingCalls: positive(raw, 'max-waiting-calls'),
     authToken: raw['auth-token'],
     authTokenTtlSeconds: positive(raw, 'auth-token-ttl'),
     bcryptCost: positive(raw, 'bcrypt-cost'),

@@ -106,6 +106,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
       connectionsMax: config.maxConnections,
       watchersPerStreamMax: config.maxWatchersPerStream,
       leasesMax: config.maxLeases,
+      waitingCallsMax: config.maxWaitingCalls,
     },
     leaseCount: () => member.stateMachine.leaseCount(),
     electionTimeoutMs: config.electionTimeoutMs,

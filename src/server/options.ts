@@ -26,6 +26,8 @@ export interface ServerLimits {
   readonly watchersPerStreamMax: number;
   /** --max-leases: LeaseGrant refused past it (default 1e6). */
   readonly leasesMax: number;
+  /** --max-waiting-calls: Lock, Campaign and Observe calls at once (default 10000). */
+  readonly waitingCallsMax: number;
 }
 
 export interface ServerOptions {
@@ -100,6 +102,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       watchersPerStreamMax:
         options.limits?.watchersPerStreamMax ?? defaultLimits.watchersPerStreamMax,
       leasesMax: options.limits?.leasesMax ?? defaultLimits.leasesMax,
+      waitingCallsMax: options.limits?.waitingCallsMax ?? defaultLimits.waitingCallsMax,
     },
     watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs ?? 10 * 60 * 1000,
     watchQueueResponsesMax: options.watchQueueResponsesMax ?? 128,
@@ -127,6 +130,7 @@ function validate(options: ResolvedOptions): void {
   positive(options.limits.connectionsMax, '--max-connections');
   positive(options.limits.watchersPerStreamMax, '--max-watchers-per-stream');
   positive(options.limits.leasesMax, '--max-leases');
+  positive(options.limits.waitingCallsMax, '--max-waiting-calls');
   positive(options.watchProgressNotifyIntervalMs, 'watchProgressNotifyIntervalMs');
   positive(options.watchQueueResponsesMax, 'watchQueueResponsesMax');
   positive(options.leaseKeepAliveQueueMax, 'leaseKeepAliveQueueMax');

@@ -25,6 +25,7 @@ import { maintenanceService } from './services/maintenance.js';
 import { clusterService } from './services/cluster.js';
 import { electionService } from './services/election.js';
 import { lockService } from './services/lock.js';
+import { WaitingCalls } from './services/waiting-calls.js';
 import { authService } from './services/auth.js';
 import { AuthGate, noUser, type AuthServerOptions } from './auth/auth-gate.js';
 import { authorizingApi, callerOf, guardServices } from './auth/guard.js';
@@ -94,8 +95,9 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   grpc.addService(services.Cluster, clusterService(resolved));
   grpc.addService(services.Maintenance, maintenanceService(resolved, streams));
   grpc.addService(services.Auth, authService(plain.api, gate, resolved.onBug));
-  grpc.addService(services.Lock, lockService(resolved));
-  grpc.addService(services.Election, electionService(resolved, streams));
+  const waiting = new WaitingCalls(resolved.limits.waitingCallsMax);
+  grpc.addService(services.Lock, lockService(resolved, waiting));
+  grpc.addService(services.Election, electionService(resolved, streams, waiting));
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
   let fastPath: FastPathOptions | undefined;
   if (options.grpcFastPath !== false) {

@@ -10,12 +10,15 @@ import * as grpc from '@grpc/grpc-js';
 import { MemberProcess } from '../helpers/member-process.js';
 import { rawClient, unaryCall } from '../helpers/grpc.js';
 import { bytesField, grpcFrame, RawConnection } from '../helpers/raw-http2.js';
-import { waitFor } from '../helpers/wait.js';
+import { eventually, waitFor } from '../helpers/wait.js';
+import { call, lockClient, Observation, electionClient } from '../server/lock-election-clients.js';
+import type { LockResponse } from '../server/lock-election-clients.js';
 
 const streamsMax = 4;
 const connectionsMax = 6;
 const leasesMax = 40;
 const watchersMax = 3;
+const waitingMax = 3;
 
 interface WatchAnswer {
   readonly watchId: string;
@@ -38,6 +41,8 @@ describe('limits: each named, a flag, etcd’s answer', () => {
         String(leasesMax),
         '--max-watchers-per-stream',
         String(watchersMax),
+        '--max-waiting-calls',
+        String(waitingMax),
       ],
     });
   });
@@ -190,6 +195,74 @@ describe('limits: each named, a flag, etcd’s answer', () => {
       await unaryCall(lease, 'LeaseGrant', { TTL: 60 });
     } finally {
       lease.close();
+    }
+  });
+
+  it('--max-waiting-calls: a Lock or Observe past it is refused at once, and queues nothing', async () => {
+    const lease = rawClient('Lease', member.endpoint);
+    const kv = rawClient('KV', member.endpoint);
+    const locks = lockClient(member.endpoint);
+    const elections = electionClient(member.endpoint);
+    const name = Buffer.from('limits/lock');
+    const queued = async (): Promise<number> => {
+      const range = await unaryCall<{ count: string }>(kv, 'Range', {
+        key: Buffer.from('limits/lock/'),
+        rangeEnd: Buffer.from('limits/lock0'),
+        countOnly: true,
+      });
+      return Number(range.count);
+    };
+    const lockCall = (leaseId: string) =>
+      call<LockResponse>(locks, 'Lock', { name, lease: leaseId });
+    /** A Lock that waits in the queue; it ends CANCELLED when the test cancels it. */
+    const waiter = (leaseId: string) => {
+      const pending = lockCall(leaseId);
+      pending.result.catch(() => undefined);
+      return pending;
+    };
+    // The --max-leases case left the member at its lease limit.
+    const left = await unaryCall<{ leases: { ID: string }[] }>(lease, 'LeaseLeases', {});
+    for (const { ID } of left.leases) await unaryCall(lease, 'LeaseRevoke', { ID });
+    const leases = await Promise.all(
+      Array.from(
+        { length: waitingMax + 3 },
+        async () => (await unaryCall<{ ID: string }>(lease, 'LeaseGrant', { TTL: 60 })).ID,
+      ),
+    );
+    const waiting = [];
+    try {
+      await lockCall(leases[0]!).result; // held: the calls below wait behind it
+      for (let i = 1; i <= waitingMax; i++) waiting.push(waiter(leases[i]!));
+      await eventually('the waiters to queue', queued, (n) => n === waitingMax + 1);
+      const refused = await waitFor<grpc.ServiceError>(
+        'a Lock past --max-waiting-calls to be refused',
+        (done, fail) =>
+          void waiter(leases[waitingMax + 1]!).result.then(
+            () => fail(new Error('a Lock past --max-waiting-calls was served')),
+            done,
+          ),
+      );
+      assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.equal(refused.details, 'etcdserver: too many requests');
+      assert.equal(await queued(), waitingMax + 1, 'the refused call queued no key');
+      const observation = new Observation(elections, 'limits/election');
+      await eventually(
+        'the Observe past the limit to end',
+        async () => observation.error?.code,
+        (code) => code !== undefined,
+      );
+      assert.equal(observation.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+      // A waiter that leaves makes room: the next Lock queues.
+      waiting.shift()!.cancel();
+      await eventually('the canceled waiter to leave the queue', queued, (n) => n === waitingMax);
+      const next = waiter(leases[waitingMax + 2]!);
+      waiting.push(next);
+      await eventually('the next Lock to queue', queued, (n) => n === waitingMax + 1);
+      assert.equal(next.settled(), false, 'it waits behind the holder like the others');
+    } finally {
+      for (const w of waiting) w.cancel();
+      for (const id of leases) await unaryCall(lease, 'LeaseRevoke', { ID: id }).catch(() => {});
+      for (const client of [lease, kv, locks, elections]) client.close();
     }
   });
 });

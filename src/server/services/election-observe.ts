@@ -15,26 +15,37 @@ import { statusOf } from '../status.js';
 import type { LeaderRequestIn, LeaderResponseOut } from '../wire/election.js';
 import { ServerStream } from './server-stream.js';
 import type { StreamRegistry } from './stream-registry.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 type ObserveCall = ServerWritableStream<LeaderRequestIn, LeaderResponseOut>;
 
 export function observeHandler(
   options: ResolvedOptions,
   streams: StreamRegistry,
+  waiting: WaitingCalls,
 ): (call: ObserveCall) => void {
-  return (call) => new ObserveStream(call, options, streams).start();
+  return (call) => new ObserveStream(call, options, streams).start(waiting);
 }
 
 class ObserveStream extends ServerStream<LeaderResponseOut, ObserveCall> {
-  start(): void {
+  start(waiting: WaitingCalls): void {
     if (!this.open()) return;
+    let leave: () => void;
+    try {
+      leave = waiting.enter();
+    } catch (error) {
+      this.fail(statusOf(error, this.options.onBug));
+      return;
+    }
     const { signal } = this.controller;
     observe(this.options.api, bytes(this.call.request.name), signal, (revision, kv) =>
       this.send(revision, kv),
-    ).catch((error: unknown) => {
-      // Aborted: the client went away or shutdown() already answered.
-      if (!this.finished) this.fail(statusOf(error, this.options.onBug));
-    });
+    )
+      .catch((error: unknown) => {
+        // Aborted: the client went away or shutdown() already answered.
+        if (!this.finished) this.fail(statusOf(error, this.options.onBug));
+      })
+      .finally(leave);
   }
 
   private async send(revision: number, kv: KeyValue): Promise<void> {

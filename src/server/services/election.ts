@@ -26,20 +26,24 @@ import type {
 import { observeHandler } from './election-observe.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { unary } from './unary.js';
+import type { WaitingCalls } from './waiting-calls.js';
 
 export function electionService(
   options: ResolvedOptions,
   streams: StreamRegistry,
+  waiting: WaitingCalls,
 ): UntypedServiceImplementation {
   const { api, onBug } = options;
   return {
     Campaign: unary<CampaignRequestIn, CampaignResponseOut>(onBug, async (request, signal) => {
-      const { header, leader } = await campaign(
-        api,
-        bytes(request.name),
-        int64ToBigint(request.lease),
-        bytes(request.value),
-        signal,
+      const { header, leader } = await waiting.run(() =>
+        campaign(
+          api,
+          bytes(request.name),
+          int64ToBigint(request.lease),
+          bytes(request.value),
+          signal,
+        ),
       );
       return {
         header: toWireHeader(header),
@@ -59,7 +63,7 @@ export function electionService(
       const { header, kv } = await currentLeader(api, bytes(request.name), signal);
       return { header: toWireHeader(header), kv: toWireKeyValue(kv) };
     }),
-    Observe: observeHandler(options, streams),
+    Observe: observeHandler(options, streams, waiting),
     Resign: unary<ResignRequestIn, HeaderOnlyOut>(onBug, async (request, signal) => {
       const header = await resign(api, leaderKey(request.leader), signal);
       return { header: toWireHeader(header) };
