@@ -17,17 +17,39 @@ const initialBytes = 64;
 // a slab may be mostly garbage; the memory backend accepts that, LMDB copies values out).
 const slabBytes = 64 * 1024;
 const slabPieceBytesMax = 4 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
+
+class Slab {
+  current = new Uint8Array(0);
+  used = 0;
+
+  allocate(size: number): Uint8Array {
+    if (size > slabPieceBytesMax) return new Uint8Array(size);
+    if (this.used + size > this.current.length) {
+      this.current = new Uint8Array(slabBytes);
+      this.used = 0;
+    }
+    this.used += size;
+    return this.current.subarray(this.used - size, this.used);
+  }
+}
+
+const shared = new Slab();
+// Bytes that die within a turn or two (a peer frame on its way to the socket, a WAL write)
+// get slabs of their own, so that they never pin a slab of the log's entries.
+const transient = new Slab();
 
 function allocate(size: number): Uint8Array {
-  if (size > slabPieceBytesMax) return new Uint8Array(size);
-  if (slabUsed + size > slab.length) {
-    slab = new Uint8Array(slabBytes);
-    slabUsed = 0;
-  }
-  slabUsed += size;
-  return slab.subarray(slabUsed - size, slabUsed);
+  return shared.allocate(size);
+}
+
+/**
+ * `size` bytes for a buffer that is dropped soon after it is written out: a peer
+ * frame, a WAL record batch. Each `new Uint8Array` past 64 bytes costs an ArrayBuffer, a
+ * backing store and an extension that every scavenge sweeps; a leader made about three of
+ * these per write. From a slab, one in 64 KB does.
+ */
+export function transientBytes(size: number): Uint8Array {
+  return transient.allocate(size);
 }
 
 /** Bytes uvarint() takes for `value`. */
@@ -167,8 +189,8 @@ export class ByteWriter {
    */
   finishInSlab(): Uint8Array {
     const b = this.buffer;
-    if (b.buffer === slab.buffer && b.byteOffset + b.length === slab.byteOffset + slabUsed) {
-      slabUsed -= b.length - this.length;
+    if (b.buffer === shared.current.buffer && b.byteOffset + b.length === shared.used) {
+      shared.used -= b.length - this.length;
     }
     return b.subarray(0, this.length);
   }

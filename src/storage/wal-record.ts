@@ -10,6 +10,7 @@
  * something other than this code, or damaged in a way the CRC missed. Either way it is
  * corruption, never a torn tail.
  */
+import { transientBytes } from '../base/byte-codec.js';
 import type { Entry, EntryType, HardState } from '../raft/types.js';
 import { ByteReader, putU64 } from './bytes.js';
 import { frameBytes, frameHeaderBytes, sealFrame } from './record.js';
@@ -37,11 +38,14 @@ function bodyBytes(record: WalRecord): number {
   }
 }
 
-/** Encodes records as consecutive frames in one buffer: one write, one fdatasync. */
+/**
+ * Encodes records as consecutive frames in one buffer: one write, one fdatasync. The buffer
+ * lives until that write is done (transientBytes).
+ */
 export function encodeRecords(records: readonly WalRecord[]): Uint8Array {
   let total = 0;
   for (const record of records) total += frameBytes(bodyBytes(record));
-  const out = new Uint8Array(total);
+  const out = transientBytes(total);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let offset = 0;
   for (const record of records) {

@@ -20,6 +20,7 @@
  * Ownership: the WAL owns its directory (`<data-dir>/member/wal`); nothing else writes there.
  */
 import { assert, assertSafeInteger } from '../base/assert.js';
+import { transientBytes } from '../base/byte-codec.js';
 import { ConcordError } from '../base/errors.js';
 import { failpoint } from '../base/failpoints.js';
 import { MiB } from '../base/limits.js';
@@ -346,7 +347,7 @@ function isEmptyHardState(hs: HardState): boolean {
 
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = transientBytes(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
     out.set(part, at);

@@ -1,4 +1,4 @@
-import { copyInSlab } from '../base/byte-codec.js';
+import { copyInSlab, transientBytes } from '../base/byte-codec.js';
 import { ConcordError } from '../base/errors.js';
 import { joinU32 } from '../base/u64.js';
 import { FrameKind, frameHeaderBytes, sealFrame } from './frame.js';
@@ -79,13 +79,20 @@ const flagTransfer = 2;
 const flagSnapshot = 4;
 const flagContext = 8;
 
+// Encodes are synchronous, so one scratch buffer serves them all; finish() copies what was
+// written into transientBytes. A buffer of its own per frame cost an ArrayBuffer, a backing
+// store and an extension for every scavenge to sweep, about two per write on a leader.
+const scratchBytesKept = 1024 * 1024;
+let scratch: Uint8Array | undefined;
+
 class Writer {
   private buffer: Uint8Array;
   private view: DataView;
   length = 0;
 
-  constructor(capacity: number) {
-    this.buffer = new Uint8Array(capacity);
+  constructor() {
+    this.buffer = scratch ?? new Uint8Array(4096);
+    scratch = undefined; // a nested encode (none today) gets a buffer of its own
     this.view = new DataView(this.buffer.buffer);
   }
 
@@ -135,8 +142,12 @@ class Writer {
     this.length += b.length;
   }
 
+  /** The bytes written, copied out; the writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
+    const out = transientBytes(this.length);
+    out.set(this.buffer.subarray(0, this.length));
+    if (this.buffer.length <= scratchBytesKept) scratch = this.buffer;
+    return out;
   }
 }
 
@@ -298,14 +309,14 @@ function readMessage(r: Reader): Message {
 
 /** Encodes a batch of messages (one frame's payload). */
 export function encodeMessages(messages: readonly Message[]): Uint8Array {
-  const w = new Writer(256);
+  const w = new Writer();
   writeBatch(w, messages);
   return w.finish();
 }
 
 /** Encodes a batch of messages as a whole `messages` frame, header and all, in one buffer. */
 export function encodeMessagesFrame(messages: readonly Message[]): Uint8Array {
-  const w = new Writer(256);
+  const w = new Writer();
   w.skip(frameHeaderBytes);
   writeBatch(w, messages);
   return sealFrame(FrameKind.messages, w.finish());
