@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isConcordError } from '../../../src/base/errors.js';
 import { MemoryStorage } from '../../../src/raft/storage.js';
+import type { EntryType } from '../../../src/raft/types.js';
 import { ents, ids } from './helpers.js';
 
 const cs = { voters: [1n, 2n, 3n], learners: [] };
@@ -145,6 +146,85 @@ describe('MemoryStorage', () => {
     assert.deepEqual(s.initialState(), {
       hardState: { term: 5, vote: 2n, commit: 4 },
       confState: cs,
+    });
+  });
+
+  describe('holds entries in columns', () => {
+    const entry = (index: number, term: number, bytes: number[], type: EntryType = 'Normal') => ({
+      term,
+      index,
+      type,
+      data: new Uint8Array(bytes),
+    });
+    const all = (s: MemoryStorage) => s.entries(s.firstIndex(), s.lastIndex() + 1, Infinity);
+
+    it('gives back each entry whole: term, index, type and bytes', () => {
+      const s = new MemoryStorage(cs);
+      const written = [
+        entry(1, 1, [1, 2, 3]),
+        entry(2, 1, []),
+        entry(3, 2, [9], 'ConfChange'),
+        entry(4, 2, [7, 7]),
+      ];
+      s.append(written);
+      assert.deepEqual(all(s), written);
+      assert.equal(s.bytes(), 6 + 5 * 24); // and the dummy entry at the snapshot
+    });
+
+    it('copies the bytes: changing the appended array changes nothing stored', () => {
+      const s = new MemoryStorage(cs);
+      const data = new Uint8Array([1, 2, 3]);
+      s.append([{ term: 1, index: 1, type: 'Normal', data }]);
+      data.fill(0);
+      assert.deepEqual([...all(s)[0]!.data], [1, 2, 3]);
+    });
+
+    it('never overwrites the bytes of a truncated entry handed out before', () => {
+      const s = new MemoryStorage(cs);
+      s.append([entry(1, 1, [1, 1, 1]), entry(2, 1, [2, 2, 2])]);
+      const old = all(s)[1]!; // e.g. still queued for a peer
+      s.append([entry(2, 2, [8, 8, 8]), entry(3, 2, [9, 9, 9])]);
+      assert.deepEqual([...old.data], [2, 2, 2]);
+      assert.deepEqual(
+        all(s).map((e) => [e.index, e.term, ...e.data]),
+        [
+          [1, 1, 1, 1, 1],
+          [2, 2, 8, 8, 8],
+          [3, 2, 9, 9, 9],
+        ],
+      );
+    });
+
+    it('keeps entries larger than a chunk, and many entries over many chunks', () => {
+      const s = new MemoryStorage(cs);
+      const big = new Uint8Array(200 * 1024).map((_, i) => i % 251);
+      const written = [entry(1, 1, [5])];
+      written.push({ term: 1, index: 2, type: 'Normal', data: big });
+      for (let i = 3; i <= 3000; i++) written.push(entry(i, 1, [i % 256, (i >> 8) % 256]));
+      s.append(written);
+      assert.deepEqual(all(s), written);
+      s.compact(2500);
+      assert.deepEqual(all(s), written.slice(2500));
+      assert.equal(s.term(2500), 1);
+    });
+
+    it('drops the chunks that compaction leaves with no entry', () => {
+      const s = new MemoryStorage(cs);
+      const data = new Uint8Array(1000);
+      const many = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          term: 1,
+          index: from + i,
+          type: 'Normal' as const,
+          data,
+        }));
+      s.append(many(1, 1000));
+      const early = s.entries(1, 2, Infinity)[0]!.data.buffer;
+      s.append(many(1001, 1000));
+      s.compact(1900);
+      const chunks = new Set(all(s).map((e) => e.data.buffer));
+      assert.ok(!chunks.has(early), 'the oldest chunk is still used');
+      assert.ok(chunks.size <= 3, `entries 1901-2000 (100 KB) span ${chunks.size} chunks`);
     });
   });
 });
