@@ -13,6 +13,7 @@ import { loadSync } from '@grpc/proto-loader';
 import type { Options } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { assert } from '../base/assert.js';
+import { decodeLeaseKeepAliveRequest } from './wire/lease-keepalive-request-decoder.js';
 import { decodePutRequest } from './wire/put-request-decoder.js';
 import { decodeRangeRequest } from './wire/range-request-decoder.js';
 import { preEncodedOf } from './wire/pre-encoded.js';
@@ -109,13 +110,16 @@ function measured(service: ServiceDefinition): ServiceDefinition {
   const wrapped: Record<string, AnyMethod> = {};
   for (const [name, method] of Object.entries(service) as [string, AnyMethod][]) {
     const generic = method.requestDeserialize;
-    // Every read's and put's request, decoded without protobufjs's reflection (./wire/).
+    // Every read's, put's and keep-alive's request, decoded without protobufjs's reflection
+    // (./wire/).
     const deserialize =
       method.path === '/etcdserverpb.KV/Range'
         ? (buffer: Buffer): unknown => decodeRangeRequest(buffer) ?? generic(buffer)
         : method.path === '/etcdserverpb.KV/Put'
           ? (buffer: Buffer): unknown => decodePutRequest(buffer) ?? generic(buffer)
-          : generic;
+          : method.path === '/etcdserverpb.Lease/LeaseKeepAlive'
+            ? (buffer: Buffer): unknown => decodeLeaseKeepAliveRequest(buffer) ?? generic(buffer)
+            : generic;
     wrapped[name] = {
       ...method,
       requestDeserialize: sizeChecked.has(method.path)

@@ -1,6 +1,6 @@
 /**
  * Shared by the differential tests of the hand-written request decoders
- * (range-request-decoder-fuzz, put-request-decoder-fuzz): the proto loader's generic
+ * (range-request-decoder-fuzz, put-request-decoder-fuzz, lease-keepalive-request-decoder-fuzz): the proto loader's generic
  * deserializer beside the one the server uses, an outcome to compare (the value, or the
  * error's message), and the bytes and int64 edges the inputs are built from.
  */
@@ -15,11 +15,26 @@ export function kvDecoders(method: 'Range' | 'Put'): {
   generic: MethodDefinition<object, object>;
   served: MethodDefinition<object, object>;
 } {
-  const kv = definition['etcdserverpb.KV'] as Record<string, MethodDefinition<object, object>>;
-  return {
-    generic: kv[method]!,
-    served: etcdServices().KV[method] as MethodDefinition<object, object>,
-  };
+  return decoders('KV', method);
+}
+
+/** A method's generic (protobufjs) and served deserializers. */
+export function decoders(
+  service: 'KV' | 'Lease',
+  method: string,
+): {
+  generic: MethodDefinition<object, object>;
+  served: MethodDefinition<object, object>;
+} {
+  const loaded = definition[`etcdserverpb.${service}`] as Record<
+    string,
+    MethodDefinition<object, object>
+  >;
+  const served = etcdServices()[service] as unknown as Record<
+    string,
+    MethodDefinition<object, object>
+  >;
+  return { generic: loaded[method]!, served: served[method]! };
 }
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; message: string };
