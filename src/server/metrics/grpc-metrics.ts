@@ -5,8 +5,8 @@
  * grpc-js server interceptor that sees every call of every service.
  *
  * Per call it costs two clock reads, a few small objects grpc-js's interceptor API needs, an
- * observation on the method's histogram child, and plain counts per method that reach the
- * prom-client counters when they are read (no label hashing per call for them). A unary call
+ * observation on the method's histogram child (./counted-histogram.ts), and plain counts per
+ * method that reach the prom-client counters when they are read (no label hashing per call). A unary call
  * slower than --warning-apply-duration is counted (concord_slow_requests_total) and logged
  * (at most one line a second: an overloaded member would otherwise spend itself logging).
  */
@@ -18,10 +18,11 @@ import {
   type ServerListener,
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatDuration, LogThrottle, type Logger } from '../../env/logger.js';
 import { observedDirectly } from '../http2/fast-path-observer.js';
 import { defaultBuckets } from './buckets.js';
+import { CountedHistogram, type HistogramChild } from './counted-histogram.js';
 
 /** Go's codes.Code names, indexed by code. */
 const codeNames = [
@@ -52,7 +53,7 @@ export interface MethodMetrics {
   readonly service: string;
   readonly method: string;
   readonly started: Counter.Internal;
-  readonly handling: Histogram.Internal<string>;
+  readonly handling: HistogramChild;
   readonly handled: (Counter.Internal | undefined)[];
   inFlight: number;
   /** Counted per call; handed to the prom-client counters when they are read (syncCounts). */
@@ -72,7 +73,7 @@ export class GrpcMetrics {
   private readonly methods = new Map<string, MethodMetrics>();
   private readonly started: Counter;
   private readonly handled: Counter;
-  private readonly handling: Histogram;
+  private readonly handling: CountedHistogram;
   private readonly slow: Counter;
   private readonly slowLog = new LogThrottle(1000);
 
@@ -96,13 +97,13 @@ export class GrpcMetrics {
       registers,
       collect: () => this.syncCounts(),
     });
-    this.handling = new Histogram({
-      name: 'grpc_server_handling_seconds',
-      help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
+    this.handling = new CountedHistogram(
+      'grpc_server_handling_seconds',
+      'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
       labelNames,
-      buckets: defaultBuckets,
-      registers,
-    });
+      defaultBuckets,
+      registry,
+    );
     this.slow = new Counter({
       name: 'concord_slow_requests_total',
       help: 'Unary requests slower than --warning-apply-duration, by method.',
@@ -166,7 +167,7 @@ export class GrpcMetrics {
       service,
       method,
       started: this.started.labels(type, service, method),
-      handling: this.handling.labels(type, service, method),
+      handling: this.handling.child(type, service, method),
       handled: [],
       inFlight: 0,
       startedCount: 0,
