@@ -106,20 +106,26 @@ const sizeChecked = new Set([
   '/etcdserverpb.KV/Txn',
 ]);
 
+/**
+ * The requests decoded without protobufjs's reflection (./wire/): every read's, put's and
+ * keep-alive's. Each answers undefined for a message it does not take, which then goes to the
+ * generic decoder.
+ */
+const handDecoders = new Map<string, (buffer: Buffer) => object | undefined>([
+  ['/etcdserverpb.KV/Range', decodeRangeRequest],
+  ['/etcdserverpb.KV/Put', decodePutRequest],
+  ['/etcdserverpb.Lease/LeaseKeepAlive', decodeLeaseKeepAliveRequest],
+]);
+
 function measured(service: ServiceDefinition): ServiceDefinition {
   const wrapped: Record<string, AnyMethod> = {};
   for (const [name, method] of Object.entries(service) as [string, AnyMethod][]) {
     const generic = method.requestDeserialize;
-    // Every read's, put's and keep-alive's request, decoded without protobufjs's reflection
-    // (./wire/).
+    const byHand = handDecoders.get(method.path);
     const deserialize =
-      method.path === '/etcdserverpb.KV/Range'
-        ? (buffer: Buffer): unknown => decodeRangeRequest(buffer) ?? generic(buffer)
-        : method.path === '/etcdserverpb.KV/Put'
-          ? (buffer: Buffer): unknown => decodePutRequest(buffer) ?? generic(buffer)
-          : method.path === '/etcdserverpb.Lease/LeaseKeepAlive'
-            ? (buffer: Buffer): unknown => decodeLeaseKeepAliveRequest(buffer) ?? generic(buffer)
-            : generic;
+      byHand === undefined
+        ? generic
+        : (buffer: Buffer): unknown => byHand(buffer) ?? generic(buffer);
     wrapped[name] = {
       ...method,
       requestDeserialize: sizeChecked.has(method.path)

@@ -6,8 +6,8 @@
  *
  * Per call it costs two clock reads, a few small objects grpc-js's interceptor API needs, an
  * observation on the method's histogram child (./counted-histogram.ts), and plain counts per
- * method that reach the prom-client counters when they are read (no label hashing per call). A unary call
- * slower than --warning-apply-duration is counted (concord_slow_requests_total) and logged
+ * method that reach the prom-client counters when they are read (no label hashing per call).
+ * A unary call slower than --warning-apply-duration is counted (concord_slow_requests_total) and logged
  * (at most one line a second: an overloaded member would otherwise spend itself logging).
  */
 import {
