@@ -55,7 +55,7 @@ function checked(options: BenchOptions, workloads: readonly Workload[]): (row: R
 
 function printTables(options: BenchOptions, members: number, rows: Row[], checks: Row[]): void {
   console.log(
-    `\n${members} member(s): Concord/etcd, ${options.seconds} s per figure (throughput ratio >= 1 and latency ratio <= 1 favour Concord)`,
+    `\n${members} member(s): Concord/etcd, ${options.seconds} s per figure and server in ${options.rounds} round(s), taking turns (throughput ratio >= 1 and latency ratio <= 1 favour Concord)`,
   );
   console.log(table(rows));
   if (checks.length === 0) return;

@@ -1,8 +1,8 @@
 /**
  * One cluster size compared: an etcd cluster and a Concord cluster of `members` started
- * side by side, warmed up, then each workload measured on etcd and on Concord in turn, with
- * the leader looked up afresh before each figure (load "through the leader" follows it) and
- * a leader change during a figure recorded on it. Both clusters are stopped and their dirs
+ * side by side, warmed up, then each workload measured on etcd and on Concord in rounds
+ * that take turns (rounds.ts), with the leader looked up afresh before each round (load
+ * "through the leader" follows it) and a leader change during a round recorded on its figure. Both clusters are stopped and their dirs
  * removed before this returns, whatever happens.
  */
 import { Cleanup } from './cleanup.js';
@@ -12,6 +12,7 @@ import { etcdBenchmarkFigure } from './etcd-benchmark.js';
 import type { Figure } from './figure.js';
 import { nodeFigure } from './node-figure.js';
 import type { BenchOptions } from './options.js';
+import { combineRounds, roundOrder } from './rounds.js';
 import { workloads as singleWorkloads, type Workload } from './workloads.js';
 
 export interface Row {
@@ -27,7 +28,7 @@ export interface CompareOptions {
   readonly workloads: readonly Workload[];
   readonly generatorFor: (workload: Workload) => Figure['generator'];
   /** Called with each figure as soon as it is measured (the JSON lines). */
-  readonly onFigure: (kind: 'figure' | 'generator-check', figure: Figure) => void;
+  readonly onFigure: (kind: 'round' | 'figure' | 'generator-check', figure: Figure) => void;
   /** Called with each workload's pair of figures. */
   readonly onRow: (row: Row) => void;
   /** Also measure these workloads on etcd with the Node generator (beside etcd-benchmark). */
@@ -35,17 +36,26 @@ export interface CompareOptions {
   readonly log: (line: string) => void;
 }
 
+interface Span {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  /** For the log: "round 2/4". */
+  readonly label?: string;
+}
+
 async function measure(
   options: CompareOptions,
   cluster: BenchCluster,
   workload: Workload,
   generator: Figure['generator'],
+  span: Span,
 ): Promise<Figure> {
-  const { seconds, warmupSeconds, workers } = options.bench;
+  const { seconds, warmupSeconds, label } = span;
+  const { workers } = options.bench;
   const before = await cluster.leadership();
   const target = cluster.target(workload.target, before);
   options.log(
-    `${workload.name} on ${options.members}-member ${cluster.server} (leader member${before.leader + 1}, ${generator} generator, ${warmupSeconds} s warm-up, ${seconds} s)`,
+    `${workload.name} on ${options.members}-member ${cluster.server}${label === undefined ? '' : ` ${label}`} (leader member${before.leader + 1}, ${generator} generator, ${warmupSeconds} s warm-up, ${seconds} s)`,
   );
   const figure =
     generator === 'etcd-benchmark'
@@ -92,19 +102,40 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
       });
 
     const rows: Row[] = [];
+    const { rounds } = bench;
     for (const workload of options.workloads) {
       const generator = options.generatorFor(workload);
-      const e = await measure(options, etcd, workload, generator);
-      options.onFigure('figure', e);
-      const c = await measure(options, concord, workload, generator);
-      options.onFigure('figure', c);
-      rows.push({ etcd: e, concord: c });
-      options.onRow(rows.at(-1)!);
+      const taken = { etcd: [] as Figure[], concord: [] as Figure[] };
+      for (const side of roundOrder(rounds)) {
+        const done = taken[side];
+        const figure = await measure(
+          options,
+          side === 'etcd' ? etcd : concord,
+          workload,
+          generator,
+          {
+            seconds: bench.seconds / rounds,
+            // Warm once; a later round's pilot (etcd-benchmark) or start (Node) re-warms.
+            warmupSeconds: done.length === 0 ? bench.warmupSeconds : 0,
+            ...(rounds > 1 ? { label: `round ${done.length + 1}/${rounds}` } : {}),
+          },
+        );
+        if (rounds > 1) options.onFigure('round', figure);
+        done.push(figure);
+      }
+      const row = { etcd: combineRounds(taken.etcd), concord: combineRounds(taken.concord) };
+      options.onFigure('figure', row.etcd);
+      options.onFigure('figure', row.concord);
+      rows.push(row);
+      options.onRow(row);
     }
     const checks: Row[] = [];
     for (const row of rows.filter(options.checkGenerator)) {
       const workload = options.workloads.find((w) => w.name === row.etcd.workload)!;
-      const node = await measure(options, etcd, workload, 'node');
+      const node = await measure(options, etcd, workload, 'node', {
+        seconds: bench.seconds,
+        warmupSeconds: bench.warmupSeconds,
+      });
       options.onFigure('generator-check', node);
       checks.push({ etcd: row.etcd, concord: node });
     }

@@ -21,4 +21,6 @@ export interface Figure {
   readonly serverCores: number;
   /** The cluster's leader or term changed during the run (the figure includes an election). */
   readonly leaderChanged?: boolean;
+  /** Combined from this many rounds (rounds.ts); a single round's figure has none. */
+  readonly rounds?: number;
 }

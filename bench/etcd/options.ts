@@ -13,8 +13,10 @@ export interface BenchOptions {
   /** --heartbeat-interval and --election-timeout (ms), the same for both. */
   readonly heartbeatMs: number;
   readonly electionMs: number;
-  /** Measured seconds per figure (each workload runs once per server). */
+  /** Measured seconds per figure and server, over all its rounds. */
   readonly seconds: number;
+  /** Rounds per figure and server, the servers' taking turns (rounds.ts). */
+  readonly rounds: number;
   /**
    * Unmeasured seconds of each workload on each server just before its figure: Concord's JIT
    * compiles a path only after thousands of calls of it, so a figure taken cold (1 client,
@@ -43,7 +45,11 @@ export const usage = `usage: npm run bench -- [flags]
                        twice as long)
   --heartbeat-interval MS, --election-timeout MS
                        Raft timing for both etcd and Concord (default 100 and 1000, etcd's)
-  --seconds N          measured seconds per figure (default 3)
+  --seconds N          measured seconds per figure and server (default 4), over its rounds
+  --rounds N           rounds per figure and server, etcd's and Concord's taking turns in
+                       ABBA order so that the host's drift falls on both alike (default 4;
+                       1: one run each, etcd first); each etcd-benchmark round is at least
+                       1,000 requests
   --warmup-seconds N   unmeasured seconds of the same workload on the same server before each
                        figure (default 3; 0 for none): measures both warm, not Concord's JIT
   --only LIST          workloads by name or kind prefix, comma separated (put, range-s, txn, ...)
@@ -67,7 +73,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       members: { type: 'string', default: '3' },
       'heartbeat-interval': { type: 'string', default: '100' },
       'election-timeout': { type: 'string', default: '1000' },
-      seconds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '4' },
+      rounds: { type: 'string', default: '4' },
       'warmup-seconds': { type: 'string', default: '3' },
       only: { type: 'string', default: '' },
       generator: { type: 'string', default: 'auto' },
@@ -86,6 +93,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const seconds = Number(values.seconds);
   if (!(seconds > 0))
     throw new Error(`--seconds ${values.seconds}: want a positive number\n${usage}`);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds ${values.rounds}: want a positive integer\n${usage}`);
   const warmupSeconds = Number(values['warmup-seconds']);
   if (!(warmupSeconds >= 0))
     throw new Error(
@@ -112,6 +122,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     heartbeatMs,
     electionMs,
     seconds,
+    rounds,
     warmupSeconds,
     only: values.only,
     generator,

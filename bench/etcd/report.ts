@@ -28,11 +28,12 @@ export function ratio(concord: Figure, etcd: Figure): Ratio {
 }
 
 /**
- * One JSON line: `figure` (a measurement), `ratio` (Concord/etcd for one workload), or
- * `generator-check` (the Node generator's figure on etcd, beside etcd-benchmark's).
+ * One JSON line: `round` (one round of a figure), `figure` (a measurement, its rounds
+ * combined), `ratio` (Concord/etcd for one workload), or `generator-check` (the Node
+ * generator's figure on etcd, beside etcd-benchmark's).
  */
 export function jsonLine(
-  kind: 'figure' | 'ratio' | 'generator-check',
+  kind: 'round' | 'figure' | 'ratio' | 'generator-check',
   value: Figure | Ratio,
 ): string {
   return JSON.stringify({ type: kind, ...round(value) });

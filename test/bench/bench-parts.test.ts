@@ -1,11 +1,14 @@
-// The bench's pure parts: etcd-benchmark's summary parsed, latency percentiles, and how the
-// Node generator deals connections and clients to its workers.
+// The bench's pure parts: etcd-benchmark's summary parsed, latency percentiles, how the
+// Node generator deals connections and clients to its workers, and how rounds take turns
+// and combine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSummary } from '../../bench/etcd/etcd-benchmark.js';
 import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
+import type { Figure } from '../../bench/etcd/figure.js';
 import { parseOptions } from '../../bench/etcd/options.js';
+import { combineRounds, roundOrder } from '../../bench/etcd/rounds.js';
 import { selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
 
 const summary = `
@@ -75,4 +78,63 @@ test('bench flags: warm-up seconds default to 3, take 0, and refuse a negative',
   assert.equal(parseOptions(['--warmup-seconds=1.5']).warmupSeconds, 1.5);
   assert.throws(() => parseOptions(['--warmup-seconds=-1']), /--warmup-seconds -1: want 0 or/);
   assert.throws(() => parseOptions(['--warmup-seconds', 'x']), /--warmup-seconds x: want 0 or/);
+});
+
+test('rounds take turns in ABBA order, so a linear drift falls on both servers alike', () => {
+  assert.deepEqual(roundOrder(1), ['etcd', 'concord']);
+  assert.deepEqual(roundOrder(2), ['etcd', 'concord', 'concord', 'etcd']);
+  for (const rounds of [2, 4, 6]) {
+    const order = roundOrder(rounds);
+    const meanSlot = (side: string): number =>
+      order.reduce((s, o, i) => (o === side ? s + i : s), 0) / rounds;
+    assert.equal(order.length, 2 * rounds);
+    assert.equal(meanSlot('etcd'), meanSlot('concord'), `rounds ${rounds}`);
+  }
+});
+
+test('rounds combine: rates over total time, percentiles weighted by operations', () => {
+  const round = (ops: number, seconds: number, p99Ms: number, extra = {}): Figure => ({
+    workload: 'put-8B-1x1',
+    server: 'concord',
+    members: 3,
+    generator: 'etcd-benchmark',
+    throughput: ops / seconds,
+    unit: 'ops/s',
+    p50Ms: 1,
+    p99Ms,
+    p999Ms: 2 * p99Ms,
+    ops,
+    errors: 0,
+    seconds,
+    generatorCores: 0.5,
+    serverCores: seconds,
+    ...extra,
+  });
+  const one = round(1000, 2, 4);
+  assert.equal(combineRounds([one]), one);
+  const c = combineRounds([
+    one,
+    round(3000, 2, 8, { errors: 2, firstError: 'Unavailable', leaderChanged: true }),
+  ]);
+  assert.equal(c.throughput, 1000);
+  assert.equal(c.ops, 4000);
+  assert.equal(c.seconds, 4);
+  assert.equal(c.p99Ms, 7);
+  assert.equal(c.p999Ms, 14);
+  assert.equal(c.p50Ms, 1);
+  assert.equal(c.serverCores, 2);
+  assert.equal(c.generatorCores, 0.5);
+  assert.equal(c.errors, 2);
+  assert.equal(c.firstError, 'Unavailable');
+  assert.equal(c.leaderChanged, true);
+  assert.equal(c.rounds, 2);
+  assert.throws(() => combineRounds([]), /no rounds/);
+});
+
+test('bench flags: 4 rounds of 4 s in all by default; a round count must be a positive integer', () => {
+  assert.equal(parseOptions([]).rounds, 4);
+  assert.equal(parseOptions([]).seconds, 4);
+  assert.equal(parseOptions(['--rounds', '1']).rounds, 1);
+  assert.throws(() => parseOptions(['--rounds', '0']), /--rounds 0: want a positive integer/);
+  assert.throws(() => parseOptions(['--rounds=1.5']), /--rounds 1.5: want a positive integer/);
 });
