@@ -28,8 +28,14 @@ export function readMeta(reader: BackendRead, key: MetaKey): number {
   return value;
 }
 
+/**
+ * Written on every applied batch, and replaced by the next: a view into the shared slab, not
+ * a copy with an ArrayBuffer of its own (two per write on every member). It dies young, in
+ * order, as finishInSlab wants: the write buffer holds it until its next commit (LMDB copies
+ * it then) or the next batch replaces it.
+ */
 export function writeMeta(tx: BackendWrite, key: MetaKey, value: number): void {
   const w = new ByteWriter(10);
   w.uvarint(value);
-  tx.put('meta', metaKeys[key], w.finish());
+  tx.put('meta', metaKeys[key], w.finishInSlab());
 }
