@@ -206,9 +206,13 @@ export class WriteBufferedBackend implements Backend {
     assert(key.length > 0, 'WriteBufferedBackend: empty key');
     const changes = this.bucket(bucket);
     const id = idOf(key);
-    undo.push({ bucket, id, previous: changes.get(id) });
-    // Keys are copied (the caller may reuse its buffer); values are handed over.
-    changes.set(id, { key: Uint8Array.prototype.slice.call(key), value });
+    const previous = changes.get(id);
+    undo.push({ bucket, id, previous });
+    // Keys are copied (the caller may reuse its buffer); values are handed over. A key
+    // changed again before the commit keeps its copy: the meta keys change on every applied
+    // batch, two copies per write on every member otherwise.
+    const owned = previous?.key ?? Uint8Array.prototype.slice.call(key);
+    changes.set(id, { key: owned, value });
     this.pendingWrites++;
   }
 

@@ -131,6 +131,24 @@ describe('WriteBufferedBackend', () => {
     }
   });
 
+  it('owns its keys: a caller that reuses its key buffer changes nothing buffered', async () => {
+    const { dir, backend } = fixture({ flushIntervalMs: 60_000 });
+    try {
+      const key = s('k1');
+      backend.write((tx) => tx.put('key', key, s('one')));
+      backend.write((tx) => tx.put('key', key, s('two'))); // the same key again: one copy kept
+      key[1] = '2'.charCodeAt(0);
+      backend.write((tx) => tx.put('key', key, s('three')));
+      key.fill(0);
+      assert.deepEqual(keysOf(backend), ['107.49=two', '107.50=three']);
+      await backend.sync();
+      assert.deepEqual(keysOf(backend), ['107.49=two', '107.50=three']);
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves the database at its last commit when the process dies with changes buffered', async () => {
     const { dir, path, lmdb, backend } = fixture({ flushIntervalMs: 60_000 });
     try {
