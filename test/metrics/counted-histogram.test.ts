@@ -61,4 +61,20 @@ describe('CountedHistogram', () => {
     children[0]!.theirs.observe(0.2);
     assert.equal(await ours.metrics(), await theirs.metrics());
   });
+
+  it('reports an unlabelled histogram as prom-client does, zeros before any observation', async () => {
+    const theirs = new Registry();
+    const ours = new Registry();
+    const buckets = [0.001, 0.002, 0.004];
+    const histogram = new Histogram({ name, help, buckets, registers: [theirs] });
+    const counted = new CountedHistogram(name, help, [], buckets, ours).child();
+    assert.equal(await ours.metrics(), await theirs.metrics());
+    assert.match(await ours.metrics(), /_count 0/);
+    for (const v of [0.0005, 0.001, 0.003, 0.5]) {
+      histogram.observe(v);
+      counted.observe(v);
+    }
+    assert.equal(await ours.metrics(), await theirs.metrics());
+    assert.deepEqual(await ours.getMetricsAsJSON(), await theirs.getMetricsAsJSON());
+  });
 });

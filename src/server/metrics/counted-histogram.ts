@@ -39,7 +39,11 @@ export class CountedHistogram {
     return child;
   }
 
-  /** The series prom-client's Histogram reports: only label sets observed at least once. */
+  /**
+   * The series prom-client's Histogram reports: only label sets observed at least once, and
+   * an unlabelled histogram's zeros before its first observation too. (After a reset
+   * prom-client drops those zeros; they stay here, as in etcd's Go client.)
+   */
   get(): {
     name: string;
     help: string;
@@ -49,7 +53,7 @@ export class CountedHistogram {
   } {
     const values: HistogramValue[] = [];
     for (const child of this.children) {
-      if (child.count === 0) continue;
+      if (child.count === 0 && this.labelNames.length > 0) continue;
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += child.counts[i]!;

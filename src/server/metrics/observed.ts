@@ -6,16 +6,20 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { MemberObserver } from '../../node/member-metrics.js';
 import { exponentialBuckets } from './buckets.js';
+import { CountedHistogram } from './counted-histogram.js';
 
 export function observedMetrics(registry: Registry): MemberObserver {
   const registers = [registry];
-  const walFsync = new Histogram({
-    name: 'etcd_disk_wal_fsync_duration_seconds',
-    help: 'The latency distributions of fsync called by WAL.',
+  // Every write's fsync, on every member: counted without prom-client's per-call label
+  // hashing (counted-histogram.ts), which was 0.7% of a 1-client put leader's busy time.
+  const walFsync = new CountedHistogram(
+    'etcd_disk_wal_fsync_duration_seconds',
+    'The latency distributions of fsync called by WAL.',
+    [],
     // 1 ms up to 8.192 s, as etcd's.
-    buckets: exponentialBuckets(0.001, 2, 14),
-    registers,
-  });
+    exponentialBuckets(0.001, 2, 14),
+    registry,
+  ).child();
   const backendCommit = new Histogram({
     name: 'etcd_disk_backend_commit_duration_seconds',
     help: 'The latency distributions of commit called by backend.',
