@@ -2,8 +2,9 @@
  * One cluster size compared: an etcd cluster and a Concord cluster of `members` started
  * side by side, warmed up, then each workload measured on etcd and on Concord in rounds
  * that take turns (rounds.ts), with the leader looked up afresh before each round (load
- * "through the leader" follows it) and a leader change during a round recorded on its figure. Both clusters are stopped and their dirs
- * removed before this returns, whatever happens.
+ * "through the leader" follows it) and a leader change during a round recorded on its
+ * figure. Both clusters are stopped and their dirs removed before this returns, whatever
+ * happens.
  */
 import { Cleanup } from './cleanup.js';
 import type { Leadership } from './cluster-leader.js';

@@ -104,8 +104,9 @@ export class Wal {
    * Sync on the calling thread when the Disk can (DiskFile.fdatasyncNow): a caller that has
    * little else to do meanwhile (a follower, whose ack waits for the fsync; a leader with a
    * lone write) saves a thread-pool round trip on the write's path. Off by default: a busy
-   * leader keeps the thread for its clients. Only while the disk is fast (recent fsyncs average under inlineSyncMaxMs): a slow one would
-   * freeze the member's other work (reads, heartbeats) for as long as each sync takes.
+   * leader keeps the thread for its clients. Only while the disk is fast (recent fsyncs
+   * average under inlineSyncMaxMs): a slow one would freeze the member's other work (reads,
+   * heartbeats) for as long as each sync takes.
    */
   inlineSync = false;
   // A moving average of fsync durations, in ms (each new one weighs 1/8).
