@@ -1,4 +1,5 @@
 import { limits } from '../base/limits.js';
+import { busyPollWindowUsDefault } from '../server/http2/busy-poll.js';
 
 /** How a flag's text becomes a value. */
 export type FlagKind = 'string' | 'urls' | 'int' | 'bool' | 'bytes';
@@ -147,6 +148,11 @@ export const serveFlags = {
     kind: 'int',
     default: String(limits.waitingCallsMax),
     help: "Lock, Campaign and Observe calls waiting at once; more answer 'etcdserver: too many requests' (Concord)",
+  },
+  'busy-poll-us': {
+    kind: 'int',
+    default: String(busyPollWindowUsDefault),
+    help: 'µs the event loop keeps polling after answering a call instead of sleeping, for a client that sends its next request at once; 0 turns it off (Concord)',
   },
   'auth-token': {
     kind: 'string',

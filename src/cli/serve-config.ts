@@ -44,6 +44,8 @@ export interface ServeConfig {
   readonly maxWatchersPerStream: number;
   readonly maxLeases: number;
   readonly maxWaitingCalls: number;
+  /** --busy-poll-us: the event loop's polling window after an answer, µs (0: off). */
+  readonly busyPollUs: number;
   /** --auth-token, as given (src/server/auth/token-options.ts parses it). */
   readonly authToken: string;
   readonly authTokenTtlSeconds: number;
@@ -185,6 +187,7 @@ function validate(raw: Raw): ServeConfig {
     maxWatchersPerStream: positive(raw, 'max-watchers-per-stream'),
     maxLeases: positive(raw, 'max-leases'),
     maxWaitingCalls: positive(raw, 'max-waiting-calls'),
+    busyPollUs: notNegative(raw, 'busy-poll-us'),
     authToken: raw['auth-token'],
     authTokenTtlSeconds: positive(raw, 'auth-token-ttl'),
     bcryptCost: positive(raw, 'bcrypt-cost'),
@@ -279,6 +282,12 @@ function int(raw: Raw, flag: ServeFlagName): number {
 function positive(raw: Raw, flag: ServeFlagName): number {
   const value = int(raw, flag);
   if (value <= 0) throw new ConfigError(`--${flag} must be positive, got ${value}`);
+  return value;
+}
+
+function notNegative(raw: Raw, flag: ServeFlagName): number {
+  const value = int(raw, flag);
+  if (value < 0) throw new ConfigError(`--${flag} must not be negative, got ${value}`);
   return value;
 }
 

@@ -112,6 +112,7 @@ export async function serve(argv: readonly string[], version: string): Promise<n
     electionTimeoutMs: config.electionTimeoutMs,
     http: metrics.http,
     grpcInterceptors: [metrics.grpc],
+    busyPollWindowUs: config.busyPollUs,
     onHealth: (health) => metrics.health(health),
     onGrpcSocket: (socket) => metrics.grpcSocket(socket),
   });

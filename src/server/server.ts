@@ -54,6 +54,11 @@ export interface CreateServerOptions extends ServerOptions {
    * Default true; false has grpc-js serve every call (tests compare the two).
    */
   readonly grpcFastPath?: boolean;
+  /**
+   * How long the event loop keeps polling after a unary answer instead of sleeping, in µs
+   * (--busy-poll-us, http2/busy-poll.ts); default busyPollWindowUsDefault, 0 turns it off.
+   */
+  readonly busyPollWindowUs?: number;
 }
 
 export interface ConcordServer {
@@ -112,6 +117,9 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
       resolveCaller: (call) =>
         plain.api.authView().enabled ? callerOf(call, { gate, tls: resolved.tls }) : noUser,
       onBug: resolved.onBug,
+      ...(options.busyPollWindowUs === undefined
+        ? {}
+        : { busyPollWindowUs: options.busyPollWindowUs }),
     };
   }
   const dispatch = fastPath === undefined ? undefined : fastDispatch(fastPath);

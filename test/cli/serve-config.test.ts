@@ -71,6 +71,16 @@ describe('serve configuration', () => {
     assert.equal(config.logLevel, 'warn');
   });
 
+  it('takes the busy-poll window from --busy-poll-us or CONCORD_BUSY_POLL_US, 300 µs by default', () => {
+    assert.equal(parseServeConfig([], {}, noFile).busyPollUs, 300);
+    assert.equal(parseServeConfig(['--busy-poll-us', '0'], {}, noFile).busyPollUs, 0);
+    assert.equal(parseServeConfig([], { CONCORD_BUSY_POLL_US: '50' }, noFile).busyPollUs, 50);
+    assert.throws(
+      () => parseServeConfig([], { CONCORD_BUSY_POLL_US: 'off' }, noFile),
+      /--busy-poll-us must be an integer, got "off"/,
+    );
+  });
+
   const bad: [string, string[], RegExp][] = [
     [
       'election timeout too short',
@@ -91,6 +101,12 @@ describe('serve configuration', () => {
       /no member named "default"/,
     ],
     ['bad state', ['--initial-cluster-state', 'maybe'], /--initial-cluster-state must be/],
+    ['negative busy-poll window', ['--busy-poll-us=-1'], /--busy-poll-us must not be negative/],
+    [
+      'non-integer busy-poll window',
+      ['--busy-poll-us', '1ms'],
+      /--busy-poll-us must be an integer/,
+    ],
   ];
   for (const [what, argv, message] of bad) {
     it(`rejects ${what} with a message that names the flag`, () => {

@@ -1,8 +1,9 @@
 /**
  * One member (a real process) started with the operating flags: --listen-metrics-urls (a
  * plain-HTTP listener with /metrics and the health probes, no gRPC), --log-level warn (no
- * info lines), --log-outputs (stderr and a file, the same lines), and
- * --warning-apply-duration 0s (every apply and request is "too long": logged and counted).
+ * info lines), --log-outputs (stderr and a file, the same lines),
+ * --warning-apply-duration 0s (every apply and request is "too long": logged and counted), and
+ * --busy-poll-us 0 (the event loop never polls after an answer).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +32,7 @@ describe('concord serve with the operating flags', () => {
         ...['--listen-metrics-urls', metricsUrl],
         ...['--log-level', 'warn', '--log-outputs', `stderr,${logFile}`],
         ...['--warning-apply-duration', '0s'],
+        ...['--busy-poll-us', '0'],
       ],
     });
     client = new Etcd3({ hosts: member.url });
@@ -53,6 +55,9 @@ describe('concord serve with the operating flags', () => {
     assert.ok(scraped.value('etcd_server_slow_apply_total') >= 1, 'every apply is slow at 0s');
     assert.ok(scraped.value('concord_slow_requests_total', { grpc_method: 'Put' }) >= 1);
     assert.ok(scraped.value('process_resident_memory_bytes') > 0, 'process metrics');
+    for (let i = 0; i < 5; i++) await client.put(`k${i}`).value('v');
+    // By default the first answer opens a window; --busy-poll-us 0 opens none.
+    assert.equal((await scrape(metricsUrl)).value('concord_busy_poll_seconds_total'), 0);
     const health = await fetch(`${metricsUrl}/health`);
     assert.equal(health.status, 200);
     assert.equal(await health.text(), '{"health":"true","reason":""}');

@@ -74,7 +74,7 @@ export interface FastPathOptions {
   readonly onBug: BugHandler;
   /**
    * The busy-poll window after each unary answer, in µs (./busy-poll.ts); default
-   * CONCORD_BUSY_POLL_US from the environment, else busyPollWindowUsDefault; 0 turns it off.
+   * busyPollWindowUsDefault; 0 turns it off.
    */
   readonly busyPollWindowUs?: number;
 }
@@ -157,7 +157,7 @@ export function fastDispatch(options: FastPathOptions): FastDispatch | FastPathR
     resolveCaller: options.resolveCaller,
     observers,
     onBug: options.onBug,
-    busyPoll: new BusyPoll({ windowUs: options.busyPollWindowUs ?? busyPollWindowUsFromEnv() }),
+    busyPoll: new BusyPoll({ windowUs: options.busyPollWindowUs ?? busyPollWindowUsDefault }),
   };
   return (stream, headers, onServed) => {
     const path = headers[':path']!;
@@ -170,11 +170,6 @@ export function fastDispatch(options: FastPathOptions): FastDispatch | FastPathR
     else new FastStream(stream, headers, streamMethod!, context, timeout);
     return true;
   };
-}
-
-function busyPollWindowUsFromEnv(): number {
-  const value = Number(process.env['CONCORD_BUSY_POLL_US'] ?? busyPollWindowUsDefault);
-  return Number.isFinite(value) && value >= 0 ? value : busyPollWindowUsDefault;
 }
 
 /**

@@ -68,7 +68,7 @@ export function createMetrics(options: MetricsOptions = {}): ConcordMetrics {
     name: 'concord_busy_poll_seconds_total',
     help:
       'Time the event loop spent polling for requests after answers instead of sleeping: CPU ' +
-      'traded for latency (CONCORD_BUSY_POLL_US sets the window, 0 turns it off). Per process.',
+      'traded for latency (--busy-poll-us sets the window, 0 turns it off). Per process.',
     registers: [registry],
     collect() {
       this.reset();
