@@ -9,7 +9,7 @@
 import { Cleanup } from './cleanup.js';
 import type { Leadership } from './cluster-leader.js';
 import { startCluster, type BenchCluster } from './clusters.js';
-import { etcdBenchmarkFigure } from './etcd-benchmark.js';
+import { etcdBenchmarkFigure, type Warmup } from './etcd-benchmark.js';
 import type { Figure } from './figure.js';
 import { nodeFigure } from './node-figure.js';
 import type { BenchOptions } from './options.js';
@@ -39,7 +39,7 @@ export interface CompareOptions {
 
 interface Span {
   readonly seconds: number;
-  readonly warmupSeconds: number;
+  readonly warmup: Warmup;
   /** For the log: "round 2/4". */
   readonly label?: string;
 }
@@ -51,20 +51,38 @@ async function measure(
   generator: Figure['generator'],
   span: Span,
 ): Promise<Figure> {
-  const { seconds, warmupSeconds, label } = span;
+  const { seconds, warmup, label } = span;
   const { workers } = options.bench;
   const before = await cluster.leadership();
   const target = cluster.target(workload.target, before);
   options.log(
-    `${workload.name} on ${options.members}-member ${cluster.server}${label === undefined ? '' : ` ${label}`} (leader member${before.leader + 1}, ${generator} generator, ${warmupSeconds} s warm-up, ${seconds} s)`,
+    `${workload.name} on ${options.members}-member ${cluster.server}${label === undefined ? '' : ` ${label}`} (leader member${before.leader + 1}, ${generator} generator, ${warmupText(warmup, generator)}, ${seconds} s)`,
   );
   const figure =
     generator === 'etcd-benchmark'
-      ? await etcdBenchmarkFigure({ workload, target, seconds, warmupSeconds })
-      : await nodeFigure({ workload, target, seconds, warmupSeconds, workersMax: workers });
+      ? await etcdBenchmarkFigure({ workload, target, seconds, warmup })
+      : await nodeFigure({
+          workload,
+          target,
+          seconds,
+          warmupSeconds: warmup.seconds,
+          workersMax: workers,
+        });
   const after = await cluster.leadership();
   return changed(before, after) ? { ...figure, leaderChanged: true } : figure;
 }
+
+const warmupOf = (bench: BenchOptions): Warmup => ({
+  seconds: bench.warmupSeconds,
+  requests: bench.warmupRequests,
+});
+
+const noWarmup: Warmup = { seconds: 0, requests: 0 };
+
+const warmupText = (w: Warmup, generator: Figure['generator']): string =>
+  generator === 'etcd-benchmark' && w.requests > 0
+    ? `${w.seconds} s and ${w.requests} requests warm-up`
+    : `${w.seconds} s warm-up`;
 
 const changed = (a: Leadership, b: Leadership): boolean =>
   a.leader !== b.leader || a.term !== b.term;
@@ -117,7 +135,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
           {
             seconds: bench.seconds / rounds,
             // Warm once; a later round's pilot (etcd-benchmark) or start (Node) re-warms.
-            warmupSeconds: done.length === 0 ? bench.warmupSeconds : 0,
+            warmup: done.length === 0 ? warmupOf(bench) : noWarmup,
             ...(rounds > 1 ? { label: `round ${done.length + 1}/${rounds}` } : {}),
           },
         );
@@ -135,7 +153,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
       const workload = options.workloads.find((w) => w.name === row.etcd.workload)!;
       const node = await measure(options, etcd, workload, 'node', {
         seconds: bench.seconds,
-        warmupSeconds: bench.warmupSeconds,
+        warmup: warmupOf(bench),
       });
       options.onFigure('generator-check', node);
       checks.push({ etcd: row.etcd, concord: node });

@@ -136,24 +136,38 @@ export function runEtcdBenchmark(options: {
   });
 }
 
+/** A run's unmeasured start: at least this long and at least this many requests. */
+export interface Warmup {
+  readonly seconds: number;
+  readonly requests: number;
+}
+
+/**
+ * How many requests a warm-up takes at `rate` (the pilot's) per second: enough for its
+ * seconds and its requests, at least `least`; 0 when it asks for neither.
+ */
+export function warmupTotal(warmup: Warmup, rate: number, least: number): number {
+  if (warmup.seconds <= 0 && warmup.requests <= 0) return 0;
+  return Math.max(least, Math.ceil(rate * warmup.seconds), warmup.requests);
+}
+
 /**
  * Measures `workload` on `target` with etcd-benchmark: a pilot to size the rest, a warm-up of
- * about `warmupSeconds` (not reported; its rate sizes the run), then the run.
+ * about `warmup.seconds` and at least `warmup.requests` (not reported; its rate sizes the
+ * run), then the run.
  */
 export async function etcdBenchmarkFigure(options: {
   readonly workload: Workload;
   readonly target: LoadTarget;
   readonly seconds: number;
-  readonly warmupSeconds?: number;
+  readonly warmup?: Warmup;
 }): Promise<Figure> {
-  const { workload, target, seconds, warmupSeconds = 0 } = options;
+  const { workload, target, seconds, warmup = { seconds: 0, requests: 0 } } = options;
   const { endpoints } = target;
   const least = Math.max(200, workload.clients * 10);
   let pilot = await runEtcdBenchmark({ workload, endpoints, total: least });
-  if (warmupSeconds > 0) {
-    const total = Math.max(least, Math.ceil(pilot.requestsPerSecond * warmupSeconds));
-    pilot = await runEtcdBenchmark({ workload, endpoints, total });
-  }
+  const warm = warmupTotal(warmup, pilot.requestsPerSecond, least);
+  if (warm > 0) pilot = await runEtcdBenchmark({ workload, endpoints, total: warm });
   // At least 1000 requests: etcd's report prints a percentile only when a sample lies at or
   // above it, so with fewer there is no 99.9% line.
   const total = Math.max(1000, workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));

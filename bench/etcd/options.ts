@@ -23,6 +23,11 @@ export interface BenchOptions {
    * the first figure of a run) measures compilation, not the server. The same for etcd.
    */
   readonly warmupSeconds: number;
+  /**
+   * And at least this many requests (etcd-benchmark figures): at 1 client a few seconds are
+   * too few calls for the JIT (a 1-client put kept getting faster for its first ~4,000 puts).
+   */
+  readonly warmupRequests: number;
   /** Workload names or kinds, comma separated, matched by prefix; empty: all. */
   readonly only: string;
   readonly generator: GeneratorChoice;
@@ -51,7 +56,11 @@ export const usage = `usage: npm run bench -- [flags]
                        1: one run each, etcd first); each etcd-benchmark round is at least
                        1,000 requests
   --warmup-seconds N   unmeasured seconds of the same workload on the same server before each
-                       figure (default 3; 0 for none): measures both warm, not Concord's JIT
+                       figure (default 3): measures both warm, not Concord's JIT
+  --warmup-requests N  and at least N requests of it (default 5000; both 0: no warm-up), as
+                       V8 optimizes a path after thousands of calls of it however long they
+                       take; etcd-benchmark figures only (the Node generator's workloads run
+                       100 clients and pass 5000 requests within a second)
   --only LIST          workloads by name or kind prefix, comma separated (put, range-s, txn, ...)
   --generator G        auto (etcd-benchmark where it can, else node) | node | etcd-benchmark
   --workers N          Node generator worker processes per figure (default: CPUs, at least 2)
@@ -76,6 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       seconds: { type: 'string', default: '4' },
       rounds: { type: 'string', default: '4' },
       'warmup-seconds': { type: 'string', default: '3' },
+      'warmup-requests': { type: 'string', default: '5000' },
       only: { type: 'string', default: '' },
       generator: { type: 'string', default: 'auto' },
       workers: { type: 'string', default: String(Math.max(2, availableParallelism())) },
@@ -101,6 +111,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     throw new Error(
       `--warmup-seconds ${values['warmup-seconds']}: want 0 or a positive number\n${usage}`,
     );
+  const warmupRequests = Number(values['warmup-requests']);
+  if (!Number.isInteger(warmupRequests) || warmupRequests < 0)
+    throw new Error(
+      `--warmup-requests ${values['warmup-requests']}: want 0 or a positive integer\n${usage}`,
+    );
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(`--workers ${values.workers}: want a positive integer\n${usage}`);
@@ -124,6 +139,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     seconds,
     rounds,
     warmupSeconds,
+    warmupRequests,
     only: values.only,
     generator,
     workers,

@@ -3,7 +3,7 @@
 // and combine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSummary } from '../../bench/etcd/etcd-benchmark.js';
+import { parseSummary, warmupTotal } from '../../bench/etcd/etcd-benchmark.js';
 import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
 import type { Figure } from '../../bench/etcd/figure.js';
@@ -78,6 +78,23 @@ test('bench flags: warm-up seconds default to 3, take 0, and refuse a negative',
   assert.equal(parseOptions(['--warmup-seconds=1.5']).warmupSeconds, 1.5);
   assert.throws(() => parseOptions(['--warmup-seconds=-1']), /--warmup-seconds -1: want 0 or/);
   assert.throws(() => parseOptions(['--warmup-seconds', 'x']), /--warmup-seconds x: want 0 or/);
+});
+
+test('bench flags: warm-up requests default to 5000, take 0, and refuse a negative or fraction', () => {
+  assert.equal(parseOptions([]).warmupRequests, 5000);
+  assert.equal(parseOptions(['--warmup-requests', '0']).warmupRequests, 0);
+  assert.throws(() => parseOptions(['--warmup-requests=-1']), /--warmup-requests -1: want 0 or/);
+  assert.throws(() => parseOptions(['--warmup-requests=2.5']), /--warmup-requests 2.5: want 0/);
+});
+
+test('a warm-up runs long enough for its seconds and its requests, or not at all', () => {
+  // 1 client at 400 ops/s: 3 s is 1,200 puts, too few for the JIT; the request floor holds.
+  assert.equal(warmupTotal({ seconds: 3, requests: 5000 }, 400, 200), 5000);
+  // 100 clients at 20,000 ops/s: the seconds hold.
+  assert.equal(warmupTotal({ seconds: 3, requests: 5000 }, 20_000, 1000), 60_000);
+  assert.equal(warmupTotal({ seconds: 0, requests: 300 }, 20_000, 1000), 1000);
+  assert.equal(warmupTotal({ seconds: 0.5, requests: 0 }, 401, 10), 201);
+  assert.equal(warmupTotal({ seconds: 0, requests: 0 }, 400, 200), 0);
 });
 
 test('rounds take turns in ABBA order, so a linear drift falls on both servers alike', () => {
