@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { replayCommand, runSeed } from './run.js';
+import { runSeedsInChild } from './seeds-in-child.js';
 
 // CI requires at least 500 seeds, at least 100 of them on the WAL over a SimDisk: 170 per
 // cluster size, 3000 ticks each plus healing; odd seeds run in disk mode (defaultDisk), even
@@ -11,19 +11,38 @@ const ticks = 3000;
 describe('simulation: the production core under faults', () => {
   for (const members of [3, 5, 7]) {
     it(`${seedsPerSize} seeds of ${members} members have no violations`, async () => {
-      const failures: string[] = [];
-      let commits = 0;
-      for (let seed = 1; seed <= seedsPerSize; seed++) {
-        const options = { seed, members, ticks };
-        const result = await runSeed(options);
-        commits += result.stats.commitIndex;
-        if (result.violations.length > 0) {
-          failures.push(`${result.violations.join('\n')}\n  replay: ${replayCommand(options)}`);
-        }
-      }
+      const runs = Array.from({ length: seedsPerSize }, (_, i) => ({
+        seed: i + 1,
+        members,
+        ticks,
+      }));
+      const outcomes = await runSeedsInChild(runs);
+      const failures = outcomes
+        .filter((o) => o.violations.length > 0)
+        .map((o) => `${o.violations.join('\n')}\n  replay: ${o.replay}`);
       assert.deepEqual(failures, []);
       // The runs did something: a cluster that never commits checks nothing.
+      const commits = outcomes.reduce((sum, o) => sum + o.commitIndex, 0);
       assert.ok(commits > seedsPerSize * 50, `only ${commits} commits in ${seedsPerSize} seeds`);
     });
   }
+
+  it("a planted bug's violations come back from the child process", async () => {
+    const runs = Array.from({ length: 30 }, (_, i) => ({
+      seed: i + 1,
+      members: 3,
+      ticks: 2000,
+      bugs: ['doubleVote' as const],
+    }));
+    const outcomes = await runSeedsInChild(runs);
+    assert.deepEqual(
+      outcomes.map((o) => o.seed),
+      runs.map((r) => r.seed),
+    );
+    const caught = outcomes.find((o) =>
+      o.violations.some((v) => v.startsWith('[election safety]')),
+    );
+    assert.ok(caught !== undefined, 'no seed in 30 reported a double vote');
+    assert.match(caught.replay, /--bugs doubleVote/);
+  });
 });
