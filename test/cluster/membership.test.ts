@@ -185,7 +185,12 @@ describe('etcdctl cluster commands and membership changes', { skip: etcdctlSkip 
       `the writer stalled for ${writer.longestGapMs(started)} ms`,
     );
 
-    const members = await memberList();
+    // The new member publishes its name itself, in a conf change of its own that Raft drops
+    // while the promotion or the removal is pending (it tries again an election timeout
+    // later), so the name may come after them: one failed CI run's list had none for it.
+    const members = await eventually(`${learner.name} to publish its name`, memberList, (list) =>
+      list.every((m) => m.name !== undefined && m.name !== ''),
+    );
     assert.deepEqual(members.map((m) => m.name).sort(), cluster.members.map((m) => m.name).sort());
     assert.ok(members.every((m) => m.isLearner !== true));
     await cluster.converged(cluster.members);
