@@ -317,14 +317,20 @@ export function authorizingApi(api: ConcordApi): ConcordApi {
       return api.alarm(request, attributed(options));
     },
   };
+  // Each method is bound once: binding on every read made a function per member call
+  // (two per lease keep-alive: header() and the renewal).
+  const bound = new Map<string | symbol, unknown>();
   return new Proxy(api, {
     get(target, property) {
       const override = (overrides as Record<string | symbol, unknown>)[property];
       if (override !== undefined) return override;
+      const known = bound.get(property);
+      if (known !== undefined) return known;
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
+      if (typeof value !== 'function') return value;
+      const method = (value as (...a: unknown[]) => unknown).bind(target);
+      bound.set(property, method);
+      return method;
     },
   });
 }
