@@ -105,18 +105,12 @@ export class FastStream extends EventEmitter {
     this.observations = context.observers.map((observer) =>
       observer.start(method.path, 'bidi_stream'),
     );
-    // As grpc-js's ServerDuplexStream: an 'error' emitted by the handler ends the call with it.
-    this.on('error', (error: Parameters<typeof errorStatus>[0]) =>
-      this.sendStatus(errorStatus(error)),
-    );
-    // A listener added later may be the first 'data' one: requests held for it flow then.
-    this.on('newListener', (event: string) => {
-      if (event === 'data') this.scheduleFlush();
-    });
-    stream.once('error', noop); // always followed by 'close', which is what counts
-    stream.once('close', () => this.onClose());
+    // `on`, not `once`: each is emitted once, and both handlers would ignore a repeat.
+    // (A keep-alive stream lives for one message: what each stream costs counts in full.)
+    stream.on('error', noop); // always followed by 'close', which is what counts
+    stream.on('close', () => this.onClose());
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.once('end', () => this.onEnd());
+    stream.on('end', () => this.onEnd());
     if (timeout !== undefined) {
       const ms = (Number(timeout[1]) * timeoutUnitMs[timeout[2]!]!) | 0;
       this.deadline = Date.now() + ms;
@@ -127,6 +121,29 @@ export class FastStream extends EventEmitter {
     } catch {
       this.sendStatus({ code: grpcStatus.UNKNOWN, details: 'Unknown error' });
     }
+  }
+
+  /** As grpc-js's ServerDuplexStream: an 'error' emitted by the handler ends the call with it. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error') {
+      this.sendStatus(errorStatus(args[0] as Parameters<typeof errorStatus>[0]));
+      // As with grpc-js's own listener: an 'error' nobody else listens to does not throw.
+      if (this.listenerCount('error') === 0) return false;
+    }
+    return super.emit(event, ...args);
+  }
+
+  /**
+   * A listener added later may be the first 'data' one: requests held for it flow then.
+   * (Here rather than in a 'newListener' listener, which every addListener would emit.)
+   */
+  override addListener(event: string | symbol, listener: (...args: never[]) => void): this {
+    if (event === 'data') this.scheduleFlush();
+    return super.addListener(event, listener as (...args: unknown[]) => void);
+  }
+
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    return this.addListener(event, listener);
   }
 
   get metadata(): Metadata {
