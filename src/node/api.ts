@@ -195,6 +195,11 @@ export interface ConcordApi {
   leaseRevoke(id: bigint, options?: RequestOptions): Promise<WithHeader<void>>;
   /** Renews the lease; resolves its TTL (0 if it does not exist, as etcd answers). */
   leaseKeepAlive(id: bigint, options?: RequestOptions): Promise<WithHeader<LeaseGrantResult>>;
+  /**
+   * leaseKeepAlive's answer if the member can give it without waiting (a caught-up leader),
+   * else undefined: then leaseKeepAlive gives it.
+   */
+  leaseKeepAliveNow(id: bigint): WithHeader<LeaseGrantResult> | undefined;
   leaseTimeToLive(
     id: bigint,
     keys: boolean,

@@ -357,6 +357,10 @@ export class Member implements ConcordApi {
     return this.leases.keepAlive(id, options);
   }
 
+  leaseKeepAliveNow(id: bigint): WithHeader<LeaseGrantResult> | undefined {
+    return this.leases.renewNow(id);
+  }
+
   leaseTimeToLive(
     id: bigint,
     keys: boolean,

@@ -45,6 +45,32 @@ describe('lease keep-alive on a cluster', () => {
     assert.equal(unknown.response.ttl, 0);
   });
 
+  it('renews at once only on a caught-up leader, with no Raft entry', async () => {
+    const leader = leaderOf()!;
+    const follower = members.find((m) => m !== leader)!;
+    const { response } = await leader.leaseGrant(0n, 30);
+    await eventually(
+      'every member to apply the grant',
+      () => members.every((m) => m.stateMachine.lease(response.id) !== undefined),
+      (all) => all,
+    );
+    await eventually(
+      "the leader's remaining TTL to drop below 30 s",
+      () => leader.deadlines.remaining(response.id, realClock.now()),
+      (left) => left !== undefined && left < 30,
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
+    // A follower's renewal is the leader's: never at once.
+    assert.equal(follower.leaseKeepAliveNow(response.id), undefined);
+    const before = leader.raw.raft.log.lastIndex();
+    const renewed = leader.leaseKeepAliveNow(response.id);
+    assert.equal(renewed?.response.ttl, 30);
+    assert.equal(leader.deadlines.remaining(response.id, realClock.now()), 30);
+    assert.equal(leader.leaseKeepAliveNow(response.id + 5n)?.response.ttl, 0);
+    assert.equal(leader.raw.raft.log.lastIndex(), before, 'a renewal proposed a Raft entry');
+    await leader.leaseRevoke(response.id);
+  });
+
   it("renews through a follower on the leader's clock", async () => {
     const leader = leaderOf()!;
     const follower = members.find((m) => m !== leader)!;
@@ -78,6 +104,8 @@ describe('lease keep-alive on a cluster', () => {
       (remaining) => remaining.every((ttl) => ttl > 0),
       { timeoutMs: 10_000 },
     );
+    // Not at once: the checkpoint must be reset first (leaseKeepAlive's path).
+    assert.equal(leader.leaseKeepAliveNow(id), undefined);
     const indexesBefore = lastIndexes();
     const renewed = await follower.leaseKeepAlive(id);
     assert.equal(renewed.response.ttl, 6, 'the lease expired before the renewal');
@@ -86,6 +114,7 @@ describe('lease keep-alive on a cluster', () => {
     assert.equal(leader.stateMachine.lease(id)?.remainingTtl, 0);
     assert.ok(leader.raw.raft.log.lastIndex() > indexesBefore[members.indexOf(leader)]!);
     assert.equal(leader.deadlines.hasCheckpoint(id), false);
+    assert.equal(leader.leaseKeepAliveNow(id)?.response.ttl, 6, 'reset, it renews at once');
     await leader.leaseRevoke(id);
   });
 });

@@ -32,6 +32,11 @@ class HangingMember extends FakeMember {
   readonly waiting = new Promise<void>((resolve) => (this.arrived = resolve));
   readonly aborted = new Promise<void>((resolve) => (this.abortSeen = resolve));
 
+  /** The hanging lease is never renewed at once: its renewal waits. */
+  override leaseKeepAliveNow(id: bigint) {
+    return id === BigInt(hangingLease) ? undefined : super.leaseKeepAliveNow(id);
+  }
+
   override leaseKeepAlive(id: bigint, options?: RequestOptions) {
     if (id !== BigInt(hangingLease)) return super.leaseKeepAlive(id);
     this.arrived();
@@ -45,6 +50,41 @@ class HangingMember extends FakeMember {
       options?.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+const slowLease = 9;
+
+/** A member that renews `slowLease` only after a turn of the event loop, others at once. */
+class DeferringMember extends FakeMember {
+  override leaseKeepAliveNow(id: bigint) {
+    return id === BigInt(slowLease) ? undefined : super.leaseKeepAliveNow(id);
+  }
+
+  override async leaseKeepAlive(id: bigint) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return super.leaseKeepAlive(id);
+  }
+}
+
+/** The IDs of a stream's framed LeaseKeepAliveResponses, in order (IDs below 128). */
+function answeredIds(bodyHex: string): number[] {
+  const body = Buffer.from(bodyHex, 'hex');
+  const ids: number[] = [];
+  for (let at = 0; at < body.length;) {
+    const end = at + 5 + body.readUInt32BE(at + 1);
+    let pos = at + 5;
+    let id = 0;
+    while (pos < end) {
+      const tag = body[pos++]!;
+      if (tag === 0x0a)
+        pos += 1 + body[pos]!; // the header, skipped (its length is < 128)
+      else if (tag === 0x10) id = body[pos++]!;
+      else pos++; // the TTL
+    }
+    ids.push(id);
+    at = end;
+  }
+  return ids;
 }
 
 /** A server over `member` (with the lease the tests keep alive), fast path on or off. */
@@ -235,6 +275,23 @@ describe('LeaseKeepAlive on the fast path', () => {
     } finally {
       await served.server.close();
       member.close();
+    }
+  });
+
+  it('answers in request order when some renewals wait and others are made at once', async () => {
+    for (const fastPath of [true, false]) {
+      const member = new DeferringMember();
+      await member.leaseGrant(BigInt(slowLease), 60);
+      const served = await serveLeases(member, fastPath);
+      try {
+        const order = [slowLease, leaseId, leaseId, slowLease, leaseId];
+        const answer = await exchange(served.origin, [Buffer.concat(order.map(keepAlive))]);
+        assert.equal(answer.trailers['grpc-status'], '0');
+        assert.deepEqual(answeredIds(answer.body), order, `fast path ${fastPath}`);
+      } finally {
+        await served.server.close();
+        member.close();
+      }
     }
   });
 

@@ -11,7 +11,7 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isConcordError } from '../../base/errors.js';
-import type { RequestOptions } from '../../node/api.js';
+import type { RequestOptions, ResponseHeader } from '../../node/api.js';
 import { int64ToBigint } from '../convert/int64.js';
 import { servedWithoutCaller } from '../http2/fast-path-stream.js';
 import type { ResolvedOptions } from '../options.js';
@@ -43,19 +43,15 @@ class LeaseKeepAliveStream extends ServerStream<Response, Call> {
   private readonly pending: bigint[] = [];
   private running = false;
   private halfClosed = false;
-  /**
-   * The member's request options; the stream's abort signal is made only if the member reads
-   * it (to wait). The leader renews without waiting, and clientv3's KeepAliveOnce opens a
-   * stream per renewal.
-   */
-  private readonly requestOptions: RequestOptions = lazySignal(() => this.controller.signal);
 
   start(): void {
     if (!this.open()) return;
-    this.listen('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
-    this.listen('end', () => {
+    // No member call of a keep-alive reads its caller (see leaseKeepAliveHandler), so its
+    // listeners need not run as one (listen()'s AsyncResource).
+    this.call.addListener('data', (request: LeaseKeepAliveRequestIn) => this.receive(request));
+    this.call.addListener('end', () => {
       this.halfClosed = true;
-      void this.pump();
+      this.pump();
     });
   }
 
@@ -63,34 +59,63 @@ class LeaseKeepAliveStream extends ServerStream<Response, Call> {
     if (this.finished) return;
     this.pending.push(int64ToBigint(request.ID));
     if (this.pending.length >= this.options.leaseKeepAliveQueueMax) this.call.pause();
-    void this.pump();
+    this.pump();
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Answers the pending requests in order. A renewal the member makes at once (a caught-up
+   * leader's) is answered in the same turn; one that waits (a follower's, a checkpoint's
+   * reset, a full write buffer) holds back those behind it until it is answered.
+   */
+  private pump(): void {
     if (this.running) return;
     this.running = true;
-    try {
-      for (let id = this.pending.shift(); id !== undefined; id = this.pending.shift()) {
-        if (this.call.isPaused() && this.pending.length < this.options.leaseKeepAliveQueueMax) {
-          this.call.resume();
-        }
-        if (!(await this.renew(id))) return;
+    for (let id = this.pending.shift(); id !== undefined; id = this.pending.shift()) {
+      if (this.call.isPaused() && this.pending.length < this.options.leaseKeepAliveQueueMax) {
+        this.call.resume();
       }
-      if (this.halfClosed && !this.finished) {
-        this.finish();
-        this.call.end();
+      let open: boolean | Promise<boolean>;
+      try {
+        open = this.renew(id);
+      } catch (error) {
+        this.fail(statusOf(error, this.options.onBug));
+        open = false;
       }
-    } finally {
-      this.running = false;
+      if (open === true) continue;
+      if (open === false) {
+        this.running = false;
+        return;
+      }
+      void open.then((more) => {
+        this.running = false;
+        if (more) this.pump();
+      });
+      return;
     }
+    if (this.halfClosed && !this.finished) {
+      this.finish();
+      this.call.end();
+    }
+    this.running = false;
   }
 
-  /** Renews one lease and writes the answer; false when the stream has ended. */
-  private async renew(id: bigint): Promise<boolean> {
+  /**
+   * Renews one lease and writes the answer: whether the stream goes on, or a promise of it
+   * when the renewal or the write waits.
+   */
+  private renew(id: bigint): boolean | Promise<boolean> {
     const header = this.options.api.header();
+    const now = this.options.api.leaseKeepAliveNow(id);
+    if (now === undefined) return this.renewWaiting(id, header);
+    return this.answer(header, id, now.response.ttl);
+  }
+
+  private async renewWaiting(id: bigint, header: ResponseHeader): Promise<boolean> {
     let ttl: number;
     try {
-      ttl = (await this.options.api.leaseKeepAlive(id, this.requestOptions)).response.ttl;
+      // The stream's abort signal is made only here: a caught-up leader renews without one.
+      const options: RequestOptions = { signal: this.controller.signal };
+      ttl = (await this.options.api.leaseKeepAlive(id, options)).response.ttl;
     } catch (error) {
       if (this.finished) return false;
       if (!isConcordError(error, 'LeaseNotFound')) {
@@ -99,22 +124,17 @@ class LeaseKeepAliveStream extends ServerStream<Response, Call> {
       }
       ttl = 0;
     }
+    return this.answer(header, id, ttl);
+  }
+
+  private answer(header: ResponseHeader, id: bigint, ttl: number): boolean | Promise<boolean> {
     if (this.finished) return false;
-    await this.write(encodeLeaseKeepAlive(header, id, ttl));
-    return !this.finished;
+    if (this.call.write(encodeLeaseKeepAlive(header, id, ttl))) return !this.finished;
+    return this.drained().then(() => !this.finished);
   }
 
   protected override finish(): void {
     super.finish();
     this.pending.length = 0;
   }
-}
-
-/** Request options whose signal is made on first read. */
-function lazySignal(signal: () => AbortSignal): RequestOptions {
-  return {
-    get signal() {
-      return signal();
-    },
-  };
 }

@@ -85,7 +85,8 @@ export abstract class ServerStream<Out, C extends Call<Out>> implements OpenStre
     if (!this.call.write(message)) await this.drained();
   }
 
-  private drained(): Promise<void> {
+  /** Resolves once gRPC's full write buffer drains, or the stream ends. */
+  protected drained(): Promise<void> {
     return new Promise((resolve) => {
       const { signal } = this.controller;
       if (signal.aborted) {

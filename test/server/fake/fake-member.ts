@@ -76,6 +76,8 @@ export class FakeMember implements ConcordApi {
   stalled = false;
   /** When set, puts hang until aborted, as a write waits for a quorum that is not there. */
   stallWrites = false;
+  /** When cleared, every renewal takes leaseKeepAlive's path, as on a follower. */
+  renewsNow = true;
   /** Stalled calls waiting now, and those their clients cancelled. */
   readonly stalls = { waiting: 0, canceled: 0 };
   private readonly failures = new Map<Method, ErrorCode>();
@@ -145,6 +147,13 @@ export class FakeMember implements ConcordApi {
       const lease = this.store.leases.get(id);
       return { id, ttl: lease?.ttl ?? 0 };
     });
+  }
+
+  /** At once, as a caught-up leader does, unless `renewsNow` is off or a failure is set. */
+  leaseKeepAliveNow(id: bigint) {
+    if (!this.renewsNow || this.failures.has('leaseKeepAlive')) return undefined;
+    const lease = this.store.leases.get(id);
+    return { header: this.header(), response: { id, ttl: lease?.ttl ?? 0 } };
   }
 
   leaseTimeToLive(id: bigint, keys: boolean) {
