@@ -13,7 +13,7 @@ import { etcdBenchmarkFigure, type Warmup } from './etcd-benchmark.js';
 import type { Figure } from './figure.js';
 import { nodeFigure } from './node-figure.js';
 import type { BenchOptions } from './options.js';
-import { combineRounds, roundOrder } from './rounds.js';
+import { combineRounds, nextRoundRate, roundOrder } from './rounds.js';
 import { workloads as singleWorkloads, type Workload } from './workloads.js';
 
 export interface Row {
@@ -42,6 +42,8 @@ interface Span {
   readonly warmup: Warmup;
   /** For the log: "round 2/4". */
   readonly label?: string;
+  /** The rate of this server's previous round of the workload, to size this one (etcd-benchmark). */
+  readonly rate?: number;
 }
 
 async function measure(
@@ -51,7 +53,7 @@ async function measure(
   generator: Figure['generator'],
   span: Span,
 ): Promise<Figure> {
-  const { seconds, warmup, label } = span;
+  const { seconds, warmup, label, rate } = span;
   const { workers } = options.bench;
   const before = await cluster.leadership();
   const target = cluster.target(workload.target, before);
@@ -60,7 +62,13 @@ async function measure(
   );
   const figure =
     generator === 'etcd-benchmark'
-      ? await etcdBenchmarkFigure({ workload, target, seconds, warmup })
+      ? await etcdBenchmarkFigure({
+          workload,
+          target,
+          seconds,
+          warmup,
+          ...(rate === undefined ? {} : { rate }),
+        })
       : await nodeFigure({
           workload,
           target,
@@ -127,6 +135,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
       const taken = { etcd: [] as Figure[], concord: [] as Figure[] };
       for (const side of roundOrder(rounds)) {
         const done = taken[side];
+        const rate = nextRoundRate(done);
         const figure = await measure(
           options,
           side === 'etcd' ? etcd : concord,
@@ -137,6 +146,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
             // Warm once; a later round's pilot (etcd-benchmark) or start (Node) re-warms.
             warmup: done.length === 0 ? warmupOf(bench) : noWarmup,
             ...(rounds > 1 ? { label: `round ${done.length + 1}/${rounds}` } : {}),
+            ...(rate === undefined ? {} : { rate }),
           },
         );
         if (rounds > 1) options.onFigure('round', figure);

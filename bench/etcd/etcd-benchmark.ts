@@ -152,15 +152,28 @@ export function warmupTotal(warmup: Warmup, rate: number, least: number): number
 }
 
 /**
+ * The requests of a run meant to last `seconds` at `rate` per second. At least 1000: etcd's
+ * report prints a percentile only when a sample lies at or above it, so with fewer there is
+ * no 99.9% line.
+ */
+export function runTotal(workload: Workload, rate: number, seconds: number): number {
+  return Math.max(1000, workload.clients * 10, Math.ceil(rate * seconds));
+}
+
+/**
  * Measures `workload` on `target` with etcd-benchmark: a pilot to size the rest, a warm-up of
  * about `warmup.seconds` and at least `warmup.requests` (not reported; its rate sizes the
- * run), then the run.
+ * run), then the run. Given `rate` (an earlier run's, of the same workload on the same
+ * target), the run is sized from it instead: a pilot with no warm-up after it is mostly its
+ * clients' start (connections, and lease-keepalive's 100 lease grants), and a round sized
+ * from one ran 0.3-0.5 s where 1 s was asked for, measuring that start as much as the load.
  */
 export async function etcdBenchmarkFigure(options: {
   readonly workload: Workload;
   readonly target: LoadTarget;
   readonly seconds: number;
   readonly warmup?: Warmup;
+  readonly rate?: number;
 }): Promise<Figure> {
   const { workload, target, seconds, warmup = { seconds: 0, requests: 0 } } = options;
   const { endpoints } = target;
@@ -168,9 +181,7 @@ export async function etcdBenchmarkFigure(options: {
   let pilot = await runEtcdBenchmark({ workload, endpoints, total: least });
   const warm = warmupTotal(warmup, pilot.requestsPerSecond, least);
   if (warm > 0) pilot = await runEtcdBenchmark({ workload, endpoints, total: warm });
-  // At least 1000 requests: etcd's report prints a percentile only when a sample lies at or
-  // above it, so with fewer there is no 99.9% line.
-  const total = Math.max(1000, workload.clients * 10, Math.ceil(pilot.requestsPerSecond * seconds));
+  const total = runTotal(workload, options.rate ?? pilot.requestsPerSecond, seconds);
   const serverCpuBefore = target.cpuSeconds();
   const run = await runEtcdBenchmark({ workload, endpoints, total });
   const serverCpu = target.cpuSeconds() - serverCpuBefore;

@@ -62,3 +62,11 @@ function sum(rounds: readonly Figure[], value: (r: Figure) => number): number {
   for (const r of rounds) total += value(r);
   return total;
 }
+
+/**
+ * The rate that sizes a server's next etcd-benchmark round of a workload: its last round's,
+ * measured over a whole round (undefined before the first, which is sized by its warm-up).
+ */
+export function nextRoundRate(done: readonly Figure[]): number | undefined {
+  return done.length === 0 ? undefined : done[done.length - 1]!.throughput;
+}

@@ -3,12 +3,12 @@
 // and combine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSummary, warmupTotal } from '../../bench/etcd/etcd-benchmark.js';
+import { parseSummary, runTotal, warmupTotal } from '../../bench/etcd/etcd-benchmark.js';
 import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
 import type { Figure } from '../../bench/etcd/figure.js';
 import { parseOptions } from '../../bench/etcd/options.js';
-import { combineRounds, roundOrder } from '../../bench/etcd/rounds.js';
+import { combineRounds, nextRoundRate, roundOrder } from '../../bench/etcd/rounds.js';
 import { selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
 
 const summary = `
@@ -95,6 +95,18 @@ test('a warm-up runs long enough for its seconds and its requests, or not at all
   assert.equal(warmupTotal({ seconds: 0, requests: 300 }, 20_000, 1000), 1000);
   assert.equal(warmupTotal({ seconds: 0.5, requests: 0 }, 401, 10), 201);
   assert.equal(warmupTotal({ seconds: 0, requests: 0 }, 400, 200), 0);
+});
+
+test("a run lasts its seconds at the rate given, and later rounds take their server's last rate", () => {
+  const keepAlive = workloads.find((w) => w.name === 'lease-keepalive-100x10')!;
+  const put1 = workloads.find((w) => w.name === 'put-8B-1x1')!;
+  assert.equal(runTotal(keepAlive, 11_000, 1), 11_000);
+  assert.equal(runTotal(keepAlive, 500, 1), 1000); // 100 clients: 10 each at least
+  assert.equal(runTotal(put1, 450, 1), 1000); // enough samples for a 99.9% line
+  assert.equal(runTotal(put1, 450, 4), 1800);
+  const round = (throughput: number) => ({ throughput }) as Figure;
+  assert.equal(nextRoundRate([]), undefined);
+  assert.equal(nextRoundRate([round(9000), round(11_000)]), 11_000);
 });
 
 test('rounds take turns in ABBA order, so a linear drift falls on both servers alike', () => {
