@@ -107,10 +107,12 @@ export async function createServer(options: CreateServerOptions): Promise<Concor
   let fastPath: FastPathOptions | undefined;
   if (options.grpcFastPath !== false) {
     fastPath = {
-      definition: services.KV,
-      implementation: kv,
-      // Lease.LeaseKeepAlive's streams (clientv3's KeepAliveOnce opens one per renewal).
-      streamServices: [{ definition: services.Lease, implementation: lease }],
+      // KV's calls; Lease's grants and revokes, and its keep-alive streams (clientv3's
+      // KeepAliveOnce opens one per renewal).
+      services: [
+        { definition: services.KV, implementation: kv },
+        { definition: services.Lease, implementation: lease },
+      ],
       interceptors: options.grpcInterceptors ?? [],
       receiveBytesMax,
       // With auth off the caller is nobody (AuthGate.identify): no need to parse the metadata.

@@ -139,8 +139,7 @@ describe('KV fast path', () => {
     const refusal = installFastPath(
       grpc,
       fastDispatch({
-        definition: services.KV,
-        implementation: {},
+        services: [{ definition: services.KV, implementation: {} }],
         interceptors: [],
         receiveBytesMax: 1024,
         resolveCaller: () => ({ username: '', revision: 0 }),
@@ -158,8 +157,7 @@ describe('KV fast path', () => {
     const refusal = installFastPath(
       grpc,
       fastDispatch({
-        definition: services.KV,
-        implementation: {},
+        services: [{ definition: services.KV, implementation: {} }],
         interceptors: [blind],
         receiveBytesMax: 1024,
         resolveCaller: () => ({ username: '', revision: 0 }),
@@ -295,6 +293,30 @@ describe('KV fast path', () => {
         await served.server.close();
         served.member.close();
       }
+    }
+  });
+
+  it('answers LeaseGrant and LeaseRevoke as grpc-js does, their errors included', async () => {
+    const lease = (method: string, request: object): Buffer =>
+      framed(services.Lease[method]!.requestSerialize(request));
+    const grant = '/etcdserverpb.Lease/LeaseGrant';
+    const revoke = '/etcdserverpb.Lease/LeaseRevoke';
+    const cases: [string, string, Buffer, number][] = [
+      ['a grant', grant, lease('LeaseGrant', { ID: '42', TTL: '30' }), 0],
+      ['the same ID again', grant, lease('LeaseGrant', { ID: '42', TTL: '30' }), 9],
+      ['a TTL past the maximum', grant, lease('LeaseGrant', { ID: '43', TTL: '9000000001' }), 11],
+      ['a revoke', revoke, lease('LeaseRevoke', { ID: '42' }), 0],
+      ['an unknown lease', revoke, lease('LeaseRevoke', { ID: '42' }), 5],
+    ];
+    for (const [what, path, request, code] of cases) {
+      const { answer, probe } = await same(path, [request]);
+      assert.equal(
+        answer.trailers['grpc-status'] ?? answer.headers['grpc-status'],
+        `${code}`,
+        what,
+      );
+      assert.deepEqual(probe.viaFast, [{ path, code }], what);
+      assert.deepEqual(probe.viaGrpc, [], what);
     }
   });
 

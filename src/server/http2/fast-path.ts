@@ -1,6 +1,7 @@
 /**
  * The KV service's unary calls (Range, Put, DeleteRange, Txn, Compact: every figure of the
- * benchmark) served straight on their HTTP/2 streams, past grpc-js's per-call machinery.
+ * benchmark), Lease's grants and revokes and its keep-alive streams, served straight on their
+ * HTTP/2 streams, past grpc-js's per-call machinery.
  *
  * Why: per call grpc-js builds an intercepting call chain, parses every header into Metadata,
  * runs listener and responder objects through each interceptor, decodes with a general
@@ -49,19 +50,14 @@ import {
 } from './fast-path-stream.js';
 
 export interface FastPathOptions {
-  /** The service, for each method's path and (de)serializers (the server's own). */
-  readonly definition: ServiceDefinition;
   /**
-   * The service's implementation, as given to addService. Its unary handlers that take their
-   * caller explicitly (auth/explicit-caller.ts: the KV service's) are served fast; the rest
-   * by grpc-js.
+   * The services, as given to addService (with their definitions, for each method's path and
+   * (de)serializers). Of each, the unary handlers that take their caller explicitly
+   * (auth/explicit-caller.ts: KV's, Lease.LeaseGrant and LeaseRevoke) and the bidi stream
+   * handlers marked `servedWithoutCaller` (fast-path-stream.ts: Lease.LeaseKeepAlive) are
+   * served fast; their other methods by grpc-js.
    */
-  readonly implementation: UntypedServiceImplementation;
-  /**
-   * Services whose bidi stream handlers marked `servedWithoutCaller` (fast-path-stream.ts:
-   * Lease.LeaseKeepAlive) are served fast too; their other methods by grpc-js.
-   */
-  readonly streamServices?: readonly {
+  readonly services: readonly {
     readonly definition: ServiceDefinition;
     readonly implementation: UntypedServiceImplementation;
   }[];
@@ -188,25 +184,27 @@ function injectorServer(internals: GrpcServerInternals): EventEmitter | undefine
 
 function fastMethods(options: FastPathOptions): Map<string, FastMethod> {
   const methods = new Map<string, FastMethod>();
-  const definitions = options.definition as Record<string, MethodDefinition<unknown, unknown>>;
-  for (const [name, handler] of Object.entries(options.implementation)) {
-    const definition = definitions[name];
-    if (definition === undefined || definition.requestStream || definition.responseStream) continue;
-    // A handler that reads its caller from the guard's context needs grpc-js's path.
-    if (!isExplicitCaller(handler)) continue;
-    methods.set(definition.path, {
-      path: definition.path,
-      deserialize: definition.requestDeserialize,
-      serialize: definition.responseSerialize,
-      handler: handler as ExplicitCallerHandler<unknown, unknown>,
-    });
+  for (const { definition, implementation } of options.services) {
+    const definitions = definition as Record<string, MethodDefinition<unknown, unknown>>;
+    for (const [name, handler] of Object.entries(implementation)) {
+      const method = definitions[name];
+      if (method === undefined || method.requestStream || method.responseStream) continue;
+      // A handler that reads its caller from the guard's context needs grpc-js's path.
+      if (!isExplicitCaller(handler)) continue;
+      methods.set(method.path, {
+        path: method.path,
+        deserialize: method.requestDeserialize,
+        serialize: method.responseSerialize,
+        handler: handler as ExplicitCallerHandler<unknown, unknown>,
+      });
+    }
   }
   return methods;
 }
 
 function fastStreamMethods(options: FastPathOptions): Map<string, FastStreamMethod> {
   const methods = new Map<string, FastStreamMethod>();
-  for (const { definition, implementation } of options.streamServices ?? []) {
+  for (const { definition, implementation } of options.services) {
     const definitions = definition as Record<string, MethodDefinition<unknown, unknown>>;
     for (const [name, handler] of Object.entries(implementation)) {
       const method = definitions[name];

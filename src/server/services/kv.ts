@@ -35,8 +35,7 @@ import { identityFrom } from '../request-identity.js';
 import type { PreEncoded } from '../wire/pre-encoded.js';
 import { encodeRange } from '../wire/range-encoder.js';
 import { encodeDeleteRange, encodePut, encodeTxn } from '../wire/kv-write-encoder.js';
-import type { RequestOptions } from '../../node/api.js';
-import { unaryCall, type UnaryCall } from './unary.js';
+import { callerOptions, unaryCall } from './unary.js';
 import { unimplemented } from './unimplemented.js';
 
 export function kvService(options: ResolvedOptions): UntypedServiceImplementation {
@@ -52,7 +51,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       // for a ReadIndex round that serves it whether or not its client is still there (a read
       // withdraws nothing), bounded by the request timeout. grpc-js drops the answer to a
       // cancelled call; listening for an abort would cost on every read.
-      const options = asCaller(call);
+      const options = callerOptions(call);
       const { header, response } = await api.range(range, options);
       return encodeRange(header, response); // protobufjs was the read's largest cost
     }),
@@ -62,7 +61,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       checkSize(request);
       const identity = identityFrom(call);
       const { header, response } = await api.put(fromWirePut(request), {
-        ...asCaller(call),
+        ...callerOptions(call),
         signal: call.signal(),
         identity,
       });
@@ -72,7 +71,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       checkDeleteRequest(request);
       checkSize(request);
       const { header, response } = await api.deleteRange(fromWireDeleteRange(request), {
-        ...asCaller(call),
+        ...callerOptions(call),
         signal: call.signal(),
         identity: identityFrom(call),
       });
@@ -87,7 +86,7 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
       if (duplicate !== undefined) throw duplicate;
       checkSize(request);
       const { header, response } = await api.txn(txn, {
-        ...asCaller(call),
+        ...callerOptions(call),
         signal: call.signal(),
         identity: identityFrom(call),
       });
@@ -101,18 +100,10 @@ export function kvService(options: ResolvedOptions): UntypedServiceImplementatio
         throw new ConcordError('RevisionCompacted', 'mvcc: required revision has been compacted');
       }
       const { header } = await api.compact(compaction, {
-        ...asCaller(call),
+        ...callerOptions(call),
         signal: call.signal(),
       });
       return { header: toWireHeader(header) };
     }),
   };
-}
-
-/**
- * The caller, for every member call a KV handler makes (the guard passes it rather than
- * running the handler in its context: auth/explicit-caller.ts).
- */
-function asCaller(call: UnaryCall): RequestOptions {
-  return call.caller === undefined ? {} : { auth: call.caller };
 }

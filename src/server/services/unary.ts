@@ -5,7 +5,7 @@
  */
 import type { handleUnaryCall, Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { AuthInfo } from '../../mvcc/auth/types.js';
-import type { AbortListener, CancelSignal } from '../../node/api.js';
+import type { AbortListener, CancelSignal, RequestOptions } from '../../node/api.js';
 import { takesCaller } from '../auth/explicit-caller.js';
 import { metadataValues, type RequestHeaders } from '../request-identity.js';
 import type { BugHandler } from '../status.js';
@@ -70,6 +70,11 @@ export type UnaryCallHandler<Request, Response> = (
   request: Request,
   call: UnaryCall,
 ) => Promise<Response>;
+
+/** A unaryCall's member-call options: its caller, if the guard resolved one. */
+export function callerOptions(call: UnaryCall): RequestOptions {
+  return call.caller === undefined ? {} : { auth: call.caller };
+}
 
 /**
  * `unary`, for the hot path: the handler gets its caller from the guard as an argument
