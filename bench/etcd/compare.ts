@@ -9,7 +9,7 @@
 import { Cleanup } from './cleanup.js';
 import type { Leadership } from './cluster-leader.js';
 import { startCluster, type BenchCluster } from './clusters.js';
-import { etcdBenchmarkFigure, type Warmup } from './etcd-benchmark.js';
+import { etcdBenchmarkFigure, noWarmup, type Warmup } from './etcd-benchmark.js';
 import type { Figure } from './figure.js';
 import { nodeFigure } from './node-figure.js';
 import type { BenchOptions } from './options.js';
@@ -84,8 +84,6 @@ const warmupOf = (bench: BenchOptions): Warmup => ({
   seconds: bench.warmupSeconds,
   requests: bench.warmupRequests,
 });
-
-const noWarmup: Warmup = { seconds: 0, requests: 0 };
 
 const warmupText = (w: Warmup, generator: Figure['generator']): string =>
   generator === 'etcd-benchmark' && w.requests > 0

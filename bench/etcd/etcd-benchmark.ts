@@ -142,6 +142,8 @@ export interface Warmup {
   readonly requests: number;
 }
 
+export const noWarmup: Warmup = { seconds: 0, requests: 0 };
+
 /**
  * How many requests a warm-up takes at `rate` (the pilot's) per second: enough for its
  * seconds and its requests, at least `least`; 0 when it asks for neither.
@@ -175,7 +177,7 @@ export async function etcdBenchmarkFigure(options: {
   readonly warmup?: Warmup;
   readonly rate?: number;
 }): Promise<Figure> {
-  const { workload, target, seconds, warmup = { seconds: 0, requests: 0 } } = options;
+  const { workload, target, seconds, warmup = noWarmup } = options;
   const { endpoints } = target;
   const least = Math.max(200, workload.clients * 10);
   let pilot = await runEtcdBenchmark({ workload, endpoints, total: least });
