@@ -45,9 +45,11 @@ describe('lease keep-alive on a cluster', () => {
     assert.equal(unknown.response.ttl, 0);
   });
 
-  it('renews at once only on a caught-up leader, with no Raft entry', async () => {
-    const leader = leaderOf()!;
-    const follower = members.find((m) => m !== leader)!;
+  /**
+   * A 30 s lease granted on the leader and applied by every member, once the leader's
+   * countdown of it has run past a whole second, so that a renewal shows.
+   */
+  async function countingLease(leader: Member): Promise<bigint> {
     const { response } = await leader.leaseGrant(0n, 30);
     await eventually(
       'every member to apply the grant',
@@ -60,37 +62,32 @@ describe('lease keep-alive on a cluster', () => {
       (left) => left !== undefined && left < 30,
       { timeoutMs: 5000, intervalMs: 100 },
     );
+    return response.id;
+  }
+
+  it('renews at once only on a caught-up leader, with no Raft entry', async () => {
+    const leader = leaderOf()!;
+    const follower = members.find((m) => m !== leader)!;
+    const id = await countingLease(leader);
     // A follower's renewal is the leader's: never at once.
-    assert.equal(follower.leaseKeepAliveNow(response.id), undefined);
+    assert.equal(follower.leaseKeepAliveNow(id), undefined);
     const before = leader.raw.raft.log.lastIndex();
-    const renewed = leader.leaseKeepAliveNow(response.id);
+    const renewed = leader.leaseKeepAliveNow(id);
     assert.equal(renewed?.response.ttl, 30);
-    assert.equal(leader.deadlines.remaining(response.id, realClock.now()), 30);
-    assert.equal(leader.leaseKeepAliveNow(response.id + 5n)?.response.ttl, 0);
+    assert.equal(leader.deadlines.remaining(id, realClock.now()), 30);
+    assert.equal(leader.leaseKeepAliveNow(id + 5n)?.response.ttl, 0);
     assert.equal(leader.raw.raft.log.lastIndex(), before, 'a renewal proposed a Raft entry');
-    await leader.leaseRevoke(response.id);
+    await leader.leaseRevoke(id);
   });
 
   it("renews through a follower on the leader's clock", async () => {
     const leader = leaderOf()!;
     const follower = members.find((m) => m !== leader)!;
-    const { response } = await leader.leaseGrant(0n, 30);
-    await eventually(
-      'the follower to apply the grant',
-      () => follower.stateMachine.lease(response.id) !== undefined,
-      (applied) => applied,
-    );
-    // Let the leader's countdown run past a whole second, so a renewal shows.
-    await eventually(
-      "the leader's remaining TTL to drop below 30 s",
-      () => leader.deadlines.remaining(response.id, realClock.now()),
-      (left) => left !== undefined && left < 30,
-      { timeoutMs: 5000, intervalMs: 100 },
-    );
-    const renewed = await follower.leaseKeepAlive(response.id);
+    const id = await countingLease(leader);
+    const renewed = await follower.leaseKeepAlive(id);
     assert.equal(renewed.response.ttl, 30);
-    assert.equal(leader.deadlines.remaining(response.id, realClock.now()), 30);
-    assert.equal((await follower.leaseKeepAlive(response.id + 7n)).response.ttl, 0);
+    assert.equal(leader.deadlines.remaining(id, realClock.now()), 30);
+    assert.equal((await follower.leaseKeepAlive(id + 7n)).response.ttl, 0);
   });
 
   it('resets a checkpoint through Raft before acknowledging the renewal', async () => {
