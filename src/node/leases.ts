@@ -1,4 +1,5 @@
 import { ConcordError } from '../base/errors.js';
+import type { StateMachineRequest, StateMachineResponse } from '../mvcc/types.js';
 import { None } from '../raft/types.js';
 import type { LeaseGrantResult, LeaseTimeToLiveResult, RequestOptions, WithHeader } from './api.js';
 import type { Member } from './member.js';
@@ -100,6 +101,31 @@ export class Leases {
     if (!m.deadlines.renew(id, m.options.clock.now())) return undefined;
     m.counters.leasesRenewed++;
     return { header: m.header(), response: { id, ttl: lease.ttl } };
+  }
+
+  /** The member became leader (lease time starts here) or stopped being one. */
+  roleChanged(leading: boolean): void {
+    const m = this.member;
+    if (leading && !m.deadlines.isLeading) {
+      m.deadlines.promote(m.stateMachine.leases(), m.options.clock.now(), m.options.electionMs);
+    } else if (!leading && m.deadlines.isLeading) {
+      m.deadlines.demote();
+    }
+  }
+
+  /** An applied grant, revoke or checkpoint moves the leader's lease time with it. */
+  applied(request: StateMachineRequest, response: StateMachineResponse): void {
+    const m = this.member;
+    const now = m.options.clock.now();
+    if (request.type === 'leaseGrant') {
+      m.counters.leasesGranted++;
+      m.deadlines.granted(request.request.id, expect(response, 'leaseGrant').ttl, now);
+    } else if (request.type === 'leaseRevoke') {
+      m.counters.leasesRevoked++;
+      m.deadlines.revoked(request.request.id);
+    } else if (request.type === 'leaseCheckpoint') {
+      m.deadlines.checkpointApplied(request.request.checkpoints, now);
+    }
   }
 
   /**

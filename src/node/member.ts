@@ -515,27 +515,13 @@ export class Member implements ConcordApi {
       });
       this.leader = state.lead;
     }
-    const now = this.options.clock.now();
-    if (state.state === 'Leader' && !this.deadlines.isLeading) {
-      this.deadlines.promote(this.stateMachine.leases(), now, this.options.electionMs);
-    } else if (state.state !== 'Leader' && this.deadlines.isLeading) {
-      this.deadlines.demote();
-    }
+    this.leases.roleChanged(state.state === 'Leader');
   }
 
   private observeApplied(request: StateMachineRequest, result: ApplyResult): void {
     this.authService.applied(request, result);
     if (result.status !== 'applied') return;
-    const now = this.options.clock.now();
-    if (request.type === 'leaseGrant') {
-      this.counters.leasesGranted++;
-      this.deadlines.granted(request.request.id, expect(result.response, 'leaseGrant').ttl, now);
-    } else if (request.type === 'leaseRevoke') {
-      this.counters.leasesRevoked++;
-      this.deadlines.revoked(request.request.id);
-    } else if (request.type === 'leaseCheckpoint') {
-      this.deadlines.checkpointApplied(request.request.checkpoints, now);
-    }
+    this.leases.applied(request, result.response);
     this.background.noteApplied();
   }
 
