@@ -104,10 +104,10 @@ class LeaseKeepAliveStream extends ServerStream<Response, Call> {
    * when the renewal or the write waits.
    */
   private renew(id: bigint): boolean | Promise<boolean> {
-    const header = this.options.api.header();
+    // Made at once, the renewal's own header is the one taken before it (nothing ran between).
     const now = this.options.api.leaseKeepAliveNow(id);
-    if (now === undefined) return this.renewWaiting(id, header);
-    return this.answer(header, id, now.response.ttl);
+    if (now !== undefined) return this.answer(now.header, id, now.response.ttl);
+    return this.renewWaiting(id, this.options.api.header());
   }
 
   private async renewWaiting(id: bigint, header: ResponseHeader): Promise<boolean> {
