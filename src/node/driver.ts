@@ -251,8 +251,10 @@ export class Driver {
   private async handleReady(): Promise<void> {
     const rd = this.raw.ready();
     if (rd.softState) this.hooks.softState(rd.softState);
-    // A leader's appends go out while it fsyncs (parallel disk and network); so do requests a
-    // follower forwards. Acks and votes wait (isSafeToSendBeforePersist).
+    // A leader's appends go out before its own WAL write and fsync (parallel disk and
+    // network); so do requests a follower forwards. Acks and votes wait for the fsync
+    // (isSafeToSendBeforePersist), then leave before the apply: the transport writes what
+    // one send() is given before it returns.
     const early = rd.messages.filter(isSafeToSendBeforePersist);
     const late = rd.messages.filter((m) => !isSafeToSendBeforePersist(m));
     if (early.length > 0) this.hooks.send(early);

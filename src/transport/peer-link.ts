@@ -20,7 +20,6 @@ export class PeerLink {
   private socket: Socket | undefined;
   private queue: Message[] = [];
   private blocked = false;
-  private flushScheduled = false;
   private unreachableReported = false;
   /** Bytes written to this peer's connections, and read from them (for metrics). */
   sentBytes = 0;
@@ -44,12 +43,12 @@ export class PeerLink {
     this.unreachableReported = false;
     socket.on('drain', () => {
       this.blocked = false;
-      this.scheduleFlush();
+      this.flush();
     });
     socket.once('close', () => {
       if (this.socket === socket) this.socket = undefined;
     });
-    this.scheduleFlush();
+    this.flush();
   }
 
   detach(): void {
@@ -57,13 +56,13 @@ export class PeerLink {
     this.socket = undefined;
   }
 
-  send(message: Message): void {
+  /** Queues `message` for the next flush (or drops it and reports the peer unreachable). */
+  enqueue(message: Message): void {
     if (this.socket === undefined || this.queue.length >= this.options.queueMessagesMax) {
       this.reportUnreachable();
       return;
     }
     this.queue.push(message);
-    this.scheduleFlush();
   }
 
   /** Writes a raw frame (RPC traffic) if connected; false otherwise. */
@@ -81,20 +80,11 @@ export class PeerLink {
     this.options.onUnreachable(this.id);
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Everything sent in this turn goes out as one frame (the driver sends a Ready's messages
-    // in one call). A microtask, not setImmediate: a leader's appends and a follower's acks
-    // then leave before the event loop goes round (and before the fsync it is about to wait
-    // on), not one loop iteration later on every hop of a write's path.
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
+  /**
+   * Writes what is queued, a frame per batch, while the socket takes it; the rest waits for
+   * its 'drain'.
+   */
+  flush(): void {
     while (this.queue.length > 0 && this.socket !== undefined && !this.blocked) {
       const batch = this.queue.splice(0, this.options.batchMessagesMax);
       const frame = encodeMessagesFrame(batch);

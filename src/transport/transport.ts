@@ -151,17 +151,33 @@ export class Transport {
     }));
   }
 
-  /** Sends Raft messages; never blocks. Snapshots are streamed on their own connection. */
+  /**
+   * Sends Raft messages; never blocks. What one call sends to a peer goes to its socket as
+   * one frame before the call returns (the driver sends a Ready's messages in one call), so
+   * whatever the caller does next, a follower's apply after its acks or a leader's WAL write
+   * after its appends, is not ahead of them on the wire. Snapshots are streamed on their own
+   * connection.
+   */
   send(messages: readonly Message[]): void {
+    let touched: PeerLink | PeerLink[] | undefined;
     for (const m of messages) {
       const link = this.links.get(m.to);
       if (link === undefined) {
         if (m.type === 'MsgSnap') this.options.onSnapshotStatus(m.to, false);
         continue;
       }
-      if (m.type === 'MsgSnap') void this.sendSnapshot(link, m);
-      else link.send(m);
+      if (m.type === 'MsgSnap') {
+        void this.sendSnapshot(link, m);
+        continue;
+      }
+      link.enqueue(m);
+      // Most calls go to one or two peers: no Set per call.
+      if (touched === undefined) touched = link;
+      else if (touched instanceof PeerLink) touched = touched === link ? link : [touched, link];
+      else if (!touched.includes(link)) touched.push(link);
     }
+    if (touched instanceof PeerLink) touched.flush();
+    else if (touched !== undefined) for (const link of touched) link.flush();
   }
 
   /** A request to a peer over its link; rejects with 'Unavailable' when it cannot be had. */
