@@ -14,7 +14,7 @@ import { etcdBenchmarkSupports, haveEtcdBenchmark } from './etcd/etcd-benchmark.
 import type { Figure } from './etcd/figure.js';
 import { parseOptions, type BenchOptions } from './etcd/options.js';
 import { jsonLine, ratio, table } from './etcd/report.js';
-import { selectWorkloads, type Workload } from './etcd/workloads.js';
+import { selectWorkloads, workloadsFor, type Workload } from './etcd/workloads.js';
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
@@ -54,8 +54,12 @@ function checked(options: BenchOptions, workloads: readonly Workload[]): (row: R
 }
 
 function printTables(options: BenchOptions, members: number, rows: Row[], checks: Row[]): void {
+  const scaled = workloadsFor(members)
+    .filter((w) => (w.roundsFactor ?? 1) !== 1 && rows.some((r) => r.etcd.workload === w.name))
+    .map((w) => `, ${w.name} ${w.roundsFactor}x`)
+    .join('');
   console.log(
-    `\n${members} member(s): Concord/etcd, ${options.seconds} s per figure and server in ${options.rounds} round(s), taking turns (throughput ratio >= 1 and latency ratio <= 1 favour Concord)`,
+    `\n${members} member(s): Concord/etcd, ${options.seconds} s per figure and server in ${options.rounds} round(s)${scaled}, taking turns (throughput ratio >= 1 and latency ratio <= 1 favour Concord)`,
   );
   console.log(table(rows));
   if (checks.length === 0) return;

@@ -13,7 +13,7 @@ import { etcdBenchmarkFigure, noWarmup, type Warmup } from './etcd-benchmark.js'
 import type { Figure } from './figure.js';
 import { nodeFigure } from './node-figure.js';
 import type { BenchOptions } from './options.js';
-import { combineRounds, nextRoundRate, roundOrder } from './rounds.js';
+import { combineRounds, nextRoundRate, roundOrder, roundsOf } from './rounds.js';
 import { workloads as singleWorkloads, type Workload } from './workloads.js';
 
 export interface Row {
@@ -127,9 +127,9 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
       });
 
     const rows: Row[] = [];
-    const { rounds } = bench;
     for (const workload of options.workloads) {
       const generator = options.generatorFor(workload);
+      const rounds = roundsOf(workload, bench.rounds);
       const taken = { etcd: [] as Figure[], concord: [] as Figure[] };
       for (const side of roundOrder(rounds)) {
         const done = taken[side];
@@ -140,7 +140,7 @@ export async function compare(options: CompareOptions): Promise<{ rows: Row[]; c
           workload,
           generator,
           {
-            seconds: bench.seconds / rounds,
+            seconds: bench.seconds / bench.rounds,
             // Warm once; a later round's pilot (etcd-benchmark) or start (Node) re-warms.
             warmup: done.length === 0 ? warmupOf(bench) : noWarmup,
             ...(rounds > 1 ? { label: `round ${done.length + 1}/${rounds}` } : {}),

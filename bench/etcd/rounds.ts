@@ -7,8 +7,14 @@
  * linear in time falls on both servers alike, and a stall in one round weighs 1/N of a figure.
  */
 import type { Figure } from './figure.js';
+import type { Workload } from './workloads.js';
 
 export type Side = Figure['server'];
+
+/** A workload's rounds per server: the bench's, times the workload's factor (if any). */
+export function roundsOf(workload: Workload, benchRounds: number): number {
+  return benchRounds * (workload.roundsFactor ?? 1);
+}
 
 /** The order of `rounds` rounds per server: pairs alternate etcd-first and Concord-first. */
 export function roundOrder(rounds: number): Side[] {

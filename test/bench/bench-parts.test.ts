@@ -8,8 +8,8 @@ import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
 import type { Figure } from '../../bench/etcd/figure.js';
 import { parseOptions } from '../../bench/etcd/options.js';
-import { combineRounds, nextRoundRate, roundOrder } from '../../bench/etcd/rounds.js';
-import { selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
+import { combineRounds, nextRoundRate, roundOrder, roundsOf } from '../../bench/etcd/rounds.js';
+import { clusterWorkloads, selectWorkloads, workloads } from '../../bench/etcd/workloads.js';
 
 const summary = `
 Summary:
@@ -119,6 +119,24 @@ test('rounds take turns in ABBA order, so a linear drift falls on both servers a
     assert.equal(order.length, 2 * rounds);
     assert.equal(meanSlot('etcd'), meanSlot('concord'), `rounds ${rounds}`);
   }
+});
+
+test("the 3-member 1-client put takes three times the bench's rounds; the others take them as given", () => {
+  const rounds = (name: string) =>
+    roundsOf(
+      clusterWorkloads.find((w) => w.name === name)!,
+      4,
+    );
+  assert.equal(rounds('put-8B-1x1'), 12);
+  assert.equal(rounds('put-8B-100x10'), 4);
+  assert.equal(rounds('lease-keepalive-100x10'), 4);
+  assert.equal(
+    roundsOf(
+      workloads.find((w) => w.name === 'put-8B-1x1')!,
+      4,
+    ),
+    4,
+  );
 });
 
 test('rounds combine: rates over total time, percentiles weighted by operations', () => {
