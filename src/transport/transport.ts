@@ -159,7 +159,6 @@ export class Transport {
    * connection.
    */
   send(messages: readonly Message[]): void {
-    let touched: PeerLink | PeerLink[] | undefined;
     for (const m of messages) {
       const link = this.links.get(m.to);
       if (link === undefined) {
@@ -171,13 +170,9 @@ export class Transport {
         continue;
       }
       link.enqueue(m);
-      // Most calls go to one or two peers: no Set per call.
-      if (touched === undefined) touched = link;
-      else if (touched instanceof PeerLink) touched = touched === link ? link : [touched, link];
-      else if (!touched.includes(link)) touched.push(link);
     }
-    if (touched instanceof PeerLink) touched.flush();
-    else if (touched !== undefined) for (const link of touched) link.flush();
+    // A link with nothing queued (or a socket that is not taking more) writes nothing.
+    for (const link of this.links.values()) link.flush();
   }
 
   /** A request to a peer over its link; rejects with 'Unavailable' when it cannot be had. */
