@@ -9,15 +9,22 @@
  *   generations = [{1, 2, 3(t)}, {4, 5, 6(t)}, {empty}]
  */
 import { assert } from '../base/assert.js';
-import { compareRevision, type Revision } from './revision.js';
+import type { Revision } from './revision.js';
 
+/**
+ * A generation's revisions are held flat, `[main0, sub0, main1, sub1, ...]`: the index keeps
+ * every revision until compaction, and an object per revision (plus an array that grows by
+ * 17 slots at its first push) was most of what each put left on the heap for the garbage
+ * collector to copy and promote.
+ */
 interface Generation {
-  /** Versions in this generation: revs.length, or more after compaction trimmed revs. */
+  /** Versions in this generation: revs.length / 2, or more after compaction trimmed revs. */
   version: number;
   /** The revision that created this generation (its first put, even once compacted). */
-  created: Revision;
-  // Invariant: ascending; for every generation but the last, the final one is a tombstone.
-  revs: Revision[];
+  createdMain: number;
+  createdSub: number;
+  // Invariant: ascending pairs; for every generation but the last, the final one is a tombstone.
+  revs: number[];
 }
 
 export interface KeyIndexGet {
@@ -26,11 +33,13 @@ export interface KeyIndexGet {
   readonly version: number;
 }
 
-const noRevision: Revision = { main: 0, sub: 0 };
+/** Up to this many numbers, a generation's revs grow by an exact copy instead of a push. */
+const exactGrowthMax = 16;
 
 export class KeyIndex {
-  /** The last modification (put or tombstone). */
-  modified: Revision = noRevision;
+  /** The last modification (put or tombstone): 0 before the first put. */
+  private modifiedMain = 0;
+  private modifiedSub = 0;
   // Invariant: never empty once the first put happened.
   private generations: Generation[] = [];
 
@@ -39,31 +48,44 @@ export class KeyIndex {
   /** Rebuilds an index entry from a stored KeyValue (etcd's restore), after a restart. */
   static restore(key: Uint8Array, created: Revision, modified: Revision, version: number) {
     const ki = new KeyIndex(key);
-    ki.modified = modified;
-    ki.generations = [{ version, created, revs: [modified] }];
+    ki.modifiedMain = modified.main;
+    ki.modifiedSub = modified.sub;
+    ki.generations = [
+      {
+        version,
+        createdMain: created.main,
+        createdSub: created.sub,
+        revs: [modified.main, modified.sub],
+      },
+    ];
     return ki;
   }
 
   put(revision: Revision): void {
+    const { main, sub } = revision;
     assert(
-      compareRevision(revision, this.modified) > 0,
-      () => `keyIndex put ${str(revision)} not after ${str(this.modified)}`,
+      main !== this.modifiedMain ? main > this.modifiedMain : sub > this.modifiedSub,
+      () => `keyIndex put ${str(main, sub)} not after ${str(this.modifiedMain, this.modifiedSub)}`,
     );
-    // Arrays are made as literals of what they hold: a first push into [] reserves room for
-    // 17, and most keys are written once, so the two arrays were half of a new key's bytes.
+    // Arrays are made as literals of what they hold: most keys are written once or a few times
+    // between compactions, and a first push into an array reserves room for 17 more.
     if (this.generations.length === 0) {
-      this.generations = [{ version: 1, created: revision, revs: [revision] }];
+      this.generations = [{ version: 1, createdMain: main, createdSub: sub, revs: [main, sub] }];
     } else {
       const g = this.generations[this.generations.length - 1]!;
       if (g.revs.length === 0) {
-        g.created = revision;
-        g.revs = [revision];
+        g.createdMain = main;
+        g.createdSub = sub;
+        g.revs = [main, sub];
+      } else if (g.revs.length < exactGrowthMax) {
+        g.revs = g.revs.concat(main, sub);
       } else {
-        g.revs.push(revision);
+        g.revs.push(main, sub);
       }
       g.version++;
     }
-    this.modified = revision;
+    this.modifiedMain = main;
+    this.modifiedSub = sub;
   }
 
   /** Ends the current generation with a delete at `revision`. The key must be live. */
@@ -94,16 +116,16 @@ export class KeyIndex {
     const n = lastAtOrBefore(g.revs, atRev);
     if (n === -1) return undefined;
     return {
-      modified: g.revs[n]!,
-      created: g.created,
-      version: g.version - (g.revs.length - n - 1),
+      modified: { main: g.revs[n]!, sub: g.revs[n + 1]! },
+      created: { main: g.createdMain, sub: g.createdSub },
+      version: g.version - (g.revs.length - n - 2) / 2,
     };
   }
 
   /** Whether the key existed at main revision `atRev`: get(atRev) !== undefined, allocating nothing. */
   existsAt(atRev: number): boolean {
     // At or after the last change, the key exists exactly when it is live.
-    if (atRev >= this.modified.main) return this.isLive();
+    if (atRev >= this.modifiedMain) return this.isLive();
     return this.findGeneration(atRev) !== undefined;
   }
 
@@ -128,21 +150,26 @@ export class KeyIndex {
 
   /** Every revision held, oldest first (tests and invariant checks). */
   revisions(): Revision[] {
-    return this.generations.flatMap((g) => g.revs);
+    const out: Revision[] = [];
+    for (const g of this.generations)
+      for (let i = 0; i < g.revs.length; i += 2)
+        out.push({ main: g.revs[i]!, sub: g.revs[i + 1]! });
+    return out;
   }
 
+  /** `revIndex` is the position of the kept revision's main in its generation's revs, or -1. */
   private doCompact(atRev: number, available: RevisionSet): { genIdx: number; revIndex: number } {
     let genIdx = 0;
     // The first generation that includes atRev or was created after it.
     while (genIdx < this.generations.length - 1) {
       const g = this.generations[genIdx]!;
-      const tomb = g.revs[g.revs.length - 1]!.main;
+      const tomb = g.revs[g.revs.length - 2]!;
       if (tomb >= atRev) break;
       genIdx++;
     }
     const g = this.generations[genIdx]!;
     const revIndex = lastAtOrBefore(g.revs, atRev);
-    if (revIndex !== -1) available.add(g.revs[revIndex]!);
+    if (revIndex !== -1) available.add({ main: g.revs[revIndex]!, sub: g.revs[revIndex + 1]! });
     return { genIdx, revIndex };
   }
 
@@ -152,8 +179,8 @@ export class KeyIndex {
       const g = this.generations[cg]!;
       if (g.revs.length === 0) continue;
       // A closed generation whose tombstone is at or before atRev: the key was deleted then.
-      if (cg !== last && g.revs[g.revs.length - 1]!.main <= atRev) return undefined;
-      if (g.revs[0]!.main <= atRev) return g;
+      if (cg !== last && g.revs[g.revs.length - 2]! <= atRev) return undefined;
+      if (g.revs[0]! <= atRev) return g;
     }
     return undefined;
   }
@@ -177,25 +204,25 @@ export class RevisionSet {
 }
 
 function emptyGeneration(): Generation {
-  return { version: 0, created: noRevision, revs: [] };
+  return { version: 0, createdMain: 0, createdSub: 0, revs: [] };
 }
 
 function isEmptyGen(g: Generation): boolean {
   return g.revs.length === 0;
 }
 
-/** The index of the last revision with main <= atRev, or -1. */
-function lastAtOrBefore(revs: readonly Revision[], atRev: number): number {
+/** The position in `revs` (pairs) of the last revision with main <= atRev, or -1. */
+function lastAtOrBefore(revs: readonly number[], atRev: number): number {
   let lo = 0;
-  let hi = revs.length;
+  let hi = revs.length / 2;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (revs[mid]!.main <= atRev) lo = mid + 1;
+    if (revs[2 * mid]! <= atRev) lo = mid + 1;
     else hi = mid;
   }
-  return lo - 1;
+  return lo === 0 ? -1 : 2 * (lo - 1);
 }
 
-function str(r: Revision): string {
-  return `{${r.main} ${r.sub}}`;
+function str(main: number, sub: number): string {
+  return `{${main} ${sub}}`;
 }
