@@ -25,8 +25,20 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function bytesKey(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  // Char by char is the fastest for short keys (the usual); a long one goes 4 KiB per call.
+  if (bytes.length <= 32) {
+    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
+  for (let i = 0; i < bytes.length; i += 4096) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
   return s;
+}
+
+/** The order of {@link compareBytes}, on the strings {@link bytesKey} makes. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The inverse of {@link bytesKey}. */

@@ -43,11 +43,9 @@ export class KeyIndex {
   // Invariant: never empty once the first put happened.
   private generations: Generation[] = [];
 
-  constructor(readonly key: Uint8Array) {}
-
   /** Rebuilds an index entry from a stored KeyValue (etcd's restore), after a restart. */
-  static restore(key: Uint8Array, created: Revision, modified: Revision, version: number) {
-    const ki = new KeyIndex(key);
+  static restore(created: Revision, modified: Revision, version: number) {
+    const ki = new KeyIndex();
     ki.modifiedMain = modified.main;
     ki.modifiedSub = modified.sub;
     ki.generations = [

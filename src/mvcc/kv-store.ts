@@ -133,7 +133,7 @@ export class KvStore {
       }
       if (ki === undefined) {
         const created = { main: kv.createRevision, sub: 0 };
-        this.index.insert(KeyIndex.restore(copyBytes(kv.key), created, revision, kv.version));
+        this.index.insert(kv.key, KeyIndex.restore(created, revision, kv.version));
       } else ki.put(revision);
       const k = bytesKey(kv.key);
       if (kv.lease === 0n) keyLeases.delete(k);

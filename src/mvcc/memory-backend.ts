@@ -14,7 +14,7 @@ import {
   type BucketName,
   type ScanRange,
 } from './backend.js';
-import { copyBytes, emptyBytes } from './bytes.js';
+import { compareBytes, copyBytes, emptyBytes } from './bytes.js';
 import { SortedMap } from './sorted-map.js';
 
 interface Undo {
@@ -24,14 +24,14 @@ interface Undo {
 }
 
 export class MemoryBackend implements Backend {
-  private readonly buckets = new Map<BucketName, SortedMap<Uint8Array>>();
+  private readonly buckets = new Map<BucketName, SortedMap<Uint8Array, Uint8Array>>();
   private bytes = 0;
   // Invariant: defined exactly while a write(fn) runs.
   private undo: Undo[] | undefined;
   private closed = false;
 
   constructor() {
-    for (const name of bucketNames) this.buckets.set(name, new SortedMap());
+    for (const name of bucketNames) this.buckets.set(name, new SortedMap(compareBytes));
   }
 
   get(bucket: BucketName, key: Uint8Array): Uint8Array | undefined {
@@ -109,7 +109,7 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  private bucket(name: BucketName): SortedMap<Uint8Array> {
+  private bucket(name: BucketName): SortedMap<Uint8Array, Uint8Array> {
     const map = this.buckets.get(name);
     assert(map !== undefined, () => `unknown bucket ${name}`);
     return map;

@@ -2,9 +2,13 @@
  * etcd's treeIndex: every key's KeyIndex in key order. It answers which revision of which key
  * a read at revision R sees, so Range touches the backend only for the KeyValues it returns.
  * It lives in memory and is rebuilt from the backend's `key` bucket on open.
+ *
+ * Keys are held as strings, one char per byte (bytesKey): a Uint8Array costs about 200 heap
+ * bytes whatever its length (the view, its ArrayBuffer and the bytes), an 8-byte string 24,
+ * and the index holds one per key for as long as the key has history.
  */
 import { assert } from '../base/assert.js';
-import { copyBytes } from './bytes.js';
+import { bytesKey, compareKeys, keyBytes } from './bytes.js';
 import { KeyIndex, RevisionSet, type KeyIndexGet } from './key-index.js';
 import type { KeyRange } from './key-range.js';
 import type { Revision } from './revision.js';
@@ -15,7 +19,7 @@ export interface IndexedKey extends KeyIndexGet {
 }
 
 export class TreeIndex {
-  private readonly tree = new SortedMap<KeyIndex>();
+  private readonly tree = new SortedMap<string, KeyIndex>(compareKeys);
 
   /** Keys held (live or with history not yet compacted). */
   get size(): number {
@@ -23,11 +27,11 @@ export class TreeIndex {
   }
 
   get(key: Uint8Array, atRev: number): KeyIndexGet | undefined {
-    return this.tree.get(key)?.get(atRev);
+    return this.tree.get(bytesKey(key))?.get(atRev);
   }
 
   put(key: Uint8Array, revision: Revision): void {
-    this.putInto(this.tree.get(key), key, revision);
+    this.putInto(this.entry(key), key, revision);
   }
 
   /**
@@ -38,27 +42,27 @@ export class TreeIndex {
   putInto(entry: KeyIndex | undefined, key: Uint8Array, revision: Revision): void {
     let ki = entry;
     if (ki === undefined) {
-      // A copy: request keys are views into Raft entry buffers the index must not pin.
-      ki = new KeyIndex(copyBytes(key));
-      this.tree.set(ki.key, ki);
+      ki = new KeyIndex();
+      this.tree.set(bytesKey(key), ki);
     }
     ki.put(revision);
   }
 
   tombstone(key: Uint8Array, revision: Revision): void {
-    const ki = this.tree.get(key);
+    const ki = this.entry(key);
     assert(ki !== undefined, 'tombstone of a key the index does not hold');
     ki.tombstone(revision);
   }
 
   /** The entry of `key`, if any: restart replays stored history into it, a put extends it. */
   entry(key: Uint8Array): KeyIndex | undefined {
-    return this.tree.get(key);
+    return this.tree.get(bytesKey(key));
   }
 
-  insert(ki: KeyIndex): void {
-    assert(this.tree.get(ki.key) === undefined, 'insert over an existing key index');
-    this.tree.set(ki.key, ki);
+  insert(key: Uint8Array, ki: KeyIndex): void {
+    const k = bytesKey(key);
+    assert(this.tree.get(k) === undefined, 'insert over an existing key index');
+    this.tree.set(k, ki);
   }
 
   /**
@@ -71,10 +75,15 @@ export class TreeIndex {
       if (got !== undefined) visit({ key: range.start, ...got });
       return;
     }
-    this.tree.scan(range.start, range.end, (key, ki) => {
+    this.tree.scan(bytesKey(range.start), endKey(range), (key, ki) => {
       const got = ki.get(atRev);
       if (got === undefined) return true;
-      return visit({ key, modified: got.modified, created: got.created, version: got.version });
+      return visit({
+        key: keyBytes(key),
+        modified: got.modified,
+        created: got.created,
+        version: got.version,
+      });
     });
   }
 
@@ -83,8 +92,8 @@ export class TreeIndex {
    * allocates nothing and reads no KeyValue (Range's `count` for a limited or count-only read).
    */
   count(range: KeyRange, atRev: number): number {
-    if (range.single) return this.tree.get(range.start)?.existsAt(atRev) === true ? 1 : 0;
-    return this.tree.countWhere(range.start, range.end, (ki) => ki.existsAt(atRev));
+    if (range.single) return this.get(range.start, atRev) !== undefined ? 1 : 0;
+    return this.tree.countWhere(bytesKey(range.start), endKey(range), (ki) => ki.existsAt(atRev));
   }
 
   /**
@@ -93,8 +102,8 @@ export class TreeIndex {
    */
   compact(atRev: number): RevisionSet {
     const available = new RevisionSet();
-    const empty: Uint8Array[] = [];
-    this.tree.scan(new Uint8Array(0), undefined, (key, ki) => {
+    const empty: string[] = [];
+    this.tree.scan('', undefined, (key, ki) => {
       ki.compact(atRev, available);
       if (ki.isEmpty()) empty.push(key);
     });
@@ -105,9 +114,13 @@ export class TreeIndex {
   /** What compact(atRev) would keep, changing nothing. */
   keep(atRev: number): RevisionSet {
     const available = new RevisionSet();
-    this.tree.scan(new Uint8Array(0), undefined, (_key, ki) => {
+    this.tree.scan('', undefined, (_key, ki) => {
       ki.keep(atRev, available);
     });
     return available;
   }
+}
+
+function endKey(range: KeyRange): string | undefined {
+  return range.end === undefined ? undefined : bytesKey(range.end);
 }

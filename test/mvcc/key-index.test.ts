@@ -6,11 +6,10 @@ import { KeyIndex, RevisionSet } from '../../src/mvcc/key-index.js';
 import type { Revision } from '../../src/mvcc/revision.js';
 
 const rev = (main: number, sub = 0): Revision => ({ main, sub });
-const key = new Uint8Array([0x66, 0x6f, 0x6f]);
 
 /** etcd's example: put at 1, 2, delete at 3, put at 4, 5, delete at 6, put at 7. */
 function etcdExample(): KeyIndex {
-  const ki = new KeyIndex(key);
+  const ki = new KeyIndex();
   ki.put(rev(1));
   ki.put(rev(2));
   ki.tombstone(rev(3));
@@ -40,7 +39,7 @@ describe('KeyIndex', () => {
   });
 
   it('refuses a put that is not after the last change', () => {
-    const ki = new KeyIndex(key);
+    const ki = new KeyIndex();
     ki.put(rev(5, 2));
     assert.throws(() => ki.put(rev(5, 2)), /not after \{5 2\}/);
     assert.throws(() => ki.put(rev(4, 9)), /not after/);
@@ -49,7 +48,7 @@ describe('KeyIndex', () => {
   });
 
   it('keeps every revision of a key written many times, in order', () => {
-    const ki = new KeyIndex(key);
+    const ki = new KeyIndex();
     for (let main = 2; main <= 101; main++) ki.put(rev(main, main % 3));
     assert.equal(ki.revisions().length, 100);
     assert.deepEqual(ki.revisions()[99], rev(101, 101 % 3));
@@ -92,7 +91,7 @@ describe('KeyIndex', () => {
   });
 
   it('rebuilds from a stored KeyValue and goes on counting versions', () => {
-    const ki = KeyIndex.restore(key, rev(10), rev(40, 2), 7);
+    const ki = KeyIndex.restore(rev(10), rev(40, 2), 7);
     assert.deepEqual(ki.get(40), { modified: rev(40, 2), created: rev(10), version: 7 });
     assert.throws(() => ki.put(rev(40, 1)), /not after/);
     ki.put(rev(41));
