@@ -12,20 +12,23 @@ import { assert } from '../base/assert.js';
 import type { Revision } from './revision.js';
 
 /**
- * A generation's revisions are held flat, `[main0, sub0, main1, sub1, ...]`: the index keeps
- * every revision until compaction, and an object per revision (plus an array that grows by
- * 17 slots at its first push) was most of what each put left on the heap for the garbage
+ * One generation. Its revisions are held flat, `[main0, sub0, main1, sub1, ...]`: the index
+ * keeps every revision until compaction, and an object per revision (plus an array that grows
+ * by 17 slots at its first push) was most of what each put left on the heap for the garbage
  * collector to copy and promote.
  */
-interface Generation {
+class Generation {
   /** Versions in this generation: revs.length / 2, or more after compaction trimmed revs. */
-  version: number;
+  version = 0;
   /** The revision that created this generation (its first put, even once compacted). */
-  createdMain: number;
-  createdSub: number;
-  // Invariant: ascending pairs; for every generation but the last, the final one is a tombstone.
-  revs: number[];
+  createdMain = 0;
+  createdSub = 0;
+  // Invariant: ascending pairs; for a closed generation, the final one is a tombstone.
+  revs: readonly number[] = noRevs;
 }
+
+const noRevs: readonly number[] = Object.freeze([]);
+const noGenerations: readonly Generation[] = Object.freeze([]);
 
 export interface KeyIndexGet {
   readonly modified: Revision;
@@ -36,26 +39,27 @@ export interface KeyIndexGet {
 /** Up to this many numbers, a generation's revs grow by an exact copy instead of a push. */
 const exactGrowthMax = 16;
 
-export class KeyIndex {
+/**
+ * A key's index entry is its open generation (the fields it extends Generation with, used
+ * only in this file), plus the closed ones before it: most keys never have any, so the one
+ * object, its revs and the shared empty `closed` are the whole entry.
+ */
+export class KeyIndex extends Generation {
   /** The last modification (put or tombstone): 0 before the first put. */
   private modifiedMain = 0;
   private modifiedSub = 0;
-  // Invariant: never empty once the first put happened.
-  private generations: Generation[] = [];
+  // Invariant: each ends in a tombstone, oldest first.
+  private closed: readonly Generation[] = noGenerations;
 
   /** Rebuilds an index entry from a stored KeyValue (etcd's restore), after a restart. */
   static restore(created: Revision, modified: Revision, version: number) {
     const ki = new KeyIndex();
     ki.modifiedMain = modified.main;
     ki.modifiedSub = modified.sub;
-    ki.generations = [
-      {
-        version,
-        createdMain: created.main,
-        createdSub: created.sub,
-        revs: [modified.main, modified.sub],
-      },
-    ];
+    ki.version = version;
+    ki.createdMain = created.main;
+    ki.createdSub = created.sub;
+    ki.revs = [modified.main, modified.sub];
     return ki;
   }
 
@@ -65,46 +69,45 @@ export class KeyIndex {
       main !== this.modifiedMain ? main > this.modifiedMain : sub > this.modifiedSub,
       () => `keyIndex put ${str(main, sub)} not after ${str(this.modifiedMain, this.modifiedSub)}`,
     );
-    // Arrays are made as literals of what they hold: most keys are written once or a few times
-    // between compactions, and a first push into an array reserves room for 17 more.
-    if (this.generations.length === 0) {
-      this.generations = [{ version: 1, createdMain: main, createdSub: sub, revs: [main, sub] }];
+    if (this.revs.length === 0) {
+      this.createdMain = main;
+      this.createdSub = sub;
+      this.revs = [main, sub];
+    } else if (this.revs.length < exactGrowthMax) {
+      // An exact copy: most keys are written a few times between compactions, and a first
+      // push into an array reserves room for 17 more.
+      this.revs = this.revs.concat(main, sub);
     } else {
-      const g = this.generations[this.generations.length - 1]!;
-      if (g.revs.length === 0) {
-        g.createdMain = main;
-        g.createdSub = sub;
-        g.revs = [main, sub];
-      } else if (g.revs.length < exactGrowthMax) {
-        g.revs = g.revs.concat(main, sub);
-      } else {
-        g.revs.push(main, sub);
-      }
-      g.version++;
+      (this.revs as number[]).push(main, sub);
     }
+    this.version++;
     this.modifiedMain = main;
     this.modifiedSub = sub;
   }
 
   /** Ends the current generation with a delete at `revision`. The key must be live. */
   tombstone(revision: Revision): void {
-    assert(!this.isEmpty(), 'keyIndex tombstone on an empty index');
-    assert(this.isLive(), 'keyIndex tombstone on a deleted key');
+    assert(this.isLive(), 'keyIndex tombstone on a deleted or empty key');
     this.put(revision);
-    this.generations.push(emptyGeneration());
+    const done = new Generation();
+    done.version = this.version;
+    done.createdMain = this.createdMain;
+    done.createdSub = this.createdSub;
+    done.revs = this.revs;
+    this.closed = [...this.closed, done];
+    this.version = 0;
+    this.createdMain = 0;
+    this.createdSub = 0;
+    this.revs = noRevs;
   }
 
-  /** Whether the key exists now (its last generation is open and non-empty). */
+  /** Whether the key exists now (its open generation is non-empty). */
   isLive(): boolean {
-    const last = this.generations[this.generations.length - 1];
-    return last !== undefined && last.revs.length > 0;
+    return this.revs.length > 0;
   }
 
   isEmpty(): boolean {
-    return (
-      this.generations.length === 0 ||
-      (this.generations.length === 1 && isEmptyGen(this.generations[0]!))
-    );
+    return this.closed.length === 0 && this.revs.length === 0;
   }
 
   /** The key's state at main revision `atRev`, or undefined if it did not exist then. */
@@ -136,9 +139,9 @@ export class KeyIndex {
   compact(atRev: number, available: RevisionSet): void {
     if (this.isEmpty()) return;
     const { genIdx, revIndex } = this.doCompact(atRev, available);
-    const g = this.generations[genIdx]!;
-    if (!isEmptyGen(g) && revIndex !== -1) g.revs = g.revs.slice(revIndex);
-    this.generations = this.generations.slice(genIdx);
+    const g = this.generation(genIdx);
+    if (g.revs.length > 0 && revIndex !== -1) g.revs = g.revs.slice(revIndex);
+    this.closed = genIdx === 0 ? this.closed : this.closed.slice(genIdx);
   }
 
   /** What compact(atRev) would keep, without changing anything (for HashKV). */
@@ -149,35 +152,40 @@ export class KeyIndex {
   /** Every revision held, oldest first (tests and invariant checks). */
   revisions(): Revision[] {
     const out: Revision[] = [];
-    for (const g of this.generations)
+    for (const g of [...this.closed, this]) {
       for (let i = 0; i < g.revs.length; i += 2)
         out.push({ main: g.revs[i]!, sub: g.revs[i + 1]! });
+    }
     return out;
+  }
+
+  /** Generation `i`, oldest first: the closed ones, then the open one (this). */
+  private generation(i: number): Generation {
+    return i < this.closed.length ? this.closed[i]! : this;
   }
 
   /** `revIndex` is the position of the kept revision's main in its generation's revs, or -1. */
   private doCompact(atRev: number, available: RevisionSet): { genIdx: number; revIndex: number } {
     let genIdx = 0;
     // The first generation that includes atRev or was created after it.
-    while (genIdx < this.generations.length - 1) {
-      const g = this.generations[genIdx]!;
+    while (genIdx < this.closed.length) {
+      const g = this.closed[genIdx]!;
       const tomb = g.revs[g.revs.length - 2]!;
       if (tomb >= atRev) break;
       genIdx++;
     }
-    const g = this.generations[genIdx]!;
+    const g = this.generation(genIdx);
     const revIndex = lastAtOrBefore(g.revs, atRev);
     if (revIndex !== -1) available.add({ main: g.revs[revIndex]!, sub: g.revs[revIndex + 1]! });
     return { genIdx, revIndex };
   }
 
   private findGeneration(atRev: number): Generation | undefined {
-    const last = this.generations.length - 1;
-    for (let cg = last; cg >= 0; cg--) {
-      const g = this.generations[cg]!;
-      if (g.revs.length === 0) continue;
-      // A closed generation whose tombstone is at or before atRev: the key was deleted then.
-      if (cg !== last && g.revs[g.revs.length - 2]! <= atRev) return undefined;
+    if (this.revs.length > 0 && this.revs[0]! <= atRev) return this;
+    for (let cg = this.closed.length - 1; cg >= 0; cg--) {
+      const g = this.closed[cg]!;
+      // Deleted at or before atRev: the key did not exist then (later ones started after).
+      if (g.revs[g.revs.length - 2]! <= atRev) return undefined;
       if (g.revs[0]! <= atRev) return g;
     }
     return undefined;
@@ -199,14 +207,6 @@ export class RevisionSet {
   get size(): number {
     return this.set.size;
   }
-}
-
-function emptyGeneration(): Generation {
-  return { version: 0, createdMain: 0, createdSub: 0, revs: [] };
-}
-
-function isEmptyGen(g: Generation): boolean {
-  return g.revs.length === 0;
 }
 
 /** The position in `revs` (pairs) of the last revision with main <= atRev, or -1. */

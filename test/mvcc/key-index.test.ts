@@ -98,4 +98,21 @@ describe('KeyIndex', () => {
     assert.deepEqual(ki.get(41), { modified: rev(41), created: rev(10), version: 8 });
     assert.deepEqual(ki.get(40), { modified: rev(40, 2), created: rev(10), version: 7 });
   });
+
+  it('is empty once compaction passes its last delete, and starts over on a put', () => {
+    const ki = new KeyIndex();
+    ki.put(rev(2));
+    ki.tombstone(rev(3));
+    assert.throws(() => ki.tombstone(rev(4)), /tombstone on a deleted or empty key/);
+    const atDelete = new RevisionSet();
+    ki.compact(3, atDelete);
+    assert.ok(atDelete.has(rev(3)), 'a delete at the compact revision stays');
+    assert.equal(ki.isEmpty(), false);
+    ki.compact(4, new RevisionSet());
+    assert.equal(ki.isEmpty(), true);
+    ki.put(rev(5));
+    assert.deepEqual(ki.get(5), { modified: rev(5), created: rev(5), version: 1 });
+    assert.equal(ki.get(4), undefined);
+    assert.deepEqual(ki.revisions(), [rev(5)]);
+  });
 });
