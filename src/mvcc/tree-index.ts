@@ -92,7 +92,7 @@ export class TreeIndex {
    * allocates nothing and reads no KeyValue (Range's `count` for a limited or count-only read).
    */
   count(range: KeyRange, atRev: number): number {
-    if (range.single) return this.get(range.start, atRev) !== undefined ? 1 : 0;
+    if (range.single) return this.entry(range.start)?.existsAt(atRev) === true ? 1 : 0;
     return this.tree.countWhere(bytesKey(range.start), endKey(range), (ki) => ki.existsAt(atRev));
   }
 
