@@ -3,10 +3,12 @@
  * cluster, the KV methods, watchers, and leases. See index.ts for a tour.
  */
 import { toBuffer, type Bytes } from './bytes.js';
+import { Cluster } from './cluster.js';
 import { Connection, type CallOptions } from './connection.js';
 import type { KeyValue } from './key-value.js';
 import { KV, type Txn } from './kv.js';
 import { Leases, type GrantOptions, type Lease } from './lease.js';
+import { Maintenance } from './maintenance.js';
 import { Namespace } from './namespace.js';
 import type {
   DeleteOptions,
@@ -34,6 +36,10 @@ export class Client {
   readonly connection: Connection;
   readonly kv: KV;
   readonly leases: Leases;
+  /** The member list and membership changes. */
+  readonly cluster: Cluster;
+  /** Status, hashes, alarms, defragmentation. */
+  readonly maintenance: Maintenance;
   private readonly ns: Namespace;
   private readonly watchers: Set<Watcher>;
 
@@ -49,6 +55,8 @@ export class Client {
       this.watchers = shared.watchers;
     }
     this.kv = new KV(this.connection, this.ns);
+    this.cluster = new Cluster(this.connection);
+    this.maintenance = new Maintenance(this.connection);
   }
 
   /**

@@ -34,6 +34,11 @@
  * await client.put('workers/1', 'up', { lease: lease.id });
  * await lease.revoke();
  *
+ * // Operations: members, membership changes, a member's status, hashes, alarms.
+ * const members = await client.cluster.members();     // [{ id, name, peerUrls, clientUrls, isLearner }]
+ * const { added } = await client.cluster.add(['http://10.0.0.4:2380'], { learner: true });
+ * const status = await client.maintenance.status();   // { memberId, leader, raftTerm, dbSize, ... }
+ *
  * // Every call takes { signal, timeoutMs }; a namespace hides a prefix.
  * const app = client.namespace('app/');
  * await app.get('x', { signal: AbortSignal.timeout(500) });
@@ -77,6 +82,14 @@ export {
 export { Txn } from './kv.js';
 export { Watcher, type WatchBatch, type WatchEvent, type WatchOptions } from './watch.js';
 export { Lease, type GrantOptions, type LeaseTimeToLive } from './lease.js';
+export { Cluster, type Member } from './cluster.js';
+export {
+  Maintenance,
+  type Alarm,
+  type AlarmType,
+  type KvHash,
+  type MemberStatus,
+} from './maintenance.js';
 export {
   ClosedError,
   CompactedError,

@@ -316,4 +316,88 @@ export function clientCases(ctx: TargetContext): void {
     assert.equal(error.compactRevision, last.revision);
     assert.equal(watcher.closed, true);
   });
+
+  test('cluster and maintenance: members, a learner added and removed, status, hashes, alarms', async () => {
+    const client = open();
+    const before = await client.cluster.members();
+    assert.equal(before.length, target.size);
+    const endpoints = new Set(target.endpoints());
+    for (const m of before) {
+      assert.ok(m.name !== '' && !m.isLearner && m.peerUrls.length === 1, `member ${m.id}`);
+      assert.ok(
+        m.clientUrls.some((url) => endpoints.has(new URL(url).host)),
+        `${m.clientUrls.join()} is one of the endpoints`,
+      );
+    }
+
+    const peer = `http://127.0.0.1:${await freePort()}`;
+    const { added, members } = await client.cluster.add([peer], { learner: true });
+    assert.deepEqual(added.peerUrls, [peer]);
+    assert.equal(added.isLearner, true);
+    const listed = members.find((m) => m.id === added.id);
+    assert.deepEqual(
+      { name: listed?.name, isLearner: listed?.isLearner, count: members.length },
+      { name: '', isLearner: true, count: target.size + 1 },
+      'a learner that has not started: no name yet',
+    );
+    await assert.rejects(
+      client.cluster.promote(added.id),
+      (error: unknown) =>
+        error instanceof ServerError &&
+        error.details ===
+          'etcdserver: can only promote a learner member which is in sync with leader',
+    );
+    const after = await client.cluster.remove(added.id);
+    assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
+    await assert.rejects(
+      client.cluster.remove(added.id),
+      (error: unknown) =>
+        error instanceof ServerError &&
+        error.code === status.NOT_FOUND &&
+        error.details === 'etcdserver: member not found',
+    );
+
+    const own = await client.maintenance.status();
+    const ids = new Set(before.map((m) => m.id));
+    assert.ok(ids.has(own.memberId), 'status names the member that answered');
+    assert.ok(ids.has(own.leader), 'and a leader among the members');
+    assert.deepEqual(
+      {
+        raftIndex: own.raftIndex > 0,
+        raftTerm: own.raftTerm > 0,
+        applied: own.raftAppliedIndex > 0,
+        dbSize: own.dbSize > 0,
+        isLearner: own.isLearner,
+        version: /^\d+\.\d+\.\d+/.test(own.version),
+      },
+      {
+        raftIndex: true,
+        raftTerm: true,
+        applied: true,
+        dbSize: true,
+        isLearner: false,
+        version: true,
+      },
+      JSON.stringify(own, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+
+    const { revision } = await client.put('maintenance/k', 'v');
+    const hashes = await Promise.all(
+      target.endpoints().map(async (endpoint) => {
+        const one = open({ endpoints: [endpoint] });
+        await one.get('maintenance/k'); // linearizable: this member has applied `revision`
+        return one.maintenance.hashKv(revision);
+      }),
+    );
+    assert.equal(new Set(hashes.map((h) => h.memberId)).size, target.size, 'one hash per member');
+    assert.equal(new Set(hashes.map((h) => h.hash)).size, 1, 'the same hash on every member');
+    // etcd 3.4 (Debian's) leaves hash_revision out: the field came with 3.5.
+    const hashRevision = target.concord ? revision : 0;
+    assert.deepEqual(
+      hashes.map((h) => h.hashRevision),
+      hashes.map(() => hashRevision),
+      'hashed at the revision asked for',
+    );
+    assert.deepEqual(await client.maintenance.alarms(), []);
+  });
 }
