@@ -319,7 +319,12 @@ export function clientCases(ctx: TargetContext): void {
 
   test('cluster and maintenance: members, a learner added and removed, status, hashes, alarms', async () => {
     const client = open();
-    const before = await client.cluster.members();
+    // A member's name and client URLs appear once it has published them (just after start).
+    const before = await eventually(
+      'every member published',
+      () => client.cluster.members(),
+      (ms) => ms.every((m) => m.name !== '' && m.clientUrls.length > 0),
+    );
     assert.equal(before.length, target.size);
     const endpoints = new Set(target.endpoints());
     for (const m of before) {
