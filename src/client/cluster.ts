@@ -5,7 +5,7 @@
  * request identity for these.
  */
 import type { CallOptions, Connection } from './connection.js';
-import type { Int64, WireHeader } from './proto.js';
+import type { WireMember, WireMemberAddResponse, WireMembersResponse } from './proto.js';
 
 export interface Member {
   readonly id: bigint;
@@ -15,23 +15,6 @@ export interface Member {
   /** Empty until the member has started and published itself. */
   readonly clientUrls: readonly string[];
   readonly isLearner: boolean;
-}
-
-interface WireMember {
-  ID: Int64;
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-}
-
-interface WireMembersResponse {
-  header: WireHeader;
-  members: WireMember[];
-}
-
-interface WireMemberAddResponse extends WireMembersResponse {
-  member: WireMember | null;
 }
 
 export class Cluster {

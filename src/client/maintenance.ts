@@ -5,7 +5,13 @@
  * every member, open a client per endpoint. A backup is `concord snapshot save`.
  */
 import type { CallOptions, Connection } from './connection.js';
-import { int, type Int64, type WireHeader } from './proto.js';
+import {
+  int,
+  type Int64,
+  type WireHashKvResponse,
+  type WireHeader,
+  type WireStatusResponse,
+} from './proto.js';
 import type { CallKind } from './retry.js';
 
 export interface MemberStatus {
@@ -38,26 +44,6 @@ export type AlarmType = 'NOSPACE' | 'CORRUPT';
 export interface Alarm {
   readonly memberId: bigint;
   readonly alarm: AlarmType;
-}
-
-interface WireStatusResponse {
-  header: WireHeader;
-  version: string;
-  dbSize: Int64;
-  leader: Int64;
-  raftIndex: Int64;
-  raftTerm: Int64;
-  raftAppliedIndex: Int64;
-  errors: string[];
-  dbSizeInUse: Int64;
-  isLearner: boolean;
-}
-
-interface WireHashKvResponse {
-  header: WireHeader;
-  hash: number;
-  compactRevision: Int64;
-  hashRevision: Int64;
 }
 
 interface WireAlarmResponse {

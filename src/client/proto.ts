@@ -123,6 +123,45 @@ export interface WireLeaseTimeToLiveResponse {
   keys: Buffer[];
 }
 
+export interface WireMember {
+  ID: Int64;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+/** MemberList's, MemberRemove's, MemberPromote's and MemberUpdate's answer. */
+export interface WireMembersResponse {
+  header: WireHeader;
+  members: WireMember[];
+}
+
+export interface WireMemberAddResponse extends WireMembersResponse {
+  member: WireMember | null;
+}
+
+export interface WireStatusResponse {
+  header: WireHeader;
+  version: string;
+  dbSize: Int64;
+  leader: Int64;
+  raftIndex: Int64;
+  raftTerm: Int64;
+  raftAppliedIndex: Int64;
+  errors: string[];
+  dbSizeInUse: Int64;
+  isLearner: boolean;
+}
+
+export interface WireHashKvResponse {
+  header: WireHeader;
+  hash: number;
+  compactRevision: Int64;
+  /** etcd 3.4 leaves it out (0): the field came with 3.5. */
+  hashRevision: Int64;
+}
+
 export interface WireAuthenticateResponse {
   header: WireHeader;
   token: string;

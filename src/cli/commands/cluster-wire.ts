@@ -3,42 +3,10 @@
  * client's connection (failover, auth, TLS), and the wire shapes they answer with.
  */
 import type { Client, ClientOptions } from '../../client/index.js';
-import type { Int64, WireHeader } from '../../client/proto.js';
+import type { WireMembersResponse } from '../../client/proto.js';
 import { openClient } from './context.js';
 
-export interface WireMember {
-  ID: Int64;
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-}
-
-export interface WireMembers {
-  header: WireHeader;
-  members: WireMember[];
-}
-
-export interface WireStatus {
-  header: WireHeader;
-  version: string;
-  dbSize: Int64;
-  leader: Int64;
-  raftIndex: Int64;
-  raftTerm: Int64;
-  raftAppliedIndex: Int64;
-  errors: string[];
-  dbSizeInUse: Int64;
-  isLearner: boolean;
-}
-
-export interface WireHashKV {
-  header: WireHeader;
-  hash: number;
-  compactRevision: Int64;
-}
-
-export function memberList(client: Client): Promise<WireMembers> {
+export function memberList(client: Client): Promise<WireMembersResponse> {
   return client.connection.unary('Cluster', 'MemberList', { linearizable: true }, 'read');
 }
 

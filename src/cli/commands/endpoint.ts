@@ -17,12 +17,8 @@ import {
   runClientCommand,
   type CommandContext,
 } from './context.js';
-import {
-  clusterEndpoints,
-  endpointClient,
-  type WireHashKV,
-  type WireStatus,
-} from './cluster-wire.js';
+import type { WireHashKvResponse, WireStatusResponse } from '../../client/proto.js';
+import { clusterEndpoints, endpointClient } from './cluster-wire.js';
 import { takeAction } from './split-argv.js';
 
 export const endpointUsage = `usage: concord endpoint <subcommand> [flags]
@@ -100,7 +96,7 @@ function failures<T>(answers: Answer<T>[], what: string): number {
 
 async function status(context: CommandContext, endpoints: readonly string[]): Promise<number> {
   const answers = await each(context, endpoints, (client) =>
-    client.connection.unary<WireStatus>('Maintenance', 'Status', {}, 'read'),
+    client.connection.unary<WireStatusResponse>('Maintenance', 'Status', {}, 'read'),
   );
   const ok = answers.flatMap((a) => ('value' in a ? [a] : []));
   if (context.format === 'json') {
@@ -217,7 +213,7 @@ async function hashkv(
   revision: number,
 ): Promise<number> {
   const answers = await each(context, endpoints, (client) =>
-    client.connection.unary<WireHashKV>(
+    client.connection.unary<WireHashKvResponse>(
       'Maintenance',
       'HashKV',
       { revision: String(revision) },

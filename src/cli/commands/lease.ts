@@ -84,14 +84,14 @@ function print(context: CommandContext, json: () => object, simple: () => string
 }
 
 async function grant(context: CommandContext, ttl: number): Promise<number> {
-  const response = await context
-    .client()
-    .connection.unary<WireLeaseGrantResponse>(
-      'Lease',
-      'LeaseGrant',
-      { TTL: String(ttl), ID: '0' },
-      'write',
-    );
+  const response = await context.client().connection.unary<WireLeaseGrantResponse>(
+    'Lease',
+    'LeaseGrant',
+    { TTL: String(ttl), ID: '0' },
+    // The Lease service keeps no request identities: a retry once the grant may have been
+    // sent could grant a second lease (as the client library's grant, never retried then).
+    'unidentified-write',
+  );
   if (response.error !== '') throw new CommandError(response.error);
   print(
     context,

@@ -15,10 +15,10 @@ import {
   runClientCommand,
   type CommandContext,
 } from './context.js';
-import { memberList, type WireMember, type WireMembers } from './cluster-wire.js';
+import { memberList } from './cluster-wire.js';
 import { takeAction } from './split-argv.js';
 import type { Client } from '../../client/index.js';
-import type { WireHeader } from '../../client/proto.js';
+import type { WireMember, WireMemberAddResponse, WireMembersResponse } from '../../client/proto.js';
 
 export const memberUsage = `usage: concord member <subcommand> [flags]
   list                                    the members (-w table for columns)
@@ -67,10 +67,14 @@ export function member(argv: readonly string[]): Promise<number> {
         const method = { remove: 'MemberRemove', update: 'MemberUpdate', promote: 'MemberPromote' }[
           action
         ];
-        const response = await client.connection.unary<{
-          header: WireHeader;
-          members: WireMember[];
-        }>('Cluster', method, request, 'write');
+        // Not 'write': the Cluster service keeps no request identities, so a retry once the
+        // change may have been sent could make it twice.
+        const response = await client.connection.unary<WireMembersResponse>(
+          'Cluster',
+          method,
+          request,
+          'unidentified-write',
+        );
         const verb = { remove: 'removed from', update: 'updated in', promote: 'promoted in' }[
           action
         ];
@@ -124,7 +128,7 @@ function row(m: WireMember): string[] {
   ];
 }
 
-function list(context: CommandContext, response: WireMembers): number {
+function list(context: CommandContext, response: WireMembersResponse): number {
   if (context.format === 'json') {
     process.stdout.write(
       `${jsonText({ header: headerJson(response.header), members: response.members.map(memberJson) })}\n`,
@@ -149,12 +153,14 @@ async function add(
   peerUrls: string[],
   learner: boolean,
 ): Promise<number> {
-  const response = await client.connection.unary<{
-    header: WireHeader;
-    member: WireMember;
-    members: WireMember[];
-  }>('Cluster', 'MemberAdd', { peerURLs: peerUrls, isLearner: learner }, 'write');
+  const response = await client.connection.unary<WireMemberAddResponse>(
+    'Cluster',
+    'MemberAdd',
+    { peerURLs: peerUrls, isLearner: learner },
+    'unidentified-write', // as above: a second MemberAdd would add a second member
+  );
   const added = response.member;
+  if (added === null) throw new Error('MemberAdd answered no member');
   const initialCluster = response.members
     .flatMap((m) => {
       const memberName = BigInt(m.ID) === BigInt(added.ID) ? name : m.name;
