@@ -87,7 +87,7 @@ describe('SortedMap', () => {
 
   it('keeps byte order on bytesKey strings, for keys of any length and byte', () => {
     const prng = new Prng(5);
-    const lengths = [0, 1, 8, 32, 33, 4096, 4097, 10_000];
+    const lengths = [0, 1, 8, 12, 13, 32, 33, 4096, 4097, 10_000];
     const keys = Array.from({ length: 400 }, () => {
       const n = lengths[prng.int(lengths.length)]!;
       // Few distinct bytes, so long keys share long prefixes; 0x00 and 0xff included.
