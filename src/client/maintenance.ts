@@ -35,6 +35,7 @@ export interface KvHash {
   readonly memberId: bigint;
   /** CRC32C of the key-value history up to `hashRevision`, from `compactRevision` on. */
   readonly hash: number;
+  /** 0 from etcd 3.4, which does not send it (it came with 3.5). */
   readonly hashRevision: number;
   readonly compactRevision: number;
 }
