@@ -4,8 +4,16 @@
  * differential tests hold to grpc-js's exact behaviour, run unchanged on either layer.
  *
  * What they use: respond(headers, {waitForTrailers | endStream}), write, end(data?) followed
- * by 'wantTrailers' and sendTrailers, 'data'/'end'/'close'/'drain' events, pause/resume,
- * destroyed/closed, and session.socket (the peer's address, the TLS certificate).
+ * by 'wantTrailers' and sendTrailers, 'data'/'end'/'close'/'drain' listeners (on or once),
+ * pause/resume, destroyed/closed, and session.socket (the peer's address, the TLS
+ * certificate).
+ *
+ * Not an EventEmitter: each call adds one listener per event, and an emitter's once()
+ * wrappers, listener records and the table they live in (which a removal turns into a
+ * dictionary) were a third of what a request in flight keeps on the heap, which every
+ * scavenge under 100 clients copies (docs/design-notes.md). A listener sits in its event's
+ * slot; a second one for the same event, which no caller adds today, goes to an
+ * EventEmitter made for it, so the semantics stay an emitter's.
  *
  * Request bytes are copied out of the connection's read buffer: H2Stream hands views that
  * live only during the callback, and a gRPC message may span chunks.
@@ -17,25 +25,43 @@ import type { H2Stream } from '../h2/stream.js';
 import type { RequestHeaders } from '../h2/stream-headers.js';
 
 type HeaderMap = Readonly<Record<string, unknown>>;
+type Listener = (chunk?: Buffer) => void;
 
-export class H2CallStream extends EventEmitter {
+/** The events a call may listen to; an event's index is its slot. */
+const events = ['data', 'end', 'close', 'drain', 'wantTrailers'] as const;
+const [dataSlot, endSlot, closeSlot, drainSlot, trailersSlot] = [0, 1, 2, 3, 4] as const;
+const u = undefined;
+
+export class H2CallStream {
   destroyed = false;
   closed = false;
   readonly session: { readonly socket: Socket };
   private waitForTrailers = false;
+  private readonly listeners: (Listener | undefined)[] = [u, u, u, u, u];
+  /** Bit i: slot i's listener goes once it has run. */
+  private onceSlots = 0;
+  /** Listeners beyond the first of an event, with an emitter's semantics. */
+  private more: EventEmitter | undefined = undefined;
 
   constructor(
     private readonly h2: H2Stream,
     socket: Socket,
   ) {
-    super();
     this.session = { socket };
     h2.onData = (bytes, endStream) => {
-      if (bytes.length > 0) this.emit('data', Buffer.from(bytes));
-      if (endStream) this.emit('end');
+      if (bytes.length > 0) this.emit(dataSlot, Buffer.from(bytes));
+      if (endStream) this.emit(endSlot);
     };
-    h2.onWritable = () => this.emit('drain');
+    h2.onWritable = () => this.emit(drainSlot);
     h2.onClose = () => this.finish();
+  }
+
+  on(event: string, listener: Listener): this {
+    return this.listen(event, listener, false);
+  }
+
+  once(event: string, listener: Listener): this {
+    return this.listen(event, listener, true);
   }
 
   respond(headers: HeaderMap, options: { waitForTrailers?: boolean; endStream?: boolean }): void {
@@ -53,7 +79,7 @@ export class H2CallStream extends EventEmitter {
     if (data !== undefined && data.length > 0) this.h2.write(data);
     // node:http2 asks for the trailers once the data is out; here they follow in the same
     // write, which is the point of the layer.
-    if (this.waitForTrailers) this.emit('wantTrailers');
+    if (this.waitForTrailers) this.emit(trailersSlot);
   }
 
   sendTrailers(trailers: HeaderMap): void {
@@ -75,7 +101,33 @@ export class H2CallStream extends EventEmitter {
     if (this.destroyed) return;
     this.closed = true;
     this.destroyed = true;
-    this.emit('close');
+    this.emit(closeSlot);
+  }
+
+  private listen(event: string, listener: Listener, once: boolean): this {
+    // This layer has no 'error' event: a connection that fails closes its streams ('close').
+    if (event === 'error') return this;
+    const slot = (events as readonly string[]).indexOf(event);
+    if (slot < 0) throw new Error(`H2CallStream has no '${event}' event`);
+    if (this.listeners[slot] !== undefined) {
+      this.more ??= new EventEmitter();
+      if (once) this.more.once(event, listener);
+      else this.more.on(event, listener);
+      return this;
+    }
+    this.listeners[slot] = listener;
+    if (once) this.onceSlots |= 1 << slot;
+    return this;
+  }
+
+  private emit(slot: number, chunk?: Buffer): void {
+    const listener = this.listeners[slot];
+    if (listener !== undefined && (this.onceSlots & (1 << slot)) !== 0) {
+      this.listeners[slot] = undefined;
+      this.onceSlots &= ~(1 << slot);
+    }
+    listener?.(chunk);
+    this.more?.emit(events[slot]!, chunk);
   }
 }
 
