@@ -1,15 +1,18 @@
 /**
  * A TCP proxy in front of one member's client port, for faults a client must survive that
  * killing a process cannot make: `holdResponses()` keeps forwarding requests to the member
- * but drops everything it answers (the request is applied, the answer is lost), and
- * `reset()` destroys every connection and forwards normally again. Only 127.0.0.1.
+ * but drops everything it answers (the request is applied, the answer is lost);
+ * `holdAnswers()` drops only the answers to requests that carry a message, so that a
+ * connection opened afterwards still completes its HTTP/2 handshake (stream 0) and a call
+ * with an empty request (Concord's client probes with an empty Txn) is answered; `reset()`
+ * destroys every connection and forwards normally again. Only 127.0.0.1, plaintext.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private holding = false;
+  private holding: 'nothing' | 'everything' | 'answers' = 'nothing';
   port = 0;
 
   constructor(private readonly target: string) {}
@@ -31,12 +34,21 @@ export class TcpProxy {
 
   /** From now on, drop what the member sends back (requests still reach it). */
   holdResponses(): void {
-    this.holding = true;
+    this.holding = 'everything';
+  }
+
+  /**
+   * From now on, drop the member's frames on every stream whose request carried a message
+   * (more DATA than an empty gRPC message's 5-byte prefix); the connection's own frames and
+   * the answers to empty requests still go through.
+   */
+  holdAnswers(): void {
+    this.holding = 'answers';
   }
 
   /** Destroys every connection; new ones are forwarded both ways. */
   reset(): void {
-    this.holding = false;
+    this.holding = 'nothing';
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
   }
@@ -60,9 +72,55 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => {
-      if (!this.holding) client.write(chunk);
-    });
+    // Both directions are read frame by frame (9-byte header: 24-bit length, type, flags,
+    // 31-bit stream ID), so that what is dropped is whole frames.
+    const messageStreams = new Set<number>();
+    const requestBytes = new Map<number, number>();
+    client.on(
+      'data',
+      frames(24, (frame, type, stream) => {
+        upstream.write(frame);
+        if (type !== 0) return; // DATA
+        const bytes = (requestBytes.get(stream) ?? 0) + frame.length - 9;
+        requestBytes.set(stream, bytes);
+        if (bytes > 5) messageStreams.add(stream);
+      }),
+    );
+    upstream.on(
+      'data',
+      frames(0, (frame, _type, stream) => {
+        const dropped =
+          this.holding === 'everything' ||
+          (this.holding === 'answers' && messageStreams.has(stream));
+        if (!dropped) client.write(frame);
+      }),
+    );
   }
+}
+
+/**
+ * A 'data' listener that hands on the bytes before the first frame (the client's 24-byte
+ * connection preface) as they are, then each whole frame with its type and stream ID.
+ */
+function frames(
+  prefaceBytes: number,
+  onFrame: (frame: Buffer, type: number, stream: number) => void,
+): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  let preface = prefaceBytes;
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (preface > 0) {
+      if (pending.length < preface) return;
+      onFrame(pending.subarray(0, preface), -1, 0);
+      pending = pending.subarray(preface);
+      preface = 0;
+    }
+    while (pending.length >= 9) {
+      const end = 9 + pending.readUIntBE(0, 3);
+      if (pending.length < end) return;
+      onFrame(pending.subarray(0, end), pending[3]!, pending.readUInt32BE(5) & 0x7fffffff);
+      pending = pending.subarray(end);
+    }
+  };
 }
