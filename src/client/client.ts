@@ -3,6 +3,7 @@
  * cluster, the KV methods, watchers, and leases. See index.ts for a tour.
  */
 import { toBuffer, type Bytes } from './bytes.js';
+import { Auth } from './auth.js';
 import { Cluster } from './cluster.js';
 import { Connection, type CallOptions } from './connection.js';
 import type { KeyValue } from './key-value.js';
@@ -40,6 +41,8 @@ export class Client {
   readonly cluster: Cluster;
   /** Status, hashes, alarms, defragmentation. */
   readonly maintenance: Maintenance;
+  /** Users, roles and permissions; turning authentication on and off. */
+  readonly auth: Auth;
   private readonly ns: Namespace;
   private readonly watchers: Set<Watcher>;
 
@@ -57,6 +60,7 @@ export class Client {
     this.kv = new KV(this.connection, this.ns);
     this.cluster = new Cluster(this.connection);
     this.maintenance = new Maintenance(this.connection);
+    this.auth = new Auth(this.connection);
   }
 
   /**

@@ -39,6 +39,13 @@
  * const { added } = await client.cluster.add(['http://10.0.0.4:2380'], { learner: true });
  * const status = await client.maintenance.status();   // { memberId, leader, raftTerm, dbSize, ... }
  *
+ * // Auth: users, roles, permissions; then clients that speak as a user.
+ * await client.auth.addRole('reader');
+ * await client.auth.grantPermission('reader', 'READ', 'config/', { prefix: true });
+ * await client.auth.addUser('alice', 'secret');
+ * await client.auth.grantRole('alice', 'reader');
+ * const alice = new Client({ endpoints, auth: { username: 'alice', password: 'secret' } });
+ *
  * // Every call takes { signal, timeoutMs }; a namespace hides a prefix.
  * const app = client.namespace('app/');
  * await app.get('x', { signal: AbortSignal.timeout(500) });
@@ -83,6 +90,7 @@ export { Txn } from './kv.js';
 export { Watcher, type WatchBatch, type WatchEvent, type WatchOptions } from './watch.js';
 export { Lease, type GrantOptions, type LeaseTimeToLive } from './lease.js';
 export { Cluster, type Member } from './cluster.js';
+export { Auth, type Permission, type PermissionType } from './auth.js';
 export {
   Maintenance,
   type Alarm,
