@@ -1,7 +1,7 @@
 /**
  * The Auth service's administration: turning authentication on and off, users, roles and
  * the key ranges a role may read or write (etcd's `user`, `role` and `auth` commands). To
- * speak as a user, open a client with `auth: { user, password }`.
+ * speak as a user, open a client with `auth: { username, password }`.
  *
  * Permission keys are the whole keyspace's, not this client's namespace's: etcd's namespace
  * package leaves Auth alone too, and a role outlives any one client's view. Changes are not

@@ -109,6 +109,17 @@ describe('H2CallStream listeners', () => {
     assert.deepEqual(seen, ['first 1', 'second 1', 'first 2']);
   });
 
+  it('keeps the order listeners were added in when the first one has gone', () => {
+    const { h2, call } = callStream();
+    const seen: string[] = [];
+    call.once('data', () => seen.push('first'));
+    call.on('data', () => seen.push('second'));
+    h2.receive(Buffer.from('1'), false); // the first goes
+    call.on('data', () => seen.push('third'));
+    h2.receive(Buffer.from('2'), false);
+    assert.deepEqual(seen, ['first', 'second', 'second', 'third']);
+  });
+
   it("accepts an 'error' listener (this layer reports failures as 'close') and refuses others", () => {
     const { call } = callStream();
     assert.equal(
