@@ -1,10 +1,12 @@
 /**
  * Concord's client against real servers, the same test bodies for each (targets.ts): a
  * 3-member Concord cluster and Debian's etcd, one of each for the whole file. The client's
- * own cases (client-cases.ts), then the recipes' (recipe-cases.ts).
+ * own cases (client-cases.ts), then the recipes' (recipe-cases.ts), then the Auth
+ * administration's (auth-cases.ts), last because it turns auth on for a while.
  */
 import { after, before, describe } from 'node:test';
 import { Client, type ClientOptions } from '../../src/client/index.js';
+import { authCases } from './auth-cases.js';
 import { clientCases } from './client-cases.js';
 import { recipeCases } from './recipe-cases.js';
 import { targetKinds, type Target, type TargetContext } from './targets.js';
@@ -35,5 +37,6 @@ for (const kind of targetKinds) {
 
     describe('client', () => clientCases(ctx));
     describe('recipes', () => recipeCases(ctx));
+    describe('auth administration', () => authCases(ctx));
   });
 }
