@@ -8,9 +8,10 @@
  * retried once they may have reached a server (the Auth service keeps no request identities),
  * lists and gets are, as reads.
  */
-import { prefixEnd, rangeEndAll, toBuffer, type Bytes } from './bytes.js';
+import { rangeEndAll, toBuffer, type Bytes } from './bytes.js';
 import type { CallOptions, Connection } from './connection.js';
-import type { KeyRange } from './ops.js';
+import { Namespace } from './namespace.js';
+import { wireRange, type KeyRange } from './ops.js';
 import type { WireHeader } from './proto.js';
 
 export type PermissionType = 'READ' | 'WRITE' | 'READWRITE';
@@ -145,15 +146,12 @@ export class Auth {
   }
 }
 
-/** [key, rangeEnd) as the Auth service takes it: no range end for one key. */
+/** Permissions name keys in the whole keyspace (see above). */
+const wholeKeyspace = new Namespace(Buffer.alloc(0));
+
+/** [key, rangeEnd) as the KV calls send it: no range end for one key. */
 function permissionRange(key: Bytes, range: KeyRange): { key: Buffer; rangeEnd?: Buffer } {
-  const bytes = toBuffer(key);
-  let end: Buffer | undefined;
-  if (range.prefix === true) end = bytes.length === 0 ? rangeEndAll : prefixEnd(bytes);
-  else if (range.fromKey === true) end = rangeEndAll;
-  else if (range.rangeEnd !== undefined) end = toBuffer(range.rangeEnd);
-  // etcd takes the empty key as `\0` here (with a range end of `\0`: every key), as etcdctl
-  // sends it.
-  const wireKey = bytes.length === 0 ? Buffer.from(rangeEndAll) : bytes;
-  return end === undefined || end.length === 0 ? { key: wireKey } : { key: wireKey, rangeEnd: end };
+  const wire = wireRange(wholeKeyspace, toBuffer(key), range);
+  // etcd reads the empty key as `\0` here, as etcdctl sends it.
+  return wire.key.length === 0 ? { ...wire, key: Buffer.from(rangeEndAll) } : wire;
 }
