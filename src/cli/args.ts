@@ -76,3 +76,28 @@ export function durationMsFlag<Name extends string>(
   const unitMs = { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'];
   return Math.round(Number(match[1]) * unitMs);
 }
+
+/**
+ * etcdctl's boolean flags also take `--flag=true` and `--flag=false` (Go's pflag: scripts
+ * write `--interactive=false`), which parseArgs refuses. Rewrites those of `names` before any
+ * `--` to `--flag`, or drops them when false; returns the flags so turned off.
+ */
+export function pflagBooleans(
+  argv: readonly string[],
+  names: readonly string[],
+): { argv: string[]; off: Set<string> } {
+  const off = new Set<string>();
+  const dash = argv.indexOf('--');
+  const own = dash === -1 ? argv : argv.slice(0, dash);
+  const out: string[] = [];
+  for (const arg of own) {
+    const match = /^--([^=]+)=(true|false)$/.exec(arg);
+    if (match === null || !names.includes(match[1]!)) {
+      out.push(arg);
+      continue;
+    }
+    if (match[2] === 'true') out.push(`--${match[1]}`);
+    else off.add(match[1]!);
+  }
+  return { argv: dash === -1 ? out : [...out, ...argv.slice(dash)], off };
+}

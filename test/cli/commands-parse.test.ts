@@ -1,8 +1,10 @@
 // The client commands' pure parts, without processes: etcdctl's txn syntax, argument
-// splitting (global flags before the command, `lock NAME COMMAND...`), table alignment, JSON
-// with 64-bit integers kept exact, and the load statistics' percentiles.
+// splitting (global flags before the command, `lock NAME COMMAND...`, etcdctl's
+// `--flag=false`), table alignment, JSON with 64-bit integers kept exact, and the load
+// statistics' percentiles.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pflagBooleans } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/command-error.js';
 import { globalFlags } from '../../src/cli/commands/context.js';
 import { hoistGlobalFlags } from '../../src/cli/commands/index.js';
@@ -89,6 +91,15 @@ describe('concord client commands: parsing and formatting', () => {
       action: undefined,
       rest: ['-w', 'json'],
     });
+  });
+
+  it("takes etcdctl's --flag=true and --flag=false for the named boolean flags", () => {
+    const { argv, off } = pflagBooleans(
+      ['add', 'u', '--interactive=false', '--prefix=true', '--other=false', '--', '--detail=true'],
+      ['interactive', 'prefix', 'detail'],
+    );
+    assert.deepEqual(argv, ['add', 'u', '--prefix', '--other=false', '--', '--detail=true']);
+    assert.deepEqual([...off], ['interactive']);
   });
 
   it('aligns table columns and writes 64-bit integers exactly', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '../../client/index.js';
 import { durationMsFlag, parseFlags, type FlagOption, type ParsedArgs } from '../args.js';
 import { CommandError, UsageError } from '../command-error.js';
-import { writeOut, type WriteOut } from '../output/format.js';
+import { jsonText, writeOut, type WriteOut } from '../output/format.js';
 import { explainFailure, UnavailableError } from './diagnose.js';
 
 /**
@@ -216,6 +216,15 @@ export async function runClientCommand(
     opened.clear();
     lastOptions = undefined;
   }
+}
+
+/** Prints a result as `-w json` asks (one line of etcd's JSON), or as etcdctl's plain text. */
+export function printResult(
+  context: CommandContext,
+  json: () => object,
+  simple: () => string,
+): void {
+  process.stdout.write(context.format === 'json' ? `${jsonText(json())}\n` : simple());
 }
 
 /** The positionals: `names` required, then up to `optional` more, or a usage error. */

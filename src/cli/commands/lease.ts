@@ -13,12 +13,13 @@ import type {
   WireLeaseTimeToLiveResponse,
 } from '../../client/proto.js';
 import { CommandError, UsageError } from '../command-error.js';
-import { base64, jsonText } from '../output/format.js';
+import { base64 } from '../output/format.js';
 import { headerJson } from '../output/kv.js';
 import {
   globalFlags,
   parseCommand,
   positionals,
+  printResult,
   runClientCommand,
   type CommandContext,
 } from './context.js';
@@ -79,10 +80,6 @@ export function lease(argv: readonly string[]): Promise<number> {
   });
 }
 
-function print(context: CommandContext, json: () => object, simple: () => string): void {
-  process.stdout.write(context.format === 'json' ? `${jsonText(json())}\n` : simple());
-}
-
 async function grant(context: CommandContext, ttl: number): Promise<number> {
   const response = await context.client().connection.unary<WireLeaseGrantResponse>(
     'Lease',
@@ -93,7 +90,7 @@ async function grant(context: CommandContext, ttl: number): Promise<number> {
     'unidentified-write',
   );
   if (response.error !== '') throw new CommandError(response.error);
-  print(
+  printResult(
     context,
     () => ({
       ...headerJson(response.header),
@@ -107,18 +104,16 @@ async function grant(context: CommandContext, ttl: number): Promise<number> {
 }
 
 async function revoke(context: CommandContext, id: bigint): Promise<number> {
-  const response = await context
-    .client()
-    .connection.unary<{ header: WireHeader }>(
-      'Lease',
-      'LeaseRevoke',
-      { ID: id.toString() },
-      // No request identity here either: a revoke retried after it may have landed would
-      // report "requested lease not found" for a lease it did revoke. etcdctl does not retry
-      // it then; the client library's revoke does, and takes that answer as success.
-      'unidentified-write',
-    );
-  print(
+  const response = await context.client().connection.unary<{ header: WireHeader }>(
+    'Lease',
+    'LeaseRevoke',
+    { ID: id.toString() },
+    // No request identity here either: a revoke retried after it may have landed would
+    // report "requested lease not found" for a lease it did revoke. etcdctl does not retry
+    // it then; the client library's revoke does, and takes that answer as success.
+    'unidentified-write',
+  );
+  printResult(
     context,
     () => ({ header: headerJson(response.header) }),
     () => `lease ${leaseHex(id)} revoked\n`,
@@ -135,7 +130,7 @@ async function timeToLive(context: CommandContext, id: bigint, keys: boolean): P
       { ID: id.toString(), keys },
       'read',
     );
-  print(
+  printResult(
     context,
     () => ({
       ...headerJson(r.header),
@@ -164,7 +159,7 @@ async function list(context: CommandContext): Promise<number> {
       {},
       'read',
     );
-  print(
+  printResult(
     context,
     () => ({ ...headerJson(r.header), leases: r.leases.map((l) => ({ id: BigInt(l.ID) })) }),
     () => `found ${r.leases.length} leases\n${r.leases.map((l) => `${leaseHex(l.ID)}\n`).join('')}`,
@@ -195,7 +190,7 @@ async function keepAlive(context: CommandContext, id: bigint, once: boolean): Pr
         process.stdout.write(`lease ${leaseHex(id)} expired or revoked.\n`);
         return once ? 1 : 0;
       }
-      print(
+      printResult(
         context,
         () => ({ ID: id, TTL: BigInt(ttl) }),
         () => `lease ${leaseHex(id)} keepalived with TTL(${ttl})\n`,
