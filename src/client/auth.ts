@@ -149,8 +149,8 @@ export class Auth {
 /** Permissions name keys in the whole keyspace (see above). */
 const wholeKeyspace = new Namespace(Buffer.alloc(0));
 
-/** [key, rangeEnd) as the KV calls send it: no range end for one key. */
-function permissionRange(key: Bytes, range: KeyRange): { key: Buffer; rangeEnd?: Buffer } {
+/** [key, rangeEnd) as the KV calls send it: no range end for one key (also the CLI's). */
+export function permissionRange(key: Bytes, range: KeyRange): { key: Buffer; rangeEnd?: Buffer } {
   const wire = wireRange(wholeKeyspace, toBuffer(key), range);
   // etcd reads the empty key as `\0` here, as etcdctl sends it.
   return wire.key.length === 0 ? { ...wire, key: Buffer.from(rangeEndAll) } : wire;

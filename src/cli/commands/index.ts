@@ -2,6 +2,7 @@
  * The client commands (etcdctl's, for people and scripts): each reaches the cluster only
  * through Concord's client. main.ts dispatches to them and lists them in its help.
  */
+import { auth } from './auth.js';
 import { bench } from './bench.js';
 import { check } from './check.js';
 import { globalFlags } from './context.js';
@@ -13,7 +14,9 @@ import { lease } from './lease.js';
 import { lock } from './lock.js';
 import { member } from './member.js';
 import { put } from './put.js';
+import { role } from './role.js';
 import { txn } from './txn.js';
+import { user } from './user.js';
 import { watch } from './watch.js';
 
 export interface ClientCommand {
@@ -32,6 +35,9 @@ export const clientCommands: Readonly<Record<string, ClientCommand>> = {
   elect: { summary: 'campaign in an election, or observe it (-l)', run: elect },
   member: { summary: 'list, add, remove, update and promote members', run: member },
   endpoint: { summary: "each endpoint's status, health or KV hash", run: endpoint },
+  user: { summary: 'add, inspect, list and delete users; passwords and roles', run: user },
+  role: { summary: 'add, inspect, list and delete roles; their key permissions', run: role },
+  auth: { summary: 'turn authentication on or off, or show its status', run: auth },
   check: { summary: 'check perf: can the cluster take a write load? PASS/FAIL', run: check },
   bench: {
     summary: 'a small load generator: put, range or txn throughput and latency',
