@@ -35,3 +35,23 @@ export function printChange(context: CommandContext, header: WireHeader, simple:
   );
   return 0;
 }
+
+/** `user list` or `role list`: a name a line, or the answer's JSON (no field when empty). */
+export async function printNames(
+  context: CommandContext,
+  method: 'UserList' | 'RoleList',
+  field: 'users' | 'roles',
+): Promise<number> {
+  const r = await read<{ header: WireHeader; users?: string[]; roles?: string[] }>(
+    context,
+    method,
+    {},
+  );
+  const names = r[field] ?? [];
+  printResult(
+    context,
+    () => ({ header: headerJson(r.header), [field]: names.length > 0 ? names : undefined }),
+    () => names.map((name) => `${name}\n`).join(''),
+  );
+  return 0;
+}

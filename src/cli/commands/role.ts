@@ -18,7 +18,7 @@ import {
   runClientCommand,
   type CommandContext,
 } from './context.js';
-import { change, printChange, read } from './auth-wire.js';
+import { change, printChange, printNames, read } from './auth-wire.js';
 import { takeAction } from './split-argv.js';
 
 export const roleUsage = `usage: concord role <subcommand> [flags]
@@ -83,13 +83,7 @@ export function role(argv: readonly string[]): Promise<number> {
       }
       case 'list': {
         positionals(args, []);
-        const r = await read<{ header: WireHeader; roles: string[] }>(context, 'RoleList', {});
-        printResult(
-          context,
-          () => ({ header: headerJson(r.header), roles: r.roles.length > 0 ? r.roles : undefined }),
-          () => r.roles.map((n) => `${n}\n`).join(''),
-        );
-        return 0;
+        return printNames(context, 'RoleList', 'roles');
       }
       case 'grant-permission': {
         const [name, typeText, key, end] = positionals(args, ['ROLE', 'TYPE', 'KEY'], ['END']);

@@ -9,7 +9,7 @@ import { pflagBooleans } from '../args.js';
 import { UsageError } from '../command-error.js';
 import { headerJson } from '../output/kv.js';
 import { readNewPassword } from '../password-input.js';
-import { change, printChange, read } from './auth-wire.js';
+import { change, printChange, printNames, read } from './auth-wire.js';
 import {
   globalFlags,
   parseCommand,
@@ -93,13 +93,7 @@ export function user(argv: readonly string[]): Promise<number> {
       }
       case 'list': {
         positionals(args, []);
-        const r = await read<{ header: WireHeader; users: string[] }>(context, 'UserList', {});
-        printResult(
-          context,
-          () => ({ header: headerJson(r.header), users: r.users.length > 0 ? r.users : undefined }),
-          () => r.users.map((n) => `${n}\n`).join(''),
-        );
-        return 0;
+        return printNames(context, 'UserList', 'users');
       }
       case 'delete': {
         const [name] = positionals(args, ['NAME']);
