@@ -67,8 +67,13 @@ export interface BackendWrite extends BackendRead {
 export interface Backend extends BackendRead {
   /** Runs `fn` as one atomic transaction (see the contracts above) and returns its result. */
   write<T>(fn: (tx: BackendWrite) => T): T;
-  /** Bytes the store occupies (etcd's db size, for the quota and metrics). */
+  /** Bytes the store occupies (etcd's db size). */
   sizeBytes(): number;
+  /**
+   * Bytes its data needs: sizeBytes() less the space freed for reuse (etcd's db size in
+   * use). The quota's measure: freed space is reused before the store grows.
+   */
+  sizeInUseBytes(): number;
   /** Resolves when every write that returned before this call is durable. */
   sync(): Promise<void>;
   close(): Promise<void>;

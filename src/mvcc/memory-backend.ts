@@ -73,6 +73,10 @@ export class MemoryBackend implements Backend {
     return this.bytes;
   }
 
+  sizeInUseBytes(): number {
+    return this.bytes;
+  }
+
   sync(): Promise<void> {
     return Promise.resolve();
   }

@@ -23,7 +23,7 @@ export class Maintenance {
       header: m.header(),
       version: m.options.version,
       dbSize: m.stateMachine.backend.sizeBytes(),
-      dbSizeInUse: m.stateMachine.backend.sizeBytes(),
+      dbSizeInUse: m.stateMachine.backend.sizeInUseBytes(),
       leader: raft.lead,
       raftIndex: raft.log.committed,
       raftTerm: raft.term,
@@ -105,7 +105,8 @@ export class Maintenance {
   /**
    * lmdb reuses freed pages itself and never fragments the way bbolt does, so there is no
    * rewrite to do: the call makes the database durable and succeeds (etcd clients call it
-   * after compaction to clear NOSPACE; with lmdb the space is already reusable).
+   * after compaction to clear NOSPACE; with lmdb the space is already reusable, and the
+   * quota counts the pages in use, which compaction brings down).
    */
   async defragment(): Promise<void> {
     await this.member.stateMachine.backend.sync();

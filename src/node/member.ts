@@ -575,7 +575,7 @@ export class Member implements ConcordApi {
       appliedIndex: this.appliedWait.appliedIndex,
       proposalsPending: this.waiters.size,
       dbSizeBytes,
-      dbSizeInUseBytes: dbSizeBytes,
+      dbSizeInUseBytes: this.stateMachine.backend.sizeInUseBytes(),
       quotaBackendBytes: this.options.quotaBackendBytes,
       currentRevision: this.stateMachine.currentRevision,
       compactRevision: this.stateMachine.compactRevision,

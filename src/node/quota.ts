@@ -8,7 +8,10 @@ import { memberDefaults } from './member-options.js';
  * compacts, defragments and disarms). Reads and deletes still go through.
  */
 export class Quota {
-  /** The database size, read at most every dbSizeRefreshMs (reading it costs a syscall). */
+  /**
+   * The database's size in use, read at most every dbSizeRefreshMs while under the quota
+   * (reading it costs a few lmdb stat calls).
+   */
   private dbSize = { bytes: 0, at: Number.NEGATIVE_INFINITY };
 
   constructor(private readonly member: Member) {}
@@ -16,8 +19,13 @@ export class Quota {
   check(): void {
     const m = this.member;
     const now = m.options.clock.now();
-    if (now - this.dbSize.at >= memberDefaults.dbSizeRefreshMs) {
-      this.dbSize = { bytes: m.stateMachine.backend.sizeBytes(), at: now };
+    // Read afresh when over the quota too: a reading from before a compaction would refuse,
+    // and raise NOSPACE again, for a while after an operator freed the space and disarmed.
+    const over = this.dbSize.bytes > m.options.quotaBackendBytes;
+    if (over || now - this.dbSize.at >= memberDefaults.dbSizeRefreshMs) {
+      // In use, not the file's size: LMDB reuses freed pages but never shrinks its file, so
+      // a quota on the file could not be cleared by compacting (etcd's way out of NOSPACE).
+      this.dbSize = { bytes: m.stateMachine.backend.sizeInUseBytes(), at: now };
     }
     if (this.dbSize.bytes <= m.options.quotaBackendBytes) return;
     const raised = m.stateMachine.alarms('NOSPACE').some((a) => a.memberId === m.identity.memberId);

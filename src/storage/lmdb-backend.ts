@@ -63,6 +63,26 @@ const mapSizeBytesDefault = 1024 * 1024 * 1024;
 
 type Bucket = Database<Uint8Array, Uint8Array>;
 
+/** What lmdb-js's getStats() reports (mdb_stat, plus mdb_env_info's for the environment). */
+interface LmdbStats {
+  pageSize?: number;
+  lastPageNumber?: number;
+  treeBranchPageCount?: number;
+  treeLeafPageCount?: number;
+  overflowPages?: number;
+  /** The free list's own tree (its entries list the pages freed for reuse). */
+  free?: LmdbStats;
+}
+
+const metaPages = 2;
+
+function treePages(stats: LmdbStats | undefined): number {
+  if (stats === undefined) return 0;
+  return (
+    (stats.treeBranchPageCount ?? 0) + (stats.treeLeafPageCount ?? 0) + (stats.overflowPages ?? 0)
+  );
+}
+
 export class LmdbBackend implements Backend {
   private readonly root: RootDatabase<Uint8Array, Uint8Array>;
   private readonly buckets = new Map<BucketName, Bucket>();
@@ -126,8 +146,21 @@ export class LmdbBackend implements Backend {
   }
 
   sizeBytes(): number {
-    const stats = this.root.getStats() as { pageSize?: number; lastPageNumber?: number };
+    const stats = this.root.getStats() as LmdbStats;
     return ((stats.lastPageNumber ?? 0) + 1) * (stats.pageSize ?? 4096);
+  }
+
+  /**
+   * The pages of every B+tree (each bucket's, the root's that names them, the free list's)
+   * and the two meta pages: what a compacting copy would keep. LMDB never gives pages back to
+   * the file system, it reuses them, so the file (sizeBytes) only shrinks when rewritten;
+   * this is what a compaction, by deleting old revisions, brings down.
+   */
+  sizeInUseBytes(): number {
+    const stats = this.root.getStats() as LmdbStats;
+    let pages = metaPages + treePages(stats) + treePages(stats.free);
+    for (const bucket of this.buckets.values()) pages += treePages(bucket.getStats() as LmdbStats);
+    return pages * (stats.pageSize ?? 4096);
   }
 
   sync(): Promise<void> {

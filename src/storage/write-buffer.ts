@@ -149,6 +149,11 @@ export class WriteBufferedBackend implements Backend {
     return this.below.sizeBytes();
   }
 
+  sizeInUseBytes(): number {
+    if (this.undo === undefined) this.flush();
+    return this.below.sizeInUseBytes();
+  }
+
   async sync(): Promise<void> {
     this.flush();
     if (this.failure !== undefined) throw this.failure;

@@ -144,6 +144,22 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
       await backend.sync();
     });
 
+    it('reports the size in use, which deleting brings down (the quota counts it)', async () => {
+      const { backend } = await fresh();
+      const empty = backend.sizeInUseBytes();
+      backend.write((tx) => {
+        for (let i = 0; i < 2000; i++) tx.put('key', s(`key-${i}`), new Uint8Array(100));
+      });
+      const full = backend.sizeInUseBytes();
+      assert.ok(full > empty, `in use after writing: ${full} > ${empty}`);
+      assert.ok(full <= backend.sizeBytes(), `in use ${full} <= size ${backend.sizeBytes()}`);
+      backend.write((tx) => {
+        for (let i = 0; i < 2000; i++) tx.delete('key', s(`key-${i}`));
+      });
+      const after = backend.sizeInUseBytes();
+      assert.ok(after < full / 4, `in use after deleting it all: ${after} < ${full} / 4`);
+    });
+
     it('keeps everything across a restart', async () => {
       const f = await fresh();
       f.backend.write((tx) => {
