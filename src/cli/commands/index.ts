@@ -12,6 +12,7 @@ import { endpoint } from './endpoint.js';
 import { get } from './get.js';
 import { lease } from './lease.js';
 import { lock } from './lock.js';
+import { alarm, compaction, defrag, moveLeader } from './maintenance.js';
 import { member } from './member.js';
 import { put } from './put.js';
 import { role } from './role.js';
@@ -38,6 +39,10 @@ export const clientCommands: Readonly<Record<string, ClientCommand>> = {
   user: { summary: 'add, inspect, list and delete users; passwords and roles', run: user },
   role: { summary: 'add, inspect, list and delete roles; their key permissions', run: role },
   auth: { summary: 'turn authentication on or off, or show its status', run: auth },
+  compaction: { summary: 'forget the history before a revision', run: compaction },
+  defrag: { summary: "give back the space compaction freed in each member's file", run: defrag },
+  alarm: { summary: 'list or clear the raised alarms (NOSPACE, CORRUPT)', run: alarm },
+  'move-leader': { summary: 'make another member the leader', run: moveLeader },
   check: { summary: 'check perf: can the cluster take a write load? PASS/FAIL', run: check },
   bench: {
     summary: 'a small load generator: put, range or txn throughput and latency',
