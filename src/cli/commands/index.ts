@@ -40,7 +40,7 @@ export const clientCommands: Readonly<Record<string, ClientCommand>> = {
   role: { summary: 'add, inspect, list and delete roles; their key permissions', run: role },
   auth: { summary: 'turn authentication on or off, or show its status', run: auth },
   compaction: { summary: 'forget the history before a revision', run: compaction },
-  defrag: { summary: "give back the space compaction freed in each member's file", run: defrag },
+  defrag: { summary: "defragment each member's backend (etcd's way to free space)", run: defrag },
   alarm: { summary: 'list or clear the raised alarms (NOSPACE, CORRUPT)', run: alarm },
   'move-leader': { summary: 'make another member the leader', run: moveLeader },
   check: { summary: 'check perf: can the cluster take a write load? PASS/FAIL', run: check },

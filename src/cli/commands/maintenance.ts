@@ -37,8 +37,8 @@ export function compaction(argv: readonly string[]): Promise<number> {
 }
 
 export const defragUsage = `usage: concord defrag [--cluster]
-  give back the space compaction freed in each endpoint's backend file (one member at a time:
-  a member does not serve while it defragments)
+  defragment each endpoint's backend, one member at a time (what etcd does to give back the
+  space compaction freed; Concord's LMDB backend reuses that space already, and only syncs)
   --cluster   every member's endpoint (from the member list), not just --endpoints
 `;
 

@@ -60,11 +60,8 @@ export function role(argv: readonly string[]): Promise<number> {
     switch (action) {
       case 'add': {
         const [name] = positionals(args, ['ROLE']);
-        return printChange(
-          context,
-          await change(context, 'RoleAdd', { name }),
-          `Role ${name} created\n`,
-        );
+        const header = await change(context, 'RoleAdd', { name });
+        return printChange(context, header, `Role ${name} created\n`);
       }
       case 'delete': {
         const [name] = positionals(args, ['ROLE']);
