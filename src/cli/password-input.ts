@@ -30,10 +30,13 @@ async function firstLine(): Promise<string> {
   }
 }
 
-/** One line typed at the terminal, not echoed (the prompt goes to stderr). */
+/**
+ * One line typed at the terminal, not echoed (the prompt goes to stderr). Echo goes off
+ * before the prompt shows: a password typed (or pasted) the moment it appears would
+ * otherwise be echoed by the terminal before raw mode.
+ */
 function askHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let text = '';
     const finish = (): void => {
@@ -59,7 +62,8 @@ function askHidden(prompt: string): Promise<string> {
     };
     stdin.setEncoding('utf8');
     stdin.setRawMode(true);
-    stdin.resume();
     stdin.on('data', onData);
+    stdin.resume();
+    process.stderr.write(prompt);
   });
 }
