@@ -15,6 +15,11 @@ import {
   ServerError,
   type ClientOptions,
 } from '../../client/index.js';
+
+/** What a failed call says: a member's own message (etcd's), or the client's. */
+export function failureText(error: unknown): string {
+  return error instanceof ServerError ? error.details : (error as Error).message;
+}
 import { CommandError } from '../command-error.js';
 
 export class UnavailableError extends CommandError {
@@ -85,7 +90,7 @@ export async function probeEndpoints(
         if (list !== undefined) clusterSize = list.members.length;
         return { endpoint, ok: true, leader: status.leader };
       } catch (error) {
-        const text = error instanceof ServerError ? error.details : (error as Error).message;
+        const text = failureText(error);
         // gRPC does not always say why it could not connect: a plain TCP dial tells.
         const dial = await tcpDial(endpoint, timeoutMs);
         return {
@@ -128,9 +133,9 @@ export async function explainFailure(
   if (error instanceof ClosedError) return new CommandError('interrupted');
   if (error instanceof OutcomeUnknownError) return new CommandError(error.message);
   if (!looksUnavailable(error) || options === undefined) {
-    return new CommandError(error instanceof ServerError ? error.details : error.message);
+    return new CommandError(failureText(error));
   }
-  const cause = error instanceof ServerError ? error.details : error.message;
+  const cause = failureText(error);
   const { probes, clusterSize } = await probeEndpoints(options);
   const reachable = probes.filter((p) => p.ok);
   if (reachable.length === 0) {

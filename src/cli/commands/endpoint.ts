@@ -19,6 +19,7 @@ import {
 } from './context.js';
 import type { WireHashKvResponse, WireStatusResponse } from '../../client/proto.js';
 import { clusterEndpoints, endpointClient } from './cluster-wire.js';
+import { failureText } from './diagnose.js';
 import { takeAction } from './split-argv.js';
 
 export const endpointUsage = `usage: concord endpoint <subcommand> [flags]
@@ -72,7 +73,7 @@ async function each<T>(
       try {
         return { endpoint: shown(endpoint), value: await call(client) };
       } catch (error) {
-        const text = error instanceof ServerError ? error.details : (error as Error).message;
+        const text = failureText(error);
         return { endpoint: shown(endpoint), error: text };
       } finally {
         client.close();

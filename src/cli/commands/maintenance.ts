@@ -4,7 +4,7 @@
  * `defrag` asks each endpoint on its own; `move-leader` finds the leader among the endpoints
  * (their Status) and asks it, as etcdctl does.
  */
-import { ServerError, type Alarm } from '../../client/index.js';
+import type { Alarm } from '../../client/index.js';
 import { CommandError, UsageError } from '../command-error.js';
 import { clusterEndpoints, endpointClient } from './cluster-wire.js';
 import {
@@ -14,6 +14,7 @@ import {
   runClientCommand,
   type CommandContext,
 } from './context.js';
+import { failureText } from './diagnose.js';
 import { takeAction } from './split-argv.js';
 
 export const compactionUsage = `usage: concord compaction REV [--physical]
@@ -58,7 +59,7 @@ export function defrag(argv: readonly string[]): Promise<number> {
       } catch (error) {
         failed += 1;
         process.stderr.write(
-          `Failed to defragment etcd member[${endpoint}] (${errorText(error)})\n`,
+          `Failed to defragment etcd member[${endpoint}] (${failureText(error)})\n`,
         );
       } finally {
         client.close();
@@ -147,8 +148,4 @@ async function findLeader(context: CommandContext): Promise<{ endpoint: string; 
     }
   }
   throw new CommandError(`no leader endpoint given at [${context.endpoints.join(' ')}]`);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof ServerError ? error.details : (error as Error).message;
 }
