@@ -1,4 +1,4 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { DuplexCall } from './connection.js';
 
 /**
  * Request/response over a bidirectional stream whose server answers each request with one
@@ -11,7 +11,7 @@ export class StreamCalls<Response> {
   }[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly stream: ClientDuplexStream<object, unknown>) {
+  constructor(private readonly stream: DuplexCall) {
     stream.on('data', (response: unknown) => this.waiting.shift()?.resolve(response as Response));
     stream.on('error', (error: Error) => this.fail(error));
     stream.on('end', () => this.fail(new Error('stream ended')));

@@ -4,9 +4,8 @@
  * the put being sent to the event arriving, and throughput is events delivered per second,
  * summed over every watcher.
  */
-import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { Histogram } from '../histogram.js';
-import type { Connection } from './connection.js';
+import type { Connection, DuplexCall } from './connection.js';
 
 export const watchKey = Buffer.from('bench/watch');
 
@@ -37,7 +36,7 @@ export async function openWatchers(options: {
   readonly latency: Histogram;
   readonly tally: WatchTally;
   readonly window: { startAt: number; deadline: number };
-}): Promise<ClientDuplexStream<object, unknown>> {
+}): Promise<DuplexCall> {
   const { connection, watchers, latency, tally, window } = options;
   const stream = connection.stream('Watch', 'Watch');
   let created = 0;
