@@ -17,7 +17,7 @@ const loadPerCpuMax = 12;
 const busy = loadavg()[0]! / availableParallelism() > loadPerCpuMax;
 
 test(
-  'the Node generator measures puts against a real Concord member',
+  'the Node generator measures puts, txns and watch events against a real Concord member',
   {
     timeout: 90_000,
     skip: busy ? `load average over ${loadPerCpuMax} per CPU: would take too long` : false,
@@ -43,6 +43,39 @@ test(
       assert.ok(figure.throughput > 0 && Number.isFinite(figure.throughput));
       assert.ok(figure.p50Ms > 0 && figure.p50Ms <= figure.p99Ms && figure.p99Ms <= figure.p999Ms);
       assert.ok(figure.generatorCores > 0, 'the workers report their CPU use');
+
+      // Compare-and-put on each client's own key: every compare holds.
+      const txn = { ...workloads.find((w) => w.kind === 'txn')!, clients: 4, conns: 2 };
+      const txns = await nodeFigure({
+        workload: txn,
+        target: singleTarget(server),
+        seconds: 1,
+        workersMax: 2,
+      });
+      assert.equal(txns.errors, 0, txns.firstError);
+      assert.ok(txns.ops > 0, 'some txns succeeded');
+
+      // A fixed load: the window's puts, each to every watcher, and not the warm-up's.
+      const watchers = 4;
+      const putsPerSecond = 50;
+      const watch = {
+        ...workloads.find((w) => w.kind === 'watch')!,
+        clients: watchers,
+        conns: 2,
+        putsPerSecond,
+      };
+      const events = await nodeFigure({
+        workload: watch,
+        target: singleTarget(server),
+        seconds: 1,
+        workersMax: 2,
+      });
+      assert.equal(events.errors, 0, events.firstError);
+      assert.equal(
+        events.ops,
+        watchers * putsPerSecond,
+        "every watcher saw each of the window's puts once",
+      );
     } finally {
       await cleanup.run();
     }

@@ -6,7 +6,7 @@ import { Histogram } from '../histogram.js';
 import { connect, type Connection } from './connection.js';
 import { clientLoop, type ClientLoop } from './operations.js';
 import type { DriverMessage, SetupMessage, StartMessage, WorkerMessage } from './protocol.js';
-import { epochMs, openWatchers, putAtRate, type WatchTally } from './watchers.js';
+import { epochMs, openWatchers, putAtRate, watchGraceMs, type WatchTally } from './watchers.js';
 
 function send(message: WorkerMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
@@ -43,7 +43,7 @@ async function setup(message: SetupMessage): Promise<Prepared> {
         }),
       ),
     );
-    return { run: () => untilDeadline() };
+    return { run: () => untilEventsDue() };
   }
   const loops: ClientLoop[] = [];
   message.clientsPerConn.forEach((count, c) => {
@@ -54,9 +54,10 @@ async function setup(message: SetupMessage): Promise<Prepared> {
   return { run: () => Promise.all(loops.map((loop) => runLoop(loop))).then(() => {}) };
 }
 
-/** Waits until the window closes (watchers count events as they arrive). */
-function untilDeadline(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, window.deadline - epochMs())));
+/** Waits until the window's last events are due (watchers count them as they arrive). */
+function untilEventsDue(): Promise<void> {
+  const at = window.deadline + watchGraceMs;
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - epochMs())));
 }
 
 /**
