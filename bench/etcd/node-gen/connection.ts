@@ -4,16 +4,17 @@
  * Calls are promises; the messages are plain objects in the proto-loader shapes (int64 as
  * decimal strings, bytes as Buffer, enums as names).
  *
- * gRPC over node:http2 directly, not through @grpc/grpc-js: grpc-js spent about 0.9 ms of
- * CPU per unary call here (its resolver, load balancer and call stack on top of node:http2),
- * so on a 2-core host a 100-client txn figure measured the generator as much as the server.
- * node:http2 with the same messages costs about a third of that. The messages are still
+ * gRPC over a lean HTTP/2 session of our own (h2-session.ts), not through @grpc/grpc-js:
+ * grpc-js spent about 0.9 ms of CPU per unary call here (its resolver, load balancer and call
+ * stack on top of node:http2, which alone took about 0.25 ms), so on a 2-core host a
+ * 100-client txn figure measured the generator as much as the servers. The messages are still
  * proto-loader's, so the shapes and encodings are the ones Concord's client uses.
  */
 import { EventEmitter } from 'node:events';
-import http2 from 'node:http2';
+import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import { serviceConstructor, type ServiceName } from '../../../src/client/proto.js';
 import { GrpcFrames, grpcFrame } from './grpc-frames.js';
+import { H2Session, type StreamListener } from './h2-session.js';
 
 export interface ResponseHeader {
   readonly revision: string;
@@ -69,37 +70,74 @@ function methodOf(service: ServiceName, name: string): Method {
 }
 
 /** The error a finished call's status means, or undefined for OK. */
-function statusError(headers: http2.IncomingHttpHeaders, path: string): Error | undefined {
-  const status = headers['grpc-status'];
+function statusError(fields: ReadonlyMap<string, string>): Error | undefined {
+  const status = fields.get('grpc-status');
   if (status === '0') return undefined;
-  if (status === undefined) return new Error(`${path}: no grpc-status`);
-  const message = decodeURIComponent(String(headers['grpc-message'] ?? ''));
+  if (status === undefined) return new Error('the call ended without a grpc-status');
+  const message = decodeURIComponent(fields.get('grpc-message') ?? '');
   return new Error(`${status} ${message}`.trim());
 }
 
 /**
+ * A gRPC call's stream: its messages as they arrive, then its status (from the trailers, or
+ * from the headers of a trailers-only answer) or the stream's failure, once.
+ */
+function callListener(
+  onMessage: (message: Buffer) => void,
+  onEnd: (error: Error | undefined) => void,
+): StreamListener {
+  const frames = new GrpcFrames();
+  let status: ReadonlyMap<string, string> | undefined;
+  return {
+    onHeaders: (fields) => {
+      if (fields.has('grpc-status')) status = fields;
+    },
+    onData: (data) => {
+      frames.push(Buffer.from(data));
+      for (let message = frames.next(); message !== undefined; message = frames.next())
+        onMessage(message);
+    },
+    onClose: (error) => {
+      if (error !== undefined) onEnd(error);
+      else if (status === undefined) onEnd(new Error('the call ended without a grpc-status'));
+      else onEnd(statusError(status));
+    },
+  };
+}
+
+/**
  * Opens a connection of its own (never shared with another Connection to the same server).
- * A session that failed or closed is replaced by a new one at the next call, so a caller
- * can retry against a server that was not yet listening.
+ * A session that failed or that the server is closing is replaced by a new one at the next
+ * call, so a caller can retry against a server that was not yet listening.
  */
 export function connect(endpoint: string): Connection {
-  let session: http2.ClientHttp2Session | undefined;
-  const open = (): http2.ClientHttp2Session => {
-    if (session === undefined || session.closed || session.destroyed) {
-      session = http2.connect(`http://${endpoint}`);
-      // A refused or dropped connection fails its streams; the session's own error is that.
-      session.on('error', () => {});
-    }
+  const colon = endpoint.lastIndexOf(':');
+  const host = endpoint.slice(0, colon);
+  const port = Number(endpoint.slice(colon + 1));
+  let session: H2Session | undefined;
+  /** Open streams' cancels: closing the connection ends them quietly, as a cancel would. */
+  const streams = new Set<() => void>();
+  const open = (): H2Session => {
+    if (session === undefined || !session.usable) session = new H2Session(host, port);
     return session;
   };
-  const request = (path: string, deadlineMs: number | undefined): http2.ClientHttp2Stream =>
-    open().request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      ...(deadlineMs === undefined ? {} : { 'grpc-timeout': `${Math.ceil(deadlineMs)}m` }),
-    });
+  const headers = (path: string, deadlineMs: number | undefined): HeaderField[] => [
+    { name: ':method', value: 'POST' },
+    { name: ':scheme', value: 'http' },
+    { name: ':path', value: path },
+    { name: ':authority', value: endpoint },
+    { name: 'content-type', value: 'application/grpc' },
+    { name: 'te', value: 'trailers' },
+    ...(deadlineMs === undefined
+      ? []
+      : [
+          {
+            name: 'grpc-timeout',
+            value: `${Math.ceil(deadlineMs)}m`,
+            indexing: 'without' as const,
+          },
+        ]),
+  ];
   return {
     unary: <Response>(
       service: ServiceName,
@@ -109,57 +147,47 @@ export function connect(endpoint: string): Connection {
     ): Promise<Response> =>
       new Promise((resolve, reject) => {
         const method = methodOf(service, name);
-        const call = request(method.path, deadlineMs);
-        const frames = new GrpcFrames();
-        let status: http2.IncomingHttpHeaders | undefined;
-        // A trailers-only answer (an error at once) carries its status in the headers.
-        call.on('response', (headers) => {
-          if (headers['grpc-status'] !== undefined) status = headers;
-        });
-        call.on('trailers', (trailers) => (status = trailers));
-        call.on('data', (chunk: Buffer) => frames.push(chunk));
-        call.on('error', reject);
-        call.on('close', () => {
-          const failure =
-            status === undefined
-              ? new Error(`${method.path}: stream closed (code ${call.rstCode})`)
-              : statusError(status, method.path);
-          if (failure !== undefined) return reject(failure);
-          const body = frames.next();
-          if (body === undefined) return reject(new Error(`${method.path}: no response`));
-          resolve(method.responseDeserialize(body) as Response);
-        });
-        call.end(grpcFrame(method.requestSerialize(message)));
+        let response: Buffer | undefined;
+        const listener = callListener(
+          (body) => (response ??= body),
+          (error) => {
+            if (error !== undefined) reject(error);
+            else if (response === undefined) reject(new Error(`${method.path}: no response`));
+            else resolve(method.responseDeserialize(response) as Response);
+          },
+        );
+        const h2 = open();
+        const id = h2.request(headers(method.path, deadlineMs), false, listener);
+        h2.writeData(id, grpcFrame(method.requestSerialize(message)), true);
       }),
     stream: (service, name) => {
       const method = methodOf(service, name);
-      const call = request(method.path, undefined);
-      const frames = new GrpcFrames();
       const duplex = new EventEmitter() as DuplexCall;
-      let failed = false;
-      const fail = (error: Error): void => {
-        if (failed) return;
-        failed = true;
-        duplex.emit('error', error);
-      };
-      call.on('data', (chunk: Buffer) => {
-        frames.push(chunk);
-        for (let body = frames.next(); body !== undefined; body = frames.next())
-          duplex.emit('data', method.responseDeserialize(body));
-      });
-      call.on('trailers', (trailers) => {
-        const failure = statusError(trailers, method.path);
-        if (failure !== undefined) fail(failure);
-      });
-      call.on('error', fail);
-      call.on('close', () => duplex.emit('end'));
-      duplex.write = (message) => call.write(grpcFrame(method.requestSerialize(message)));
+      let cancelled = false;
+      const listener = callListener(
+        (body) => duplex.emit('data', method.responseDeserialize(body)),
+        (error) => {
+          streams.delete(duplex.cancel);
+          if (cancelled) return;
+          if (error !== undefined) duplex.emit('error', error);
+          duplex.emit('end');
+        },
+      );
+      const h2 = open();
+      const id = h2.request(headers(method.path, undefined), false, listener);
+      duplex.write = (message) =>
+        h2.writeData(id, grpcFrame(method.requestSerialize(message)), false);
       duplex.cancel = () => {
-        failed = true;
-        call.close(http2.constants.NGHTTP2_CANCEL);
+        cancelled = true;
+        streams.delete(duplex.cancel);
+        h2.cancel(id);
       };
+      streams.add(duplex.cancel);
       return duplex;
     },
-    close: () => session?.close(),
+    close: () => {
+      for (const cancel of [...streams]) cancel();
+      session?.close();
+    },
   };
 }

@@ -52,6 +52,11 @@ export interface FrameReaderOptions {
    * depends on decoding all of it. Default 64 KiB.
    */
   headerBlockBytesMax?: number;
+  /**
+   * Whether the client connection preface (Section 3.4) comes before the frames: true (the
+   * default) on a server; false on a client, whose peer's preface is its first SETTINGS.
+   */
+  clientPreface?: boolean;
 }
 
 export const headerBlockBytesMaxDefault = 65_536;
@@ -82,6 +87,8 @@ export class FrameReader {
   private awaitingSettings = true;
   private closed = false;
   private pushing = false;
+  /** Who sends what this reader reads, for messages. */
+  private readonly peer: 'client' | 'server';
 
   constructor(
     private readonly handler: FrameHandler,
@@ -89,6 +96,8 @@ export class FrameReader {
   ) {
     this.maxFrameSize = options.maxFrameSize ?? frameSizeMin;
     this.headerBlockBytesMax = options.headerBlockBytesMax ?? headerBlockBytesMaxDefault;
+    this.peer = options.clientPreface === false ? 'server' : 'client';
+    if (this.peer === 'server') this.prefaceMatched = clientPreface.length;
     assert(
       this.maxFrameSize >= frameSizeMin && this.maxFrameSize <= frameSizeMax,
       () => `maxFrameSize ${this.maxFrameSize} outside ${frameSizeMin}..${frameSizeMax}`,
@@ -232,7 +241,7 @@ export class FrameReader {
       if (type !== FrameType.SETTINGS || (flags & FrameFlag.ACK) !== 0) {
         throw new ConnectionError(
           ErrorCode.PROTOCOL_ERROR,
-          `client preface: ${frameTypeName(type)} frame before the client's first SETTINGS`,
+          `${this.peer} preface: ${frameTypeName(type)} frame before the ${this.peer}'s first SETTINGS`,
         );
       }
       this.awaitingSettings = false;

@@ -73,6 +73,25 @@ describe('FrameReader: the client connection preface (RFC 9113 3.4)', () => {
     );
   });
 
+  it("on a client: no preface, the server's SETTINGS first", () => {
+    const recorder = new FrameRecorder();
+    new FrameReader(recorder, { clientPreface: false }).push(
+      Buffer.concat([emptySettings, rawFrame(PING, 0, 0, Buffer.alloc(8))]),
+    );
+    assert.deepEqual(
+      recorder.events.map((e) => e[0]),
+      ['settings', 'ping'],
+    );
+    assertConnectionError(
+      () =>
+        new FrameReader(new FrameRecorder(), { clientPreface: false }).push(
+          rawFrame(PING, 0, 0, Buffer.alloc(8)),
+        ),
+      ErrorCode.PROTOCOL_ERROR,
+      /server preface: PING frame before the server's first SETTINGS/,
+    );
+  });
+
   it('ignores input after a connection error', () => {
     const recorder = new FrameRecorder();
     const reader = new FrameReader(recorder);
