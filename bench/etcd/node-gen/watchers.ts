@@ -98,9 +98,11 @@ export function putAtRate(options: {
   const tickMs = 5;
   const total = Math.round(((window.deadline - window.startAt) / 1000) * putsPerSecond);
   const inflight = new Set<Promise<void>>();
-  const put = (measured: boolean): void => {
+  // A warm-up put is stamped with the instant it fell due (before `startAt`), not when it
+  // leaves: stamped a moment later, one could pass for a put of the window.
+  const put = (measured: boolean, dueAt: number): void => {
     const value = Buffer.alloc(8);
-    value.writeDoubleLE(epochMs(), 0);
+    value.writeDoubleLE(measured ? epochMs() : dueAt, 0);
     const answered = connection
       .unary('KV', 'Put', { key: watchKey, value })
       .then(
@@ -123,11 +125,11 @@ export function putAtRate(options: {
     const timer = setInterval(() => {
       const now = epochMs();
       if (now < window.startAt) {
-        for (const due = dueSince(warmFrom, now); warmSent < due; warmSent++) put(false);
+        for (const due = dueSince(warmFrom, now); warmSent < due; warmSent++) put(false, now);
         return;
       }
       for (const due = Math.min(total, dueSince(window.startAt, now)); sent < due; sent++)
-        put(true);
+        put(true, now);
       if (sent === total) {
         clearInterval(timer);
         void Promise.all(inflight).then(() => resolve());
