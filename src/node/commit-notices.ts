@@ -26,7 +26,9 @@ export interface CommitNoticeOptions {
  * message to that follower goes out (which supersedes it, or takes it along) or for at most
  * commitNoticeHoldMs, which bounds how much later a follower applies (its watchers,
  * serializable reads). A follower that forwarded a proposal or asked for a read index in the
- * last `urgentMs` has a client waiting on our commits: its notices go at once, as before.
+ * last `urgentMs` has a client waiting on our commits: its notices go at once, as before. So
+ * does one that said in that time that it has watchers (`wanted`): held, a follower's
+ * watchers heard of each write 2-3 ms after the leader's did, against 0.1-0.4 ms when sent.
  *
  * Safety does not depend on any of this: Raft tolerates a lost or late message, and a commit
  * index only ever travels with messages that carry it.
@@ -45,7 +47,12 @@ export class CommitNotices {
   /** Notes a message received from a peer: is that follower waiting on our commits? */
   heard(message: Message): void {
     if (message.type !== 'MsgProp' && message.type !== 'MsgReadIndex') return;
-    this.urgentUntil.set(message.from, this.options.clock.now() + this.options.urgentMs);
+    this.wanted(message.from);
+  }
+
+  /** The follower has clients waiting on our commits (for `urgentMs` from now). */
+  wanted(follower: NodeId): void {
+    this.urgentUntil.set(follower, this.options.clock.now() + this.options.urgentMs);
   }
 
   /** What to send now, in order: notices to idle followers are held back. */

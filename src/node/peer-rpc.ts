@@ -2,12 +2,15 @@ import { ConcordError, isConcordError, type ErrorCode } from '../base/errors.js'
 
 /**
  * Requests one member makes of another over the peer transport: what only the leader can
- * answer (its lease clock). JSON, small and rare; bigints travel as decimal strings.
+ * answer (its lease clock), and a follower's word that clients there wait on its applies
+ * (`commitsWanted`: see CommitNotices; its id is unused). JSON, small and rare; bigints
+ * travel as decimal strings.
  */
 export type PeerRequest =
   | { readonly op: 'leaseKeepAlive'; readonly id: string }
   | { readonly op: 'leaseTimeToLive'; readonly id: string }
-  | { readonly op: 'learnerReady'; readonly id: string };
+  | { readonly op: 'learnerReady'; readonly id: string }
+  | { readonly op: 'commitsWanted'; readonly id: string };
 
 export type PeerResponse =
   /** A TTL in seconds, or 1/0 for yes/no. */
@@ -23,7 +26,12 @@ export function encodePeerMessage(message: PeerRequest | PeerResponse): Uint8Arr
 
 export function decodePeerRequest(bytes: Uint8Array): PeerRequest {
   const parsed = parse(bytes) as Partial<PeerRequest>;
-  const ops: readonly string[] = ['leaseKeepAlive', 'leaseTimeToLive', 'learnerReady'];
+  const ops: readonly string[] = [
+    'leaseKeepAlive',
+    'leaseTimeToLive',
+    'learnerReady',
+    'commitsWanted',
+  ];
   if (typeof parsed.op === 'string' && ops.includes(parsed.op) && typeof parsed.id === 'string') {
     return { op: parsed.op, id: parsed.id } as PeerRequest;
   }

@@ -23,6 +23,7 @@ export class PeerWiring {
   peers: Peers | undefined;
   // Made in start(): the member's options are not set yet when it constructs its wiring.
   private notices: CommitNotices | undefined;
+  private stopWanting: (() => void) | undefined;
 
   constructor(private readonly member: Member) {}
 
@@ -38,6 +39,8 @@ export class PeerWiring {
       send: (messages) => this.peers?.transport.send(messages),
     });
     this.notices = notices;
+    // Often enough that the leader's `urgentMs` never runs out between two.
+    this.stopWanting = m.options.clock.every(m.options.electionMs / 2, () => this.wantCommits());
     this.peers = await Peers.start({
       selfId: m.identity.memberId,
       clusterId: m.identity.clusterId,
@@ -98,6 +101,22 @@ export class PeerWiring {
   /** Drops the commit notices still held (the member is closing). */
   stop(): void {
     this.notices?.clear();
+    this.stopWanting?.();
+    this.stopWanting = undefined;
+  }
+
+  /**
+   * A follower with watchers tells the leader that clients here wait on its commits, so that
+   * the leader does not hold its commit notices (CommitNotices). Lost or refused (an older
+   * leader, a leader change), the next one is half an election timeout away.
+   */
+  private wantCommits(): void {
+    const m = this.member;
+    const raft = m.raw.raft;
+    if (raft.state !== 'Follower' || raft.lead === None || this.peers === undefined) return;
+    if (m.stateMachine.watches.size === 0) return;
+    const request = encodePeerMessage({ op: 'commitsWanted', id: '0' });
+    this.peers.transport.rpc(raft.lead, request).catch(() => {});
   }
 
   /**
@@ -143,7 +162,7 @@ export class PeerWiring {
   }
 
   /** Requests from other members: what only the leader can answer. */
-  private async answer(_from: bigint, body: Uint8Array): Promise<Uint8Array> {
+  private async answer(from: bigint, body: Uint8Array): Promise<Uint8Array> {
     const m = this.member;
     try {
       // Inside the try: a request this member does not understand gets an error answer.
@@ -151,7 +170,10 @@ export class PeerWiring {
       const id = BigInt(request.id);
       if (!m.deadlines.isLeading) throw new ConcordError('NotLeader', 'etcdserver: not leader');
       let value: number;
-      if (request.op === 'leaseKeepAlive') value = (await m.leaseKeepAlive(id)).response.ttl;
+      if (request.op === 'commitsWanted') {
+        this.notices?.wanted(from);
+        value = 1;
+      } else if (request.op === 'leaseKeepAlive') value = (await m.leaseKeepAlive(id)).response.ttl;
       else if (request.op === 'leaseTimeToLive') {
         value = m.deadlines.remaining(id, m.options.clock.now()) ?? -1;
       } else value = m.learnerCaughtUp(id) ? 1 : 0;

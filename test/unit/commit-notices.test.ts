@@ -115,6 +115,18 @@ describe('CommitNotices', () => {
     assert.deepEqual(notices.filter([notice(b, 6), notice(c, 6)]), [], 'idle again: held');
   });
 
+  it('sends at once to a follower that said it has watchers, until that word is old', () => {
+    const { clock, notices } = setup();
+    notices.wanted(b);
+    assert.deepEqual(show(notices.filter([notice(b, 5), notice(c, 5)])), show([notice(b, 5)]));
+    clock.advance(999);
+    notices.wanted(b); // said again within the time: the time starts again
+    clock.advance(999);
+    assert.deepEqual(show(notices.filter([notice(b, 6)])), show([notice(b, 6)]), 'still wanted');
+    clock.advance(1);
+    assert.deepEqual(notices.filter([notice(b, 7)]), [], 'not said again: held');
+  });
+
   it('clear() drops what is held and its timer', () => {
     const { clock, notices, late } = setup();
     notices.filter([notice(b, 5)]);

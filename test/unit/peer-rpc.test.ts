@@ -9,7 +9,12 @@ import {
 } from '../../src/node/peer-rpc.js';
 
 describe('peer requests', () => {
-  for (const op of ['leaseKeepAlive', 'leaseTimeToLive', 'learnerReady'] as const) {
+  for (const op of [
+    'leaseKeepAlive',
+    'leaseTimeToLive',
+    'learnerReady',
+    'commitsWanted',
+  ] as const) {
     it(`round-trips ${op}`, () => {
       const request = { op, id: '18446744073709551615' };
       assert.deepEqual(decodePeerRequest(encodePeerMessage(request)), request);
