@@ -98,7 +98,7 @@ export class PeerWiring {
     this.peers.transport.send(out);
   }
 
-  /** Drops the commit notices still held (the member is closing). */
+  /** Drops the commit notices still held and stops asking for ours (the member is closing). */
   stop(): void {
     this.notices?.clear();
     this.stopWanting?.();
@@ -161,7 +161,7 @@ export class PeerWiring {
     return reply.value;
   }
 
-  /** Requests from other members: what only the leader can answer. */
+  /** Requests from other members: what only the leader can answer, or wants to know. */
   private async answer(from: bigint, body: Uint8Array): Promise<Uint8Array> {
     const m = this.member;
     try {

@@ -11,7 +11,7 @@ import { singleTarget } from '../../bench/etcd/load-target.js';
 import { nodeFigure } from '../../bench/etcd/node-figure.js';
 import { waitWritable } from '../../bench/etcd/node-gen/ready.js';
 import { startConcord } from '../../bench/etcd/servers.js';
-import { workloads } from '../../bench/etcd/workloads.js';
+import { workloads, type Workload, type WorkloadKind } from '../../bench/etcd/workloads.js';
 
 const loadPerCpuMax = 12;
 const busy = loadavg()[0]! / availableParallelism() > loadPerCpuMax;
@@ -29,13 +29,15 @@ test(
       const server = await startConcord(cleanup);
       dir = server.dir;
       await waitWritable(server.endpoint);
-      const workload = { ...workloads.find((w) => w.kind === 'put')!, clients: 4, conns: 2 };
-      const figure = await nodeFigure({
-        workload,
-        target: singleTarget(server),
-        seconds: 1,
-        workersMax: 2,
-      });
+      // A short figure of a workload of `kind` on the member: 4 clients over 2 connections.
+      const measure = (kind: WorkloadKind, change: Partial<Workload> = {}) =>
+        nodeFigure({
+          workload: { ...workloads.find((w) => w.kind === kind)!, clients: 4, conns: 2, ...change },
+          target: singleTarget(server),
+          seconds: 1,
+          workersMax: 2,
+        });
+      const figure = await measure('put');
       assert.equal(figure.server, 'concord');
       assert.equal(figure.generator, 'node');
       assert.equal(figure.errors, 0, figure.firstError);
@@ -45,35 +47,17 @@ test(
       assert.ok(figure.generatorCores > 0, 'the workers report their CPU use');
 
       // Compare-and-put on each client's own key: every compare holds.
-      const txn = { ...workloads.find((w) => w.kind === 'txn')!, clients: 4, conns: 2 };
-      const txns = await nodeFigure({
-        workload: txn,
-        target: singleTarget(server),
-        seconds: 1,
-        workersMax: 2,
-      });
+      const txns = await measure('txn');
       assert.equal(txns.errors, 0, txns.firstError);
       assert.ok(txns.ops > 0, 'some txns succeeded');
 
       // A fixed load: the window's puts, each to every watcher, and not the warm-up's.
-      const watchers = 4;
       const putsPerSecond = 50;
-      const watch = {
-        ...workloads.find((w) => w.kind === 'watch')!,
-        clients: watchers,
-        conns: 2,
-        putsPerSecond,
-      };
-      const events = await nodeFigure({
-        workload: watch,
-        target: singleTarget(server),
-        seconds: 1,
-        workersMax: 2,
-      });
+      const events = await measure('watch', { putsPerSecond });
       assert.equal(events.errors, 0, events.firstError);
       assert.equal(
         events.ops,
-        watchers * putsPerSecond,
+        4 * putsPerSecond,
         "every watcher saw each of the window's puts once",
       );
     } finally {

@@ -74,7 +74,13 @@ function statusError(fields: ReadonlyMap<string, string>): Error | undefined {
   const status = fields.get('grpc-status');
   if (status === '0') return undefined;
   if (status === undefined) return new Error('the call ended without a grpc-status');
-  const message = decodeURIComponent(fields.get('grpc-message') ?? '');
+  const raw = fields.get('grpc-message') ?? '';
+  let message = raw;
+  try {
+    message = decodeURIComponent(raw);
+  } catch {
+    // Not percent-encoded as gRPC asks: shown as it came.
+  }
   return new Error(`${status} ${message}`.trim());
 }
 
