@@ -1,12 +1,11 @@
 // The bench's pure parts: etcd-benchmark's summary parsed, latency percentiles, how the
-// Node generator deals connections and clients to its workers, how it splits a stream into
-// gRPC messages, and how rounds take turns and combine.
+// Node generator deals connections and clients to its workers, and how rounds take turns
+// and combine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSummary, runTotal, warmupTotal } from '../../bench/etcd/etcd-benchmark.js';
 import { Histogram } from '../../bench/etcd/histogram.js';
 import { plan } from '../../bench/etcd/node-gen/driver.js';
-import { GrpcFrames, grpcFrame } from '../../bench/etcd/node-gen/grpc-frames.js';
 import type { Figure } from '../../bench/etcd/figure.js';
 import { parseOptions } from '../../bench/etcd/options.js';
 import { combineRounds, nextRoundRate, roundOrder, roundsOf } from '../../bench/etcd/rounds.js';
@@ -185,21 +184,4 @@ test('bench flags: 4 rounds of 4 s in all by default; a round count must be a po
   assert.equal(parseOptions(['--rounds', '1']).rounds, 1);
   assert.throws(() => parseOptions(['--rounds', '0']), /--rounds 0: want a positive integer/);
   assert.throws(() => parseOptions(['--rounds=1.5']), /--rounds 1.5: want a positive integer/);
-});
-
-test('gRPC messages come back whole however the stream splits and joins them', () => {
-  const messages = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from('xyz')];
-  const stream = Buffer.concat(messages.map(grpcFrame));
-  for (const chunkBytes of [1, 4, 5, 6, 1000, stream.length]) {
-    const frames = new GrpcFrames();
-    const out: Buffer[] = [];
-    for (let at = 0; at < stream.length; at += chunkBytes) {
-      frames.push(stream.subarray(at, at + chunkBytes));
-      for (let m = frames.next(); m !== undefined; m = frames.next()) out.push(Buffer.from(m));
-    }
-    assert.deepEqual(out, messages, `in chunks of ${chunkBytes} bytes`);
-  }
-  const compressed = new GrpcFrames();
-  compressed.push(Buffer.from([1, 0, 0, 0, 0]));
-  assert.throws(() => compressed.next(), /compressed gRPC message/);
 });

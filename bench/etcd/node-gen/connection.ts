@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { HeaderField } from '../../../src/server/h2/hpack-encoder.js';
 import { serviceConstructor, type ServiceName } from '../../../src/client/proto.js';
-import { GrpcFrames, grpcFrame } from './grpc-frames.js';
+import { frameMessage, MessageReader } from '../../../src/server/http2/grpc-messages.js';
 import { H2Session, type StreamListener } from './h2-session.js';
 
 export interface ResponseHeader {
@@ -92,17 +92,24 @@ function callListener(
   onMessage: (message: Buffer) => void,
   onEnd: (error: Error | undefined) => void,
 ): StreamListener {
-  const frames = new GrpcFrames();
+  // The fast path's message framing, with no limit on a message's length.
+  const reader = new MessageReader(
+    {
+      onRequestMessage: (message) => {
+        onMessage(message);
+        return true;
+      },
+      onRequestTooLarge: () => {},
+    },
+    -1,
+  );
   let status: ReadonlyMap<string, string> | undefined;
   return {
     onHeaders: (fields) => {
       if (fields.has('grpc-status')) status = fields;
     },
-    onData: (data) => {
-      frames.push(Buffer.from(data));
-      for (let message = frames.next(); message !== undefined; message = frames.next())
-        onMessage(message);
-    },
+    // Copied: the session's bytes are valid only during the call, and the reader may hold them.
+    onData: (data) => reader.push(Buffer.from(data)),
     onClose: (error) => {
       if (error !== undefined) onEnd(error);
       else if (status === undefined) onEnd(new Error('the call ended without a grpc-status'));
@@ -164,7 +171,7 @@ export function connect(endpoint: string): Connection {
         );
         const h2 = open();
         const id = h2.request(headers(method.path, deadlineMs), false, listener);
-        h2.writeData(id, grpcFrame(method.requestSerialize(message)), true);
+        h2.writeData(id, frameMessage(method.requestSerialize(message)), true);
       }),
     stream: (service, name) => {
       const method = methodOf(service, name);
@@ -182,7 +189,7 @@ export function connect(endpoint: string): Connection {
       const h2 = open();
       const id = h2.request(headers(method.path, undefined), false, listener);
       duplex.write = (message) =>
-        h2.writeData(id, grpcFrame(method.requestSerialize(message)), false);
+        h2.writeData(id, frameMessage(method.requestSerialize(message)), false);
       duplex.cancel = () => {
         cancelled = true;
         streams.delete(duplex.cancel);
