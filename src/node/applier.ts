@@ -44,6 +44,11 @@ type BatchEntry = { -readonly [K in keyof ApplyEntry]: ApplyEntry[K] } & { reado
  */
 export class Applier {
   readonly members = new Map<bigint, MemberInfo>();
+  /**
+   * Members removed (and not added back since): their peer connections are refused, so one
+   * that was down when it was removed learns so when it comes back (etcd's removed list).
+   */
+  readonly removed = new Set<bigint>();
 
   constructor(
     private readonly stateMachine: StateMachine,
@@ -126,6 +131,7 @@ export class Applier {
     const known = this.members.get(change.nodeId);
     if (change.type === 'RemoveNode') {
       this.members.delete(change.nodeId);
+      this.removed.add(change.nodeId);
     } else if (change.type !== 'UpdateNode' || known !== undefined) {
       this.members.set(change.nodeId, {
         id: change.nodeId,
@@ -136,6 +142,8 @@ export class Applier {
           change.type === 'AddLearnerNode' ||
           (change.type === 'UpdateNode' && (known?.isLearner ?? false)),
       });
+      // IDs come from peer URLs (ids.ts), so a member added back at its old URLs has its old ID.
+      if (change.type !== 'UpdateNode') this.removed.delete(change.nodeId);
     }
     this.stateMachine.applyNoop(entry.index, entry.term);
     this.observer.confChanged(change);

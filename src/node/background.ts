@@ -134,7 +134,10 @@ export class Background {
       const storage = store.storage;
       if (index <= storage.snapshot().metadata.index || index > storage.lastIndex()) return;
       await stateMachine.backend.sync();
-      const data = encodeSnapshotData({ members: [...this.member.members.values()] });
+      const data = encodeSnapshotData({
+        members: [...this.member.members.values()],
+        removed: [...this.member.removedMembers],
+      });
       const snapshot = storage.createSnapshot(index, raw.raft.tracker.confState(), data);
       await store.saveSnapshot(snapshot);
       const keep = options.catchUpEntries ?? memberDefaults.catchUpEntries;

@@ -109,6 +109,7 @@ export class Member implements ConcordApi {
   private readonly wiring = new PeerWiring(this);
   /** Called once when this member learns it was removed from the cluster (etcd exits). */
   onRemoved: () => void = () => undefined;
+  private removedLearned = false;
   /** Set when this member's log cannot be persisted: it refuses writes until restarted. */
   private storageFailure: ConcordError | undefined;
 
@@ -131,9 +132,9 @@ export class Member implements ConcordApi {
       confChanged: (change) => this.observeConfChange(change),
       duplicated: () => void this.counters.atMostOnceDuplicates++,
     });
-    for (const member of decodeSnapshotData(store.storage.snapshot().data).members) {
-      this.applier.members.set(member.id, member);
-    }
+    const snapshotData = decodeSnapshotData(store.storage.snapshot().data);
+    for (const member of snapshotData.members) this.applier.members.set(member.id, member);
+    for (const id of snapshotData.removed ?? []) this.applier.removed.add(id);
     this.driver = new Driver(
       raw,
       store,
@@ -529,13 +530,23 @@ export class Member implements ConcordApi {
     this.peers?.sync(this.applier.members.values());
     this.membership.confChanged();
     if (change.type === 'RemoveNode' && change.nodeId === this.identity.memberId) {
-      this.logger.warn('the member has been permanently removed from the cluster', {
-        term: this.raw.raft.term,
-        leader: this.raw.raft.lead.toString(16),
-      });
-      this.onRemoved();
+      this.learnRemoved();
     }
     this.background.wake();
+  }
+
+  /**
+   * This member is no longer in the cluster: it applied its own removal, or a peer refused
+   * its connection as a removed member's (it was down when it was removed). Once.
+   */
+  learnRemoved(): void {
+    if (this.removedLearned) return;
+    this.removedLearned = true;
+    this.logger.warn('the member has been permanently removed from the cluster', {
+      term: this.raw.raft.term,
+      leader: this.raw.raft.lead.toString(16),
+    });
+    this.onRemoved();
   }
 
   private onDropped(proposals: readonly Uint8Array[], error: ConcordError): void {
@@ -559,6 +570,10 @@ export class Member implements ConcordApi {
 
   get members(): Applier['members'] {
     return this.applier.members;
+  }
+
+  get removedMembers(): Applier['removed'] {
+    return this.applier.removed;
   }
 
   /** A snapshot of what /metrics reports (see member-metrics.ts). */

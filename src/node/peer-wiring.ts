@@ -62,6 +62,8 @@ export class PeerWiring {
       },
       onRpc: (from, body) => this.answer(from, body),
       onClusterId: (clusterId) => void this.adoptClusterId(clusterId),
+      isRemoved: (id) => m.removedMembers.has(id),
+      onRemoved: () => m.learnRemoved(),
       onRoundTrip: (peer, seconds) => m.options.observer?.peerRoundTrip(peer, seconds),
       log: m.log,
     });
@@ -91,6 +93,7 @@ export class PeerWiring {
       if (message.type !== 'MsgSnap' || message.snapshot === undefined) return message;
       const data = encodeSnapshotData({
         members: [...this.member.members.values()],
+        removed: [...this.member.removedMembers],
         state: this.member.stateMachine.snapshot(),
       });
       return { ...message, snapshot: { ...message.snapshot, data } };
@@ -138,6 +141,8 @@ export class PeerWiring {
     if (data.state !== undefined) m.stateMachine.restoreSnapshot(data.state);
     m.members.clear();
     for (const member of data.members) m.members.set(member.id, member);
+    m.removedMembers.clear();
+    for (const id of data.removed ?? []) m.removedMembers.add(id);
     this.peers?.sync(m.members.values());
     m.appliedWait.trigger(snapshot.metadata.index);
     m.logger.info('installed a snapshot from the leader', {

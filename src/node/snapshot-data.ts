@@ -3,7 +3,7 @@ import type { MemberInfo } from './applier.js';
 
 /**
  * What a Raft snapshot carries besides its metadata: the member list (names, peer and client
- * URLs), and, when a leader sends one to a follower, the whole key-value state (the backend's
+ * URLs), the IDs of removed members, and, when a leader sends one to a follower, the whole key-value state (the backend's
  * bytes, taken at send time as etcd does: they may be newer than the snapshot's index, which
  * is safe because the state machine skips entries at or below its own applied index).
  * Snapshots a member takes of itself carry no state: its backend already holds it.
@@ -12,6 +12,8 @@ import type { MemberInfo } from './applier.js';
  */
 export interface SnapshotData {
   readonly members: readonly MemberInfo[];
+  /** Absent in snapshots taken before it was recorded: read as none. */
+  readonly removed?: readonly bigint[];
   readonly state?: Uint8Array;
 }
 
@@ -22,6 +24,7 @@ export function encodeSnapshotData(data: SnapshotData): Uint8Array {
     JSON.stringify({
       formatVersion,
       members: data.members.map((m) => ({ ...m, id: m.id.toString() })),
+      removed: (data.removed ?? []).map((id) => id.toString()),
     }),
   );
   const state = data.state ?? new Uint8Array();
@@ -37,7 +40,11 @@ export function decodeSnapshotData(bytes: Uint8Array): SnapshotData {
   if (bytes.length < 4) throw new ConcordError('Corrupt', 'snapshot data is truncated');
   const jsonBytes = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
   if (4 + jsonBytes > bytes.length) throw new ConcordError('Corrupt', 'snapshot data is truncated');
-  let parsed: { formatVersion: number; members: (Omit<MemberInfo, 'id'> & { id: string })[] };
+  let parsed: {
+    formatVersion: number;
+    members: (Omit<MemberInfo, 'id'> & { id: string })[];
+    removed?: string[];
+  };
   try {
     parsed = JSON.parse(
       new TextDecoder().decode(bytes.subarray(4, 4 + jsonBytes)),
@@ -54,6 +61,7 @@ export function decodeSnapshotData(bytes: Uint8Array): SnapshotData {
   const state = bytes.subarray(4 + jsonBytes);
   return {
     members: parsed.members.map((m) => ({ ...m, id: BigInt(m.id) })),
+    removed: (parsed.removed ?? []).map((id) => BigInt(id)),
     state: state.length > 0 ? state : undefined,
   };
 }

@@ -23,6 +23,11 @@ export const FrameKind = {
   /** A round-trip probe: the payload (the sender's clock) comes back in a pong. */
   ping: 8,
   pong: 9,
+  /**
+   * The answer to a hello from a member the cluster removed (etcd's 410 Gone): the sender
+   * must stop, and the connection closes.
+   */
+  removed: 10,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
@@ -120,8 +125,13 @@ export class FrameDecoder {
   }
 }
 
-/** Why a connection was opened: the peer's one message link, or one snapshot transfer. */
-export type ConnectionPurpose = 'link' | 'snapshot';
+/**
+ * Why a connection was opened: the peer's one message link, one snapshot transfer, or a
+ * probe (is the sender still a member?) that the peer answers with a hello or `removed`.
+ */
+export type ConnectionPurpose = 'link' | 'snapshot' | 'probe';
+
+const purposes: readonly ConnectionPurpose[] = ['link', 'snapshot', 'probe'];
 
 export function encodeHello(
   clusterId: bigint,
@@ -133,7 +143,7 @@ export function encodeHello(
   out[0] = transportFormatVersion;
   view.setBigUint64(1, clusterId);
   view.setBigUint64(9, from);
-  out[17] = purpose === 'link' ? 0 : 1;
+  out[17] = purposes.indexOf(purpose);
   return out;
 }
 
@@ -142,14 +152,18 @@ export function decodeHello(payload: Uint8Array): {
   from: bigint;
   purpose: ConnectionPurpose;
 } {
-  if (payload.length !== 18 || payload[0] !== transportFormatVersion || payload[17]! > 1) {
+  if (
+    payload.length !== 18 ||
+    payload[0] !== transportFormatVersion ||
+    payload[17]! >= purposes.length
+  ) {
     throw new ConcordError('Corrupt', 'peer hello is malformed or of another format version');
   }
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   return {
     clusterId: view.getBigUint64(1),
     from: view.getBigUint64(9),
-    purpose: payload[17] === 0 ? 'link' : 'snapshot',
+    purpose: purposes[payload[17]!]!,
   };
 }
 

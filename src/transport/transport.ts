@@ -38,6 +38,16 @@ export interface TransportOptions {
   readonly onRpc: (from: NodeId, body: Uint8Array) => Promise<Uint8Array>;
   /** A joining member (cluster ID 0) learned the cluster's ID from a peer's hello. */
   readonly onClusterId?: (clusterId: bigint) => void;
+  /** Whether the cluster removed member `id`: its hellos are answered with `removed`. */
+  readonly isRemoved?: (id: NodeId) => boolean;
+  /** A peer answered our hello with `removed`: this member is no longer in the cluster. */
+  readonly onRemoved?: () => void;
+  /**
+   * How often an unconnected peer with a lower ID (the one that dials) is probed, so that a
+   * member removed while it was down learns so even from peers that no longer dial it
+   * (default 5 s).
+   */
+  readonly probeIntervalMs?: number;
   /** A ping to a connected peer came back after `seconds` (etcd's peer round-trip time). */
   readonly onRoundTrip?: (peer: NodeId, seconds: number) => void;
   /** How often each connected peer is pinged (default 1 s). */
@@ -51,6 +61,7 @@ export interface TransportOptions {
 const backoffMinMs = 50;
 const backoffMaxMs = 2000;
 const helloTimeoutMs = 5000;
+const probeIntervalMsDefault = 5000;
 const snapshotChunkBytes = 1 * MiB;
 
 /**
@@ -73,6 +84,8 @@ export class Transport {
   private clusterId: bigint;
   private readonly log: LogFn;
   private readonly pinger: NodeJS.Timeout;
+  private readonly prober: NodeJS.Timeout;
+  private removedReported = false;
 
   private constructor(
     private readonly options: TransportOptions,
@@ -89,6 +102,11 @@ export class Transport {
     }
     this.pinger = setInterval(() => this.ping(), options.pingIntervalMs ?? 1000);
     this.pinger.unref();
+    this.prober = setInterval(
+      () => this.probe(),
+      options.probeIntervalMs ?? probeIntervalMsDefault,
+    );
+    this.prober.unref();
   }
 
   static async listen(options: TransportOptions): Promise<Transport> {
@@ -208,6 +226,7 @@ export class Transport {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.pinger);
+    clearInterval(this.prober);
     for (const dialer of this.dialers.values()) dialer.stop();
     this.dialers.clear();
     for (const socket of this.sockets) socket.destroy();
@@ -226,11 +245,15 @@ export class Transport {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     const tryOnce = (): void => {
-      if (stopped || this.closed) return;
+      // A removed member stops knocking; it is shutting down.
+      if (stopped || this.closed || this.removedReported) return;
       const url = new URL(link.urls[attempt % Math.max(1, link.urls.length)] ?? 'http://0.0.0.0:0');
       const socket = this.open(url, 'link', (frame) => {
         if (frame.kind === FrameKind.hello) this.checkReplyHello(socket, frame.payload);
-        else this.onFrame(socket, link.id, frame);
+        else if (frame.kind === FrameKind.removed) {
+          socket.destroy();
+          this.learnRemoved(link.id);
+        } else this.onFrame(socket, link.id, frame);
       });
       socket.once(readyEvent(socket), () => {
         attempt = 0;
@@ -299,6 +322,21 @@ export class Transport {
           socket.destroy();
           return;
         }
+        // As etcd's peer handlers answer a removed member 410 Gone: it learns so and stops,
+        // instead of campaigning and serving stale reads on its own for good.
+        if (this.options.isRemoved?.(hello.from) === true) {
+          this.log('rejected a removed member', { from: hello.from.toString(16) });
+          clearTimeout(helloTimer);
+          socket.end(encodeFrame(FrameKind.removed, new Uint8Array()));
+          return;
+        }
+        if (hello.purpose === 'probe') {
+          clearTimeout(helloTimer);
+          socket.end(
+            encodeFrame(FrameKind.hello, encodeHello(this.clusterId, this.options.selfId, 'link')),
+          );
+          return;
+        }
         // Snapshots come from the leader, always a member we link to; a stranger's would be
         // buffered (up to snapshotBytesMax) for nothing.
         if (hello.purpose === 'snapshot' && !this.links.has(hello.from)) {
@@ -347,6 +385,31 @@ export class Transport {
       this.log('a peer belongs to another cluster', { clusterId: hello.clusterId.toString(16) });
       socket.destroy();
     }
+  }
+
+  /**
+   * Asks each peer that should dial us but is not connected whether we are still a member:
+   * the one way a member removed while it was down hears of it from peers with lower IDs,
+   * which no longer dial it.
+   */
+  private probe(): void {
+    if (this.closed || this.removedReported) return;
+    for (const link of this.links.values()) {
+      if (link.connected || link.id > this.options.selfId || link.urls.length === 0) continue;
+      const url = new URL(link.urls[0]!);
+      const socket = this.open(url, 'probe', (frame) => {
+        if (frame.kind === FrameKind.removed) this.learnRemoved(link.id);
+        socket.destroy();
+      });
+      socket.setTimeout(helloTimeoutMs, () => socket.destroy());
+    }
+  }
+
+  private learnRemoved(by: NodeId): void {
+    if (this.removedReported) return;
+    this.removedReported = true;
+    this.log('a peer says this member was removed from the cluster', { peer: by.toString(16) });
+    this.options.onRemoved?.();
   }
 
   private adoptClusterId(clusterId: bigint): void {
