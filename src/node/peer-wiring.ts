@@ -68,10 +68,11 @@ export class PeerWiring {
       log: m.log,
     });
     const known = new Map(m.members);
-    // Before the log is replayed, the flags name the peers (a new cluster, or one joined).
+    // Before the log is replayed, the flags name the peers (a new cluster, or one joined);
+    // never one the cluster removed, which the flags of a restart may still name.
     for (const initial of m.options.initialCluster) {
       const id = memberIdFor(initial.peerUrls, m.identity.clusterToken);
-      if (known.has(id)) continue;
+      if (known.has(id) || m.removedMembers.has(id)) continue;
       known.set(id, {
         id,
         name: initial.name,

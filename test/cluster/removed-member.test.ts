@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, type ClusterMember } from '../helpers/cluster-process.js';
+import { Cluster, type ClusterMember, snapshotFlags } from '../helpers/cluster-process.js';
 import { etcdctlSkip } from '../helpers/etcdctl.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -24,12 +24,7 @@ describe('a member removed while it was down', { skip: etcdctlSkip }, () => {
   before(async () => {
     cluster = await Cluster.start({
       size: 3,
-      args: [
-        '--snapshot-count',
-        String(snapshotCount),
-        '--experimental-snapshot-catchup-entries',
-        String(catchUpEntries),
-      ],
+      args: snapshotFlags(snapshotCount, catchUpEntries),
     });
   });
   after(() => cluster?.destroy());
@@ -60,7 +55,10 @@ describe('a member removed while it was down', { skip: etcdctlSkip }, () => {
     );
 
     await removed.restart();
-    const exit = await removed.exit(3 * probeIntervalMs);
+    const exit = await removed.exit(4 * probeIntervalMs).catch((error: Error) => {
+      const tail = (m: ClusterMember): string => `${m.name}:\n${m.log.slice(-3000)}`;
+      throw new Error(`${error.message}\n${[removed, ...stayed].map(tail).join('\n')}`);
+    });
     assert.deepEqual(exit, { code: 0, signal: null }, 'the removed member shuts down cleanly');
     assert.match(
       removed.log,
