@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
-import { Cluster, type ClusterMember } from '../helpers/cluster-process.js';
+import { Cluster, type ClusterMember, snapshotFlags } from '../helpers/cluster-process.js';
 import { etcdctlSkip } from '../helpers/etcdctl.js';
 import { rawClient, refusal } from '../helpers/grpc.js';
 import { eventually } from '../helpers/wait.js';
@@ -51,10 +51,7 @@ describe('auth on a 3-member cluster (JWT)', { skip: etcdctlSkip }, () => {
     cluster = await Cluster.start({
       size: 3,
       args: [
-        '--snapshot-count',
-        String(snapshotCount),
-        '--experimental-snapshot-catchup-entries',
-        String(catchUpEntries),
+        ...snapshotFlags(snapshotCount, catchUpEntries),
         '--auth-token',
         `jwt,pub-key=${pub},priv-key=${priv},sign-method=RS256,ttl=10m`,
         '--bcrypt-cost',

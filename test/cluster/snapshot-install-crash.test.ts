@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, type ClusterMember } from '../helpers/cluster-process.js';
+import { Cluster, type ClusterMember, snapshotFlags } from '../helpers/cluster-process.js';
 import { etcdctlSkip } from '../helpers/etcdctl.js';
 
 const snapshotCount = 100;
@@ -24,12 +24,7 @@ describe('crash right after installing a snapshot', { skip: etcdctlSkip }, () =>
   before(async () => {
     cluster = await Cluster.start({
       size: 3,
-      args: [
-        '--snapshot-count',
-        String(snapshotCount),
-        '--experimental-snapshot-catchup-entries',
-        String(catchUpEntries),
-      ],
+      args: snapshotFlags(snapshotCount, catchUpEntries),
     });
   });
   after(() => cluster?.destroy());

@@ -607,6 +607,19 @@ function iptables(ns: string, args: readonly string[]): void {
   });
 }
 
+/**
+ * Flags that make a member snapshot every `count` applied entries and keep `catchUpEntries`
+ * after each snapshot: small, so that a member that falls behind catches up by snapshot.
+ */
+export function snapshotFlags(count: number, catchUpEntries: number): string[] {
+  return [
+    '--snapshot-count',
+    String(count),
+    '--experimental-snapshot-catchup-entries',
+    String(catchUpEntries),
+  ];
+}
+
 /** Why netns mode cannot run here, or false if it can (root, ip netns, iptables). */
 export function netnsUnavailable(): string | false {
   const probe = `ccprobe${process.pid}`;

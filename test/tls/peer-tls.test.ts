@@ -13,6 +13,7 @@ import { connect as connectTls } from 'node:tls';
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
 import { encodeFrame, encodeHello, FrameKind } from '../../src/transport/frame.js';
+import { snapshotFlags } from '../helpers/cluster-process.js';
 import { Etcdctl, etcdctlSkip } from '../helpers/etcdctl.js';
 import { freePort } from '../helpers/free-port.js';
 import { MemberProcess } from '../helpers/member-process.js';
@@ -45,8 +46,8 @@ describe('peer TLS with --peer-client-cert-auth', { skip: etcdctlSkip }, () => {
             ...['--heartbeat-interval', '50', '--election-timeout', '500'],
             ...['--peer-cert-file', certs.server.cert, '--peer-key-file', certs.server.key],
             ...['--peer-trusted-ca-file', certs.ca.cert, '--peer-client-cert-auth'],
-            // Small, so a member that falls behind catches up by snapshot (its own connection).
-            ...['--snapshot-count', '20', '--experimental-snapshot-catchup-entries', '5'],
+            // A member that falls behind catches up by snapshot (its own connection).
+            ...snapshotFlags(20, 5),
           ],
         }),
       ),
