@@ -8,15 +8,16 @@ import { waitFor } from '../helpers/wait.js';
 
 const clusterId = 7n;
 
+type MemberOptions = Partial<TransportOptions> & { readonly removed?: ReadonlySet<NodeId> };
+
 /**
  * A transport on a loopback port. `removed` is its cluster's list of removed members;
  * `onRemoved` hears when a peer refuses this one as removed.
  */
 function member(
   selfId: NodeId,
-  options: Partial<TransportOptions> & { removed?: ReadonlySet<NodeId> } = {},
+  { removed = new Set<NodeId>(), ...options }: MemberOptions = {},
 ): Promise<Transport> {
-  const removed = options.removed ?? new Set<NodeId>();
   return Transport.listen({
     selfId,
     clusterId,
