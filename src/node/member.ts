@@ -535,10 +535,7 @@ export class Member implements ConcordApi {
     this.background.wake();
   }
 
-  /**
-   * This member is no longer in the cluster: it applied its own removal, or a peer refused
-   * its connection as a removed member's (it was down when it was removed). Once.
-   */
+  /** Removed: this member applied its own removal, or a peer refused it as removed (once). */
   learnRemoved(): void {
     if (this.removedLearned) return;
     this.removedLearned = true;
