@@ -332,9 +332,7 @@ export class Transport {
         }
         if (hello.purpose === 'probe') {
           clearTimeout(helloTimer);
-          socket.end(
-            encodeFrame(FrameKind.hello, encodeHello(this.clusterId, this.options.selfId, 'link')),
-          );
+          socket.end(this.answerHello());
           return;
         }
         // Snapshots come from the leader, always a member we link to; a stranger's would be
@@ -348,9 +346,7 @@ export class Transport {
         peer = { id: hello.from, purpose: hello.purpose };
         if (hello.purpose === 'link') {
           // Answer with our own hello, so a joining dialer learns the cluster ID.
-          socket.write(
-            encodeFrame(FrameKind.hello, encodeHello(this.clusterId, this.options.selfId, 'link')),
-          );
+          socket.write(this.answerHello());
           const known = this.links.has(hello.from);
           this.linkFor(hello.from).attach(socket);
           if (!known) socket.once('close', () => this.forgetStranger(hello.from));
@@ -376,6 +372,11 @@ export class Transport {
       }
       this.onFrame(socket, peer.id, frame);
     });
+  }
+
+  /** Our hello in answer to a peer's: a joining dialer learns the cluster ID from it. */
+  private answerHello(): Uint8Array {
+    return encodeFrame(FrameKind.hello, encodeHello(this.clusterId, this.options.selfId, 'link'));
   }
 
   private checkReplyHello(socket: Socket, payload: Uint8Array): void {
